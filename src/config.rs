@@ -1,0 +1,356 @@
+//! `site.toml` to [`Config`]: the site's settings and the kinds of page with their fields.
+//!
+//! Kinds live in configuration, not in Rust, so editors can add a kind or a field without
+//! touching the generator. [`Config::parse`] is pure; [`Config::load`] adds the file read.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+
+/// Front-matter keys every kind has; a field may not reuse them.
+pub const RESERVED_KEYS: &[&str] = &["title", "aliases", "summary", "categories", "draft", "featured"];
+
+/// Folder names that generated pages use at the top of the output.
+pub const RESERVED_FOLDERS: &[&str] = &["categories", "disambiguation", "special", "static", "search"];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// The absolute URL of the site's root, always ending in `/`.
+    pub base_url: String,
+    /// The path part of `base_url` (`/` or `/kpop-wiki/`): every internal link starts with it.
+    pub base_path: String,
+    pub language: String,
+    pub repository: Option<String>,
+    pub branch: String,
+    pub kinds: Vec<Kind>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Kind {
+    /// The key under `[kinds]`, e.g. `group`.
+    pub id: String,
+    pub folder: String,
+    pub name: String,
+    pub plural: String,
+    pub schema_type: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub key: String,
+    pub label: String,
+    pub ty: FieldType,
+    pub many: bool,
+    /// The heading under which a linked page lists the pages that link to it through this field.
+    pub inverse: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    Year,
+    Date,
+    Number,
+    List,
+    Url,
+    /// Links to pages of these kinds (indices into `Config::kinds`).
+    Link(Vec<usize>),
+}
+
+pub type KindId = usize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    #[serde(default)]
+    description: String,
+    base_url: Spanned<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    repository: Option<String>,
+    #[serde(default)]
+    branch: Option<String>,
+    #[serde(default)]
+    kinds: IndexMap<String, Spanned<RawKind>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKind {
+    folder: Option<Spanned<String>>,
+    name: Option<String>,
+    plural: Option<String>,
+    schema_type: Option<String>,
+    #[serde(default)]
+    fields: IndexMap<String, Spanned<RawField>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    label: Option<String>,
+    #[serde(rename = "type")]
+    ty: Option<Spanned<String>>,
+    link: Option<Spanned<OneOrMany>>,
+    #[serde(default)]
+    many: bool,
+    inverse: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// Reads and parses `site.toml` under `root`.
+    pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Config> {
+        let path = root.join("site.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, diagnostics),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error("config", "site.toml", format!("cannot read site.toml: {e}")));
+                None
+            }
+        }
+    }
+
+    /// Parses the text of `site.toml`; every problem becomes a diagnostic on `site.toml`.
+    pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let mut d = Diagnostic::error("config", "site.toml", e.message().trim().to_string());
+                if let Some(span) = e.span() {
+                    d = d.at_offset(text, span.start);
+                }
+                diagnostics.push(d);
+                return None;
+            }
+        };
+        let before = diagnostics.count(crate::diagnostics::Severity::Error);
+        let error = |offset: usize, message: String| Diagnostic::error("config", "site.toml", message).at_offset(text, offset);
+
+        let base_url_text = raw.base_url.get_ref().trim();
+        let (base_url, base_path) = match split_base_url(base_url_text) {
+            Some(pair) => pair,
+            None => {
+                diagnostics.push(error(
+                    raw.base_url.span().start,
+                    format!("base_url must be an absolute http(s) URL such as https://user.github.io/repo/, not {base_url_text:?}"),
+                ));
+                ("https://example.invalid/".to_string(), "/".to_string())
+            }
+        };
+
+        let kind_ids: Vec<&String> = raw.kinds.keys().collect();
+        let mut kinds = Vec::new();
+        let mut folders: Vec<(String, usize)> = Vec::new();
+        for (id, raw_kind) in &raw.kinds {
+            let span = raw_kind.span();
+            let raw_kind = raw_kind.get_ref();
+            let folder = raw_kind.folder.as_ref().map(|f| f.get_ref().clone()).unwrap_or_else(|| format!("{id}s"));
+            let folder_offset = raw_kind.folder.as_ref().map_or(span.start, |f| f.span().start);
+            if !crate::content::is_valid_slug(&folder) {
+                diagnostics.push(error(folder_offset, format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'")));
+            } else if RESERVED_FOLDERS.contains(&folder.as_str()) {
+                diagnostics.push(error(folder_offset, format!("kind '{id}': folder {folder:?} is reserved for generated pages")));
+            } else if let Some((other, _)) = folders.iter().find(|(f, _)| *f == folder) {
+                diagnostics.push(error(folder_offset, format!("kind '{id}': folder {folder:?} is already used by kind '{other}'")));
+            }
+            folders.push((folder.clone(), kinds.len()));
+            let mut fields = Vec::new();
+            for (key, raw_field) in &raw_kind.fields {
+                let field_span = raw_field.span();
+                let raw_field = raw_field.get_ref();
+                if RESERVED_KEYS.contains(&key.as_str()) {
+                    diagnostics.push(error(field_span.start, format!("kind '{id}': field '{key}' is a reserved front-matter key")));
+                    continue;
+                }
+                let ty = match (&raw_field.link, &raw_field.ty) {
+                    (Some(_), Some(ty)) => {
+                        diagnostics.push(error(ty.span().start, format!("field '{key}': give either `link` or `type`, not both")));
+                        continue;
+                    }
+                    (Some(link), None) => {
+                        let names: Vec<&String> = match link.get_ref() {
+                            OneOrMany::One(s) => vec![s],
+                            OneOrMany::Many(v) => v.iter().collect(),
+                        };
+                        let mut targets = Vec::new();
+                        for name in names {
+                            match kind_ids.iter().position(|k| *k == name) {
+                                Some(i) => targets.push(i),
+                                None => diagnostics.push(error(
+                                    link.span().start,
+                                    format!("field '{key}' links to unknown kind '{name}' (kinds: {})", join(&kind_ids)),
+                                )),
+                            }
+                        }
+                        FieldType::Link(targets)
+                    }
+                    (None, ty) => {
+                        let name = ty.as_ref().map_or("text", |t| t.get_ref().as_str());
+                        match name {
+                            "text" | "string" => FieldType::Text,
+                            "year" => FieldType::Year,
+                            "date" => FieldType::Date,
+                            "number" | "integer" => FieldType::Number,
+                            "list" => FieldType::List,
+                            "url" => FieldType::Url,
+                            other => {
+                                let offset = ty.as_ref().map_or(field_span.start, |t| t.span().start);
+                                diagnostics.push(error(
+                                    offset,
+                                    format!("field '{key}': unknown type '{other}' (types: text, year, date, number, list, url)"),
+                                ));
+                                continue;
+                            }
+                        }
+                    }
+                };
+                if raw_field.inverse.is_some() && !matches!(ty, FieldType::Link(_)) {
+                    diagnostics.push(error(field_span.start, format!("field '{key}': `inverse` needs a `link` field")));
+                }
+                fields.push(Field {
+                    key: key.clone(),
+                    label: raw_field.label.clone().unwrap_or_else(|| humanize(key)),
+                    many: raw_field.many || ty == FieldType::List,
+                    ty,
+                    inverse: raw_field.inverse.clone(),
+                });
+            }
+            let name = raw_kind.name.clone().unwrap_or_else(|| humanize(id));
+            kinds.push(Kind {
+                id: id.clone(),
+                plural: raw_kind.plural.clone().unwrap_or_else(|| format!("{name}s")),
+                name,
+                folder,
+                schema_type: raw_kind.schema_type.clone().unwrap_or_else(|| "CreativeWork".to_string()),
+                fields,
+            });
+        }
+        if kinds.is_empty() {
+            diagnostics.push(Diagnostic::error("config", "site.toml", "no kinds declared: add at least one [kinds.NAME] table"));
+        }
+        if diagnostics.count(crate::diagnostics::Severity::Error) > before {
+            return None;
+        }
+        Some(Config {
+            title: raw.title,
+            description: raw.description,
+            base_url,
+            base_path,
+            language: raw.language.unwrap_or_else(|| "en".to_string()),
+            repository: raw.repository.map(|r| r.trim_end_matches('/').to_string()),
+            branch: raw.branch.unwrap_or_else(|| "main".to_string()),
+            kinds,
+        })
+    }
+
+    /// Replaces the base URL (from `--base-url`); `None` if it is not an absolute http(s) URL.
+    pub fn with_base_url(mut self, url: &str) -> Option<Config> {
+        let (base_url, base_path) = split_base_url(url)?;
+        self.base_url = base_url;
+        self.base_path = base_path;
+        Some(self)
+    }
+
+    pub fn kind_by_folder(&self, folder: &str) -> Option<KindId> {
+        self.kinds.iter().position(|k| k.folder == folder)
+    }
+
+    pub fn kind_by_id(&self, id: &str) -> Option<KindId> {
+        self.kinds.iter().position(|k| k.id == id)
+    }
+}
+
+/// `https://host/sub` → (`https://host/sub/`, `/sub/`).
+fn split_base_url(url: &str) -> Option<(String, String)> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() || url.contains(['?', '#', ' ', '"', '<', '>']) {
+        return None;
+    }
+    let path = path.trim_matches('/');
+    let base_path = if path.is_empty() { "/".to_string() } else { format!("/{path}/") };
+    let scheme_and_host = &url[..url.len() - rest.len() + host.len()];
+    Some((format!("{scheme_and_host}{base_path}"), base_path))
+}
+
+fn humanize(key: &str) -> String {
+    let spaced = key.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn join(items: &[&String]) -> String {
+    items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Option<Config>, Vec<String>) {
+        let mut d = Diagnostics::default();
+        let config = Config::parse(text, &mut d);
+        (config, d.into_sorted().iter().map(ToString::to_string).collect())
+    }
+
+    const MINIMAL: &str = "title = \"W\"\nbase_url = \"https://u.github.io/repo\"\n[kinds.group]\nfolder = \"groups\"\n";
+
+    #[test]
+    fn base_url_is_split_into_url_and_path() {
+        assert_eq!(split_base_url("https://u.github.io/repo"), Some(("https://u.github.io/repo/".into(), "/repo/".into())));
+        assert_eq!(split_base_url("https://example.org"), Some(("https://example.org/".into(), "/".into())));
+        assert_eq!(split_base_url("http://127.0.0.1:1111/"), Some(("http://127.0.0.1:1111/".into(), "/".into())));
+        assert_eq!(split_base_url("example.org"), None);
+        assert_eq!(split_base_url("https:///x"), None);
+    }
+
+    #[test]
+    fn minimal_config_parses_with_defaults() {
+        let (config, errors) = parse(MINIMAL);
+        assert!(errors.is_empty(), "{errors:?}");
+        let config = config.unwrap();
+        assert_eq!(config.base_path, "/repo/");
+        assert_eq!(config.kinds[0].name, "Group");
+        assert_eq!(config.kinds[0].plural, "Groups");
+    }
+
+    #[test]
+    fn bad_fields_are_reported_with_positions() {
+        let text = format!(
+            "{MINIMAL}[kinds.group.fields]\nagency = {{ link = \"agncy\" }}\ndebut = {{ type = \"yeer\" }}\ntitle = {{ type = \"text\" }}\n"
+        );
+        let (config, errors) = parse(&text);
+        assert!(config.is_none());
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("site.toml:6:"), "{errors:?}");
+        assert!(errors[0].contains("unknown kind 'agncy'"));
+        assert!(errors[1].contains("unknown type 'yeer'"));
+        assert!(errors[2].contains("reserved"));
+    }
+
+    #[test]
+    fn unknown_top_level_key_is_an_error_at_its_line() {
+        let (config, errors) = parse(&format!("tilte = \"x\"\n{MINIMAL}"));
+        assert!(config.is_none());
+        assert!(errors[0].starts_with("site.toml:1:1"), "{errors:?}");
+    }
+}

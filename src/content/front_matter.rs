@@ -1,0 +1,343 @@
+//! The `+++` front matter: split it off a page and turn its TOML into typed values, checked
+//! against the page's kind. Pure: no file system.
+
+use toml::de::{DeTable, DeValue};
+
+use crate::config::{Config, FieldType, Kind};
+use crate::diagnostics::Diagnostic;
+
+/// Where the front matter and the body sit in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// Byte range of the TOML between the fences.
+    pub toml_start: usize,
+    pub toml_end: usize,
+    /// Byte offset where the Markdown body starts.
+    pub body_offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitError {
+    /// The file does not start with a `+++` line.
+    NoOpeningFence,
+    /// The opening fence at this offset is never closed.
+    Unclosed(usize),
+}
+
+/// Finds the `+++` fences. A UTF-8 byte-order mark before the first fence is allowed.
+pub fn split(text: &str) -> Result<Split, SplitError> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut lines = LineIter { text, pos: start };
+    let first = lines.next().ok_or(SplitError::NoOpeningFence)?;
+    if text[first.0..first.1].trim_end() != "+++" {
+        return Err(SplitError::NoOpeningFence);
+    }
+    let toml_start = first.2;
+    for (line_start, line_end, next) in lines {
+        if text[line_start..line_end].trim_end() == "+++" {
+            return Ok(Split { toml_start, toml_end: line_start, body_offset: next });
+        }
+    }
+    Err(SplitError::Unclosed(start))
+}
+
+/// Yields (start, end without newline, start of next line).
+struct LineIter<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Iterator for LineIter<'_> {
+    type Item = (usize, usize, usize);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        self.pos = (end + 1).min(self.text.len()).max(end);
+        if end == self.text.len() {
+            self.pos = self.text.len();
+        }
+        Some((start, end, self.pos))
+    }
+}
+
+/// A value of a declared field, checked against its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Year(i64),
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    Date(String),
+    Number(String),
+    List(Vec<String>),
+    Url(String),
+    /// Page names with their byte offsets in the file, resolved later by the graph stage.
+    Links(Vec<(String, usize)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldValue {
+    /// Index into the kind's `fields`.
+    pub field: usize,
+    pub value: Value,
+    pub offset: usize,
+}
+
+/// The typed front matter of one page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: Option<(String, usize)>,
+    pub aliases: Vec<(String, usize)>,
+    pub summary: Option<String>,
+    pub categories: Vec<(String, usize)>,
+    pub draft: bool,
+    pub featured: bool,
+    pub fields: Vec<FieldValue>,
+}
+
+/// Parses the TOML between `split`'s fences for a page of `kind` (or the home page, `None`).
+/// Offsets in the result and in the diagnostics are offsets into `text`, the whole file.
+pub fn parse(text: &str, split: Split, kind: Option<&Kind>, config: &Config, path: &str) -> (FrontMatter, Vec<Diagnostic>) {
+    let toml_text = &text[split.toml_start..split.toml_end];
+    let base = split.toml_start;
+    let mut diagnostics = Vec::new();
+    let mut fm = FrontMatter::default();
+    let (table, errors) = DeTable::parse_recoverable(toml_text);
+    for e in &errors {
+        let offset = base + e.span().map_or(0, |s| s.start);
+        diagnostics.push(
+            Diagnostic::error("front-matter", path, format!("invalid TOML: {}", e.message().trim())).at_offset(text, offset),
+        );
+    }
+    if !errors.is_empty() {
+        return (fm, diagnostics);
+    }
+    let error = |offset: usize, message: String| Diagnostic::error("front-matter", path, message).at_offset(text, base + offset);
+    for (key, value) in table.get_ref() {
+        let key_offset = key.span().start;
+        let value_offset = value.span().start;
+        let name = key.get_ref().as_ref();
+        let v = value.get_ref();
+        match name {
+            "title" => match v.as_str() {
+                Some(s) if !s.trim().is_empty() => fm.title = Some((s.trim().to_string(), base + value_offset)),
+                Some(_) => diagnostics.push(error(value_offset, "title is empty".into())),
+                None => diagnostics.push(error(value_offset, format!("title must be a string, not {}", v.type_str()))),
+            },
+            "summary" => match v.as_str() {
+                Some(s) => fm.summary = Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+                None => diagnostics.push(error(value_offset, format!("summary must be a string, not {}", v.type_str()))),
+            },
+            "aliases" | "categories" => match strings(v) {
+                Ok(items) => {
+                    let items = items.into_iter().map(|(s, o)| (s, base + o)).collect();
+                    if name == "aliases" { fm.aliases = items } else { fm.categories = items }
+                }
+                Err((offset, message)) => diagnostics.push(error(offset.unwrap_or(value_offset), format!("{name}: {message}"))),
+            },
+            "draft" | "featured" => match v.as_bool() {
+                Some(b) if name == "draft" => fm.draft = b,
+                Some(b) => fm.featured = b,
+                None => diagnostics.push(error(value_offset, format!("{name} must be true or false, not {}", v.type_str()))),
+            },
+            _ => {
+                let Some(kind) = kind else {
+                    diagnostics.push(error(key_offset, format!("unknown key '{name}' (the home page takes title and summary)")));
+                    continue;
+                };
+                let Some(field_index) = kind.fields.iter().position(|f| f.key == name) else {
+                    let mut known: Vec<&str> = crate::config::RESERVED_KEYS.to_vec();
+                    known.extend(kind.fields.iter().map(|f| f.key.as_str()));
+                    diagnostics.push(
+                        error(key_offset, format!("unknown field '{name}' for kind '{}'", kind.id))
+                            .note(format!("known fields: {}", known.join(", "))),
+                    );
+                    continue;
+                };
+                let field = &kind.fields[field_index];
+                match typed(v, &field.ty, field.many, config) {
+                    Ok(mut typed) => {
+                        if let Value::Links(links) = &mut typed {
+                            for link in links.iter_mut() {
+                                link.1 = base + link.1.max(value_offset);
+                            }
+                        }
+                        fm.fields.push(FieldValue { field: field_index, value: typed, offset: base + value_offset });
+                    }
+                    Err((offset, message)) => {
+                        diagnostics.push(error(offset.unwrap_or(value_offset), format!("field '{name}': {message}")))
+                    }
+                }
+            }
+        }
+    }
+    if fm.title.is_none() && kind.is_some() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::error("front-matter", path, "missing title: add `title = \"...\"` to the front matter").at_offset(text, 0));
+    }
+    (fm, diagnostics)
+}
+
+type TypeError = (Option<usize>, String);
+
+fn strings(v: &DeValue) -> Result<Vec<(String, usize)>, TypeError> {
+    let Some(array) = v.as_array() else {
+        return Err((None, format!("expected a list of strings, found {}", v.type_str())));
+    };
+    let mut out = Vec::with_capacity(array.len());
+    for item in array.iter() {
+        match item.get_ref().as_str() {
+            Some(s) if !s.trim().is_empty() => out.push((s.trim().to_string(), item.span().start)),
+            Some(_) => return Err((Some(item.span().start), "empty string in list".into())),
+            None => return Err((Some(item.span().start), format!("expected a string, found {}", item.get_ref().type_str()))),
+        }
+    }
+    Ok(out)
+}
+
+fn typed(v: &DeValue, ty: &FieldType, many: bool, _config: &Config) -> Result<Value, TypeError> {
+    let found = || format!("found {}", v.type_str());
+    match ty {
+        FieldType::Text => v.as_str().map(|s| Value::Text(s.to_string())).ok_or_else(|| (None, format!("expected text, {}", found()))),
+        FieldType::Year => {
+            let year = v.as_integer().and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok());
+            match year {
+                Some(y) if (0..=9999).contains(&y) => Ok(Value::Year(y)),
+                Some(y) => Err((None, format!("year {y} is out of range 0-9999"))),
+                None => Err((None, format!("expected a year such as 2018 (no quotes), {}", found()))),
+            }
+        }
+        FieldType::Date => {
+            let text = match (v.as_datetime(), v.as_str()) {
+                (Some(dt), _) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
+                (_, Some(s)) if is_partial_date(s) => s.to_string(),
+                _ => return Err((None, format!("expected a date such as 2025-07-04, 2025-07 or 2025, {}", found()))),
+            };
+            Ok(Value::Date(text))
+        }
+        FieldType::Number => match v {
+            DeValue::Integer(i) => Ok(Value::Number(i.as_str().replace('_', ""))),
+            DeValue::Float(f) => Ok(Value::Number(f.as_str().replace('_', ""))),
+            _ => Err((None, format!("expected a number, {}", found()))),
+        },
+        FieldType::Url => match v.as_str() {
+            Some(s) if s.starts_with("https://") || s.starts_with("http://") => Ok(Value::Url(s.to_string())),
+            _ => Err((None, "expected an http(s) URL".into())),
+        },
+        FieldType::List => match v.as_str() {
+            Some(s) => Ok(Value::List(vec![s.to_string()])),
+            None => strings(v).map(|items| Value::List(items.into_iter().map(|(s, _)| s).collect())),
+        },
+        FieldType::Link(_) => match (v.as_str(), many) {
+            (Some(s), _) => Ok(Value::Links(vec![(s.trim().to_string(), 0)])),
+            (None, true) => strings(v).map(Value::Links),
+            (None, false) if v.is_array() => Err((None, "takes one page; declare `many = true` in site.toml for a list".into())),
+            (None, false) => Err((None, format!("expected a page title, {}", found()))),
+        },
+    }
+}
+
+fn is_partial_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2) && (1..=12).contains(&m.parse::<u32>().unwrap_or(0)),
+        [y, m, d] => {
+            digits(y, 4)
+                && digits(m, 2)
+                && digits(d, 2)
+                && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
+                && (1..=31).contains(&d.parse::<u32>().unwrap_or(0))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Diagnostics;
+
+    #[test]
+    fn split_finds_fences() {
+        let text = "+++\ntitle = \"A\"\n+++\nBody\n";
+        let s = split(text).unwrap();
+        assert_eq!(&text[s.toml_start..s.toml_end], "title = \"A\"\n");
+        assert_eq!(&text[s.body_offset..], "Body\n");
+        assert_eq!(split("+++\r\ntitle = 1\r\n+++\r\n").map(|s| s.body_offset), Ok(20));
+        assert_eq!(split("+++\ntitle = 1\n+++").map(|s| s.body_offset), Ok(18));
+        assert_eq!(split("title = 1\n"), Err(SplitError::NoOpeningFence));
+        assert_eq!(split(""), Err(SplitError::NoOpeningFence));
+        assert_eq!(split("+++\ntitle = 1\n"), Err(SplitError::Unclosed(0)));
+        assert!(split("\u{feff}+++\n+++\n").is_ok());
+    }
+
+    fn config() -> Config {
+        let text = r#"title = "W"
+base_url = "https://x.org/"
+[kinds.group.fields]
+agency = { link = "agency", many = true }
+leader = { link = "agency" }
+debut = { type = "year" }
+born = { type = "date" }
+tags = { type = "list" }
+[kinds.agency]
+"#;
+        let mut d = Diagnostics::default();
+        Config::parse(text, &mut d).expect("fixture config parses")
+    }
+
+    fn parse_page(text: &str) -> (FrontMatter, Vec<String>) {
+        let config = config();
+        let s = split(text).unwrap();
+        let (fm, d) = parse(text, s, Some(&config.kinds[0]), &config, "g.md");
+        (fm, d.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn typed_fields_parse() {
+        let (fm, errors) = parse_page(
+            "+++\ntitle = \"A\"\naliases = [\"B\"]\nagency = [\"X\", \"Y\"]\nleader = \"X\"\ndebut = 2018\nborn = 2001-02-03\ntags = \"one\"\n+++\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(fm.title.as_ref().unwrap().0, "A");
+        assert_eq!(fm.fields.len(), 5);
+        assert_eq!(fm.fields[2].value, Value::Year(2018));
+        assert_eq!(fm.fields[3].value, Value::Date("2001-02-03".into()));
+        assert_eq!(fm.fields[4].value, Value::List(vec!["one".into()]));
+        let Value::Links(links) = &fm.fields[0].value else { panic!("links expected") };
+        assert_eq!(links[1].0, "Y");
+        assert_eq!(links[1].1, "+++\ntitle = \"A\"\naliases = [\"B\"]\nagency = [\"X\", \"".len());
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_its_position() {
+        let (_, errors) = parse_page("+++\ntitle = \"A\"\ndebut = \"2018\"\ncolour = \"red\"\nleader = [\"X\"]\nborn = \"July\"\n+++\n");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors[0].starts_with("g.md:3:9: error[front-matter]: field 'debut': expected a year"), "{errors:?}");
+        assert!(errors[1].starts_with("g.md:4:1: error[front-matter]: unknown field 'colour'"), "{errors:?}");
+        assert!(errors[2].contains("g.md:5:10") && errors[2].contains("many = true"), "{errors:?}");
+        assert!(errors[3].contains("g.md:6:8"), "{errors:?}");
+    }
+
+    #[test]
+    fn invalid_toml_and_missing_title() {
+        let (_, errors) = parse_page("+++\ntitle = \"A\n+++\n");
+        assert!(errors[0].starts_with("g.md:2:"), "{errors:?}");
+        assert!(errors[0].contains("invalid TOML"));
+        let (_, errors) = parse_page("+++\ndebut = 2000\n+++\n");
+        assert_eq!(errors, vec!["g.md:1:1: error[front-matter]: missing title: add `title = \"...\"` to the front matter"]);
+    }
+
+    #[test]
+    fn partial_dates() {
+        for ok in ["2025", "2025-07", "2025-07-04"] {
+            assert!(is_partial_date(ok), "{ok}");
+        }
+        for bad in ["25", "2025-13", "2025-07-32", "July 2025", "2025-7-4"] {
+            assert!(!is_partial_date(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Loading: walks `content/` and `templates/`, reads every file and turns each page into a typed
+//! [`Page`]. With `config`, the only module that reads the site's sources from disk.
+//!
+//! A bad file becomes a diagnostic and is skipped; the others load. The folder under `content/`
+//! gives the kind, the file name the slug; sub-folders inside a kind folder only organise files.
+
+pub mod front_matter;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{Config, KindId};
+use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+pub use front_matter::{FieldValue, Value};
+
+pub type PageId = usize;
+
+/// One page of content, with its source kept for positions and rendering.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub kind: KindId,
+    pub slug: String,
+    /// Path relative to the site root, `/`-separated: `content/groups/ateez.md`.
+    pub path: String,
+    pub text: String,
+    pub body_offset: usize,
+    pub title: String,
+    pub title_offset: usize,
+    pub aliases: Vec<(String, usize)>,
+    pub summary: Option<String>,
+    pub categories: Vec<(String, usize)>,
+    pub featured: bool,
+    pub fields: Vec<FieldValue>,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+}
+
+/// `content/_index.md`: the home page's own text.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub path: String,
+    pub text: String,
+    pub body_offset: usize,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// Sorted by path: the order is part of the output's determinism.
+    pub pages: Vec<Page>,
+    pub home: Option<Home>,
+}
+
+/// A template file's name (relative to `templates/`) and text.
+pub type TemplateSource = (String, String);
+
+pub fn is_valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+enum Loaded {
+    Page(Box<Page>),
+    Home(Home),
+    Skipped,
+}
+
+/// Reads every page under `root/content`.
+pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corpus {
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        diagnostics.push(Diagnostic::error("content", "content", "no content/ folder: pages live in content/<kind folder>/<slug>.md"));
+        return Corpus::default();
+    }
+    let mut files: Vec<(PathBuf, Option<KindId>)> = Vec::new();
+    let walker = walkdir::WalkDir::new(&content_dir).follow_links(true).sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map_or_else(|| "content".to_string(), |p| display_path(root, p));
+                diagnostics.push(Diagnostic::error("content", path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let relative = entry.path().strip_prefix(&content_dir).unwrap_or(entry.path());
+        let hidden = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        if hidden || !entry.file_type().is_file() {
+            continue;
+        }
+        let display = display_path(root, entry.path());
+        let mut components = relative.components();
+        let first = components.next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        let is_markdown = relative.extension().is_some_and(|e| e == "md");
+        if components.next().is_none() {
+            // A file directly in content/.
+            if first == "_index.md" || first == "index.md" {
+                files.push((entry.path().to_path_buf(), None));
+            } else if is_markdown {
+                diagnostics.push(Diagnostic::error(
+                    "unknown-kind",
+                    display,
+                    "a page must live in a kind's folder (content/<folder>/<slug>.md); only _index.md, the home page, sits in content/",
+                ));
+            }
+            continue;
+        }
+        match config.kind_by_folder(&first) {
+            Some(kind) if is_markdown => files.push((entry.path().to_path_buf(), Some(kind))),
+            Some(_) => diagnostics.push(Diagnostic::warning("ignored-file", display, "not a Markdown (.md) file: ignored")),
+            None => {
+                let folders: Vec<&str> = config.kinds.iter().map(|k| k.folder.as_str()).collect();
+                diagnostics.push(
+                    Diagnostic::error("unknown-kind", display, format!("folder '{first}' is not a kind declared in site.toml"))
+                        .note(format!("kind folders: {}", folders.join(", "))),
+                );
+            }
+        }
+    }
+
+    let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files.par_iter().map(|(path, kind)| load_file(root, path, *kind, config)).collect();
+    let mut corpus = Corpus::default();
+    let mut slugs: HashMap<(KindId, String), String> = HashMap::new();
+    for (item, problems) in loaded {
+        diagnostics.extend(problems);
+        match item {
+            Loaded::Page(page) => {
+                if let Some(first) = slugs.get(&(page.kind, page.slug.clone())) {
+                    diagnostics.push(
+                        Diagnostic::error("duplicate-slug", &page.path, format!("slug '{}' is already used by {first}", page.slug))
+                            .note("two files of one kind cannot share a file name, even in different sub-folders"),
+                    );
+                    continue;
+                }
+                slugs.insert((page.kind, page.slug.clone()), page.path.clone());
+                corpus.pages.push(*page);
+            }
+            Loaded::Home(home) => {
+                if let Some(first) = &corpus.home {
+                    diagnostics.push(Diagnostic::error("duplicate-slug", &home.path, format!("the home page is already {}", first.path)));
+                } else {
+                    corpus.home = Some(home);
+                }
+            }
+            Loaded::Skipped => {}
+        }
+    }
+    corpus
+}
+
+fn load_file(root: &Path, path: &Path, kind: Option<KindId>, config: &Config) -> (Loaded, Vec<Diagnostic>) {
+    let display = display_path(root, path);
+    let mut problems = Vec::new();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if kind.is_some() && !is_valid_slug(&stem) {
+        problems.push(
+            Diagnostic::error("bad-slug", &display, format!("file name '{stem}' is not a valid slug"))
+                .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
+                .note(format!("suggested: {}.md", suggest_slug(&stem))),
+        );
+        return (Loaded::Skipped, problems);
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(Diagnostic::error("content", &display, format!("cannot read: {e}")));
+            return (Loaded::Skipped, problems);
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            problems.push(Diagnostic::error("encoding", &display, "file is not valid UTF-8; save it as UTF-8").at_offset(&prefix, valid));
+            return (Loaded::Skipped, problems);
+        }
+    };
+    if text.trim().is_empty() {
+        problems.push(Diagnostic::error("front-matter", &display, "file is empty: a page needs +++ front matter with a title"));
+        return (Loaded::Skipped, problems);
+    }
+    let split = match front_matter::split(&text) {
+        Ok(s) => s,
+        Err(front_matter::SplitError::NoOpeningFence) => {
+            problems.push(
+                Diagnostic::error("front-matter", &display, "missing front matter: the file must start with a +++ line")
+                    .at_offset(&text, 0)
+                    .note("+++\\ntitle = \"...\"\\n+++ then the Markdown body"),
+            );
+            return (Loaded::Skipped, problems);
+        }
+        Err(front_matter::SplitError::Unclosed(offset)) => {
+            problems.push(
+                Diagnostic::error("front-matter", &display, "front matter is never closed: add a +++ line after it")
+                    .at_offset(&text, offset),
+            );
+            return (Loaded::Skipped, problems);
+        }
+    };
+    let kind_def = kind.map(|k| &config.kinds[k]);
+    let (fm, errors) = front_matter::parse(&text, split, kind_def, config, &display);
+    let failed = !errors.is_empty();
+    problems.extend(errors);
+    if fm.draft {
+        return (Loaded::Skipped, problems);
+    }
+    let Some(kind) = kind else {
+        let home = Home {
+            path: display,
+            body_offset: split.body_offset,
+            title: fm.title.map(|t| t.0),
+            summary: fm.summary,
+            text,
+        };
+        return (Loaded::Home(home), problems);
+    };
+    let Some((title, title_offset)) = fm.title.filter(|_| !failed) else {
+        return (Loaded::Skipped, problems);
+    };
+    let page = Page {
+        kind,
+        slug: stem,
+        path: display,
+        body_offset: split.body_offset,
+        title,
+        title_offset,
+        aliases: fm.aliases,
+        summary: fm.summary,
+        categories: fm.categories,
+        featured: fm.featured,
+        fields: fm.fields,
+        text,
+    };
+    (Loaded::Page(Box::new(page)), problems)
+}
+
+fn suggest_slug(stem: &str) -> String {
+    let mut out = String::new();
+    for c in stem.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "page".to_string() } else { out }
+}
+
+/// Reads every file under `root/templates` (sorted), with names relative to that folder.
+pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<TemplateSource> {
+    let dir = root.join("templates");
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        diagnostics.push(Diagnostic::error("template", "templates", "no templates/ folder"));
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diagnostics.push(Diagnostic::error("template", "templates", format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = display_path(&dir, entry.path());
+        match std::fs::read_to_string(entry.path()) {
+            Ok(text) => out.push((name, text)),
+            Err(e) => diagnostics.push(Diagnostic::error("template", display_path(root, entry.path()), format!("cannot read: {e}"))),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        for ok in ["ateez", "h-o-t", "2ne1", "a"] {
+            assert!(is_valid_slug(ok), "{ok}");
+        }
+        for bad in ["", "Ateez", "a_b", "-a", "a-", "에이티즈", "a b", "a.b"] {
+            assert!(!is_valid_slug(bad), "{bad}");
+        }
+        assert_eq!(suggest_slug("Stray Kids"), "stray-kids");
+        assert_eq!(suggest_slug("에이"), "page");
+    }
+}

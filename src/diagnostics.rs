@@ -1,0 +1,198 @@
+//! Problems found in user input, with their location, collected rather than thrown.
+//!
+//! Every stage pushes [`Diagnostic`]s and carries on with what is valid, so one run reports every
+//! problem at once. This module only formats; deciding the exit code is `main`'s job.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A line and column, both 1-based; the column counts characters, not bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A short stable name for the kind of problem, e.g. `red-link`.
+    pub code: &'static str,
+    /// Path relative to the site root, with `/` separators.
+    pub path: String,
+    #[serde(flatten)]
+    pub position: Option<Position>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            path: path.into(),
+            position: None,
+            message: message.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, path, message) }
+    }
+
+    pub fn at(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    pub fn at_offset(self, text: &str, offset: usize) -> Self {
+        self.at(position_of(text, offset))
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    fn sort_key(&self) -> (&str, Option<Position>, Severity, &str) {
+        (&self.path, self.position, self.severity, &self.message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match self.position {
+            Some(p) => write!(f, "{}:{}:{}: ", self.path, p.line, p.column)?,
+            None => write!(f, "{}: ", self.path)?,
+        }
+        write!(f, "{severity}[{}]: {}", self.code, self.message)?;
+        for note in &self.notes {
+            write!(f, "\n    note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line and column of a byte offset. Offsets past the end or inside a character are
+/// clamped, never a panic.
+pub fn position_of(text: &str, offset: usize) -> Position {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+    }
+}
+
+/// Collects diagnostics from every stage.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(more);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// Under `--strict`, the codes that are warnings by default become errors.
+    pub fn make_strict(&mut self) {
+        for d in &mut self.items {
+            if STRICT_CODES.contains(&d.code) {
+                d.severity = Severity::Error;
+            }
+        }
+    }
+
+    /// Sorted by path, then position: the order users read them in.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.items.dedup();
+        self.items
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+/// Warnings that `check --strict` (and the wiki's CI) treats as errors.
+pub const STRICT_CODES: &[&str] = &[
+    "red-link",
+    "orphan",
+    "unreachable",
+    "uncited-page",
+    "uncited-paragraph",
+    "unknown-anchor",
+    "footnote",
+    "category-spelling",
+];
+
+/// Renders a path relative to `root` with forward slashes, for messages.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    let relative: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, offset: usize, line: usize, column: usize) {
+        assert_eq!(position_of(text, offset), Position { line, column }, "offset {offset} in {text:?}");
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        check("abc", 0, 1, 1);
+        check("abc", 2, 1, 3);
+        check("a\nbc", 2, 2, 1);
+        check("a\nbc", 3, 2, 2);
+        check("한글\nx", 3, 1, 2);
+        check("한글", 4, 1, 2); // inside a character: clamped back
+        check("ab", 99, 1, 3); // past the end: clamped
+    }
+
+    #[test]
+    fn strict_upgrades_only_listed_codes() {
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::warning("red-link", "a.md", "x"));
+        d.push(Diagnostic::warning("ignored-file", "b.md", "y"));
+        d.make_strict();
+        let sorted = d.into_sorted();
+        assert_eq!(sorted[0].severity, Severity::Error);
+        assert_eq!(sorted[1].severity, Severity::Warning);
+    }
+}

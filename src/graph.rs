@@ -1,0 +1,360 @@
+//! The link graph: backlinks (inverted once from every page's outgoing links), the inverse
+//! relations `site.toml` declares, citations, categories, redirects, disambiguations and the
+//! maintenance reports (red links, orphans, unreachable and uncited pages). Pure.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use crate::config::{Config, FieldType};
+use crate::content::{Page, PageId, Value};
+use crate::diagnostics::Diagnostic;
+use crate::markdown::RenderedBody;
+use crate::names::{Index, Resolution, normalize, slugify};
+use crate::urls;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlink {
+    pub from: PageId,
+    pub context: String,
+}
+
+/// One infobox value: a page, a name with no page (red link), or plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldItem {
+    Page(PageId),
+    Missing(String),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub name: String,
+    pub path: String,
+    pub pages: Vec<PageId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub path: String,
+    pub alias: String,
+    pub to: PageId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disambiguation {
+    pub name: String,
+    pub path: String,
+    pub pages: Vec<PageId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub name: String,
+    pub anchor: String,
+    pub from: Vec<PageId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkGraph {
+    /// Per page: pages linking to it (body or infobox), one entry per linking page, sorted.
+    pub backlinks: Vec<Vec<Backlink>>,
+    /// Per page: (heading, pages) for every declared inverse relation that reaches it.
+    pub inverse: Vec<Vec<(String, Vec<PageId>)>>,
+    /// Per page: (field index, values), in the page's front-matter order.
+    pub infobox: Vec<Vec<(usize, Vec<FieldItem>)>>,
+    pub cited_by: Vec<Vec<PageId>>,
+    pub categories: Vec<Category>,
+    /// Per page: indices into `categories`.
+    pub page_categories: Vec<Vec<usize>>,
+    pub redirects: Vec<Redirect>,
+    pub disambiguations: Vec<Disambiguation>,
+    pub wanted: Vec<Wanted>,
+    pub orphans: Vec<PageId>,
+    pub unreachable: Vec<PageId>,
+    pub uncited: Vec<PageId>,
+}
+
+pub struct GraphInput<'a> {
+    pub config: &'a Config,
+    pub pages: &'a [Page],
+    pub index: &'a Index,
+    pub bodies: &'a [RenderedBody],
+    pub home: Option<&'a RenderedBody>,
+    pub source_kind: Option<usize>,
+}
+
+/// Sort key that lists pages by kind (in `site.toml` order), then title.
+fn page_order(pages: &[Page], id: PageId) -> (usize, String, PageId) {
+    (pages[id].kind, normalize(&pages[id].title), id)
+}
+
+pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph {
+    let GraphInput { config, pages, index, bodies, home, source_kind } = *input;
+    let n = pages.len();
+    let mut graph = LinkGraph {
+        backlinks: vec![Vec::new(); n],
+        inverse: vec![Vec::new(); n],
+        infobox: vec![Vec::new(); n],
+        cited_by: vec![Vec::new(); n],
+        page_categories: vec![Vec::new(); n],
+        ..LinkGraph::default()
+    };
+    let mut wanted: BTreeMap<String, (String, Vec<PageId>)> = BTreeMap::new();
+    let mut add_wanted = |name: &str, from: PageId| {
+        let entry = wanted.entry(normalize(name)).or_insert_with(|| (name.to_string(), Vec::new()));
+        if entry.1.last() != Some(&from) {
+            entry.1.push(from);
+        }
+    };
+
+    // Infobox links and the inverse relations they declare.
+    let mut inverse_edges: Vec<(PageId, (usize, usize), String, PageId)> = Vec::new();
+    let mut field_edges: Vec<(PageId, PageId, String)> = Vec::new();
+    for (id, page) in pages.iter().enumerate() {
+        let kind = &config.kinds[page.kind];
+        for fv in &page.fields {
+            let field = &kind.fields[fv.field];
+            let items = match (&fv.value, &field.ty) {
+                (Value::Links(names), FieldType::Link(allowed)) => names
+                    .iter()
+                    .map(|(name, offset)| match index.resolve(name) {
+                        Resolution::Found(target) if allowed.contains(&pages[target].kind) => {
+                            if let Some(label) = &field.inverse {
+                                inverse_edges.push((target, (page.kind, fv.field), label.clone(), id));
+                            }
+                            field_edges.push((target, id, format!("{}: {}", field.label, pages[target].title)));
+                            FieldItem::Page(target)
+                        }
+                        Resolution::Found(target) => {
+                            let wanted_kinds: Vec<&str> = allowed.iter().map(|&k| config.kinds[k].name.as_str()).collect();
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    "wrong-kind",
+                                    &page.path,
+                                    format!(
+                                        "field '{}' must name a page of kind {}, but \"{}\" is a {} ({})",
+                                        field.key,
+                                        wanted_kinds.join(" or "),
+                                        pages[target].title,
+                                        config.kinds[pages[target].kind].name,
+                                        pages[target].path
+                                    ),
+                                )
+                                .at_offset(&page.text, *offset),
+                            );
+                            FieldItem::Page(target)
+                        }
+                        Resolution::Ambiguous(ids) => {
+                            let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", pages[i].title, pages[i].path)).collect();
+                            diagnostics.push(
+                                Diagnostic::error("ambiguous-link", &page.path, format!("field '{}': \"{name}\" matches {}", field.key, names.join(", ")))
+                                    .at_offset(&page.text, *offset),
+                            );
+                            FieldItem::Text(name.clone())
+                        }
+                        Resolution::Missing => {
+                            diagnostics.push(
+                                Diagnostic::warning("red-link", &page.path, format!("field '{}': no page is titled or aliased \"{name}\"", field.key))
+                                    .at_offset(&page.text, *offset),
+                            );
+                            add_wanted(name, id);
+                            FieldItem::Missing(name.clone())
+                        }
+                    })
+                    .collect(),
+                (Value::Text(s) | Value::Date(s) | Value::Number(s) | Value::Url(s), _) => vec![FieldItem::Text(s.clone())],
+                (Value::Year(y), _) => vec![FieldItem::Text(y.to_string())],
+                (Value::List(items), _) => items.iter().map(|s| FieldItem::Text(s.clone())).collect(),
+                (Value::Links(names), _) => names.iter().map(|(s, _)| FieldItem::Text(s.clone())).collect(),
+            };
+            graph.infobox[id].push((fv.field, items));
+        }
+    }
+    inverse_edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| page_order(pages, a.3).cmp(&page_order(pages, b.3))));
+    for (target, _, label, from) in inverse_edges {
+        let groups = &mut graph.inverse[target];
+        match groups.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, list)) if !list.contains(&from) => list.push(from),
+            Some(_) => {}
+            None => groups.push((label, vec![from])),
+        }
+    }
+
+    // Backlinks from bodies, then from infoboxes; citations.
+    let mut linked: Vec<HashMap<PageId, usize>> = vec![HashMap::new(); n];
+    for (from, body) in bodies.iter().enumerate() {
+        for link in &body.links {
+            if link.is_citation {
+                if !graph.cited_by[link.target].contains(&from) {
+                    graph.cited_by[link.target].push(from);
+                }
+                continue;
+            }
+            if link.target == from {
+                continue;
+            }
+            if let Some(anchor) = &link.anchor
+                && !bodies[link.target].headings.iter().any(|h| &h.id == anchor)
+            {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "unknown-anchor",
+                        &pages[from].path,
+                        format!("\"{}\" has no heading with id '#{anchor}'", pages[link.target].title),
+                    )
+                    .at_offset(&pages[from].text, link.offset),
+                );
+            }
+            if !linked[link.target].contains_key(&from) {
+                linked[link.target].insert(from, graph.backlinks[link.target].len());
+                graph.backlinks[link.target].push(Backlink { from, context: link.context.clone() });
+            }
+        }
+        for red in &body.red_links {
+            add_wanted(&red.target, from);
+        }
+    }
+    for (target, from, context) in field_edges {
+        if target != from && !linked[target].contains_key(&from) {
+            linked[target].insert(from, graph.backlinks[target].len());
+            graph.backlinks[target].push(Backlink { from, context });
+        }
+    }
+    for list in &mut graph.backlinks {
+        list.sort_by_cached_key(|b| page_order(pages, b.from));
+    }
+    for list in &mut graph.cited_by {
+        list.sort_by_cached_key(|&p| page_order(pages, p));
+    }
+
+    // Categories: one spelling per name.
+    let mut categories: BTreeMap<String, (String, String, Vec<PageId>)> = BTreeMap::new();
+    for (id, page) in pages.iter().enumerate() {
+        for (name, offset) in &page.categories {
+            let key = normalize(name);
+            let entry = categories.entry(key).or_insert_with(|| (name.clone(), page.path.clone(), Vec::new()));
+            if entry.0 != *name {
+                diagnostics.push(
+                    Diagnostic::warning("category-spelling", &page.path, format!("category \"{name}\" is spelled \"{}\" in {}", entry.0, entry.1))
+                        .at_offset(&page.text, *offset),
+                );
+            }
+            if !entry.2.contains(&id) {
+                entry.2.push(id);
+            }
+        }
+    }
+    for (_, (name, _, mut members)) in categories {
+        members.sort_by_cached_key(|&p| page_order(pages, p));
+        let index = graph.categories.len();
+        for &m in &members {
+            graph.page_categories[m].push(index);
+        }
+        graph.categories.push(Category { path: urls::category_path(&name), name, pages: members });
+    }
+
+    // Redirects for aliases; they may not take a path that a page or another redirect has.
+    let mut taken: HashSet<String> = pages.iter().map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug)).collect();
+    for (id, page) in pages.iter().enumerate() {
+        let folder = &config.kinds[page.kind].folder;
+        for (alias, offset) in &page.aliases {
+            let slug = slugify(alias);
+            if slug.is_empty() || slug == page.slug {
+                continue;
+            }
+            let path = urls::page_path(folder, &slug);
+            if taken.contains(&path) {
+                diagnostics.push(
+                    Diagnostic::warning("redirect-clash", &page.path, format!("alias \"{alias}\" would redirect from /{path}, which is already taken; no redirect made"))
+                        .at_offset(&page.text, *offset),
+                );
+                continue;
+            }
+            taken.insert(path.clone());
+            graph.redirects.push(Redirect { path, alias: alias.clone(), to: id });
+        }
+    }
+    for (name, ids) in index.shared_names() {
+        let mut ids = ids.clone();
+        ids.sort_by_cached_key(|&p| page_order(pages, p));
+        graph.disambiguations.push(Disambiguation { path: urls::disambiguation_path(name), name: name.clone(), pages: ids });
+    }
+    graph.wanted = wanted
+        .into_values()
+        .map(|(name, from)| Wanted { anchor: slugify(&name), name, from })
+        .collect();
+
+    // Reports: orphans, pages the home page cannot reach, pages that cite nothing.
+    let home_links: HashSet<PageId> = home.map(|h| h.links.iter().map(|l| l.target).collect()).unwrap_or_default();
+    for id in 0..n {
+        let featured = pages[id].featured;
+        if graph.backlinks[id].is_empty() && graph.cited_by[id].is_empty() && !home_links.contains(&id) && !featured {
+            graph.orphans.push(id);
+            diagnostics.push(
+                Diagnostic::warning("orphan", &pages[id].path, format!("no page links to \"{}\"", pages[id].title))
+                    .note("link it from a related page so readers can find it"),
+            );
+        }
+        if source_kind.is_some_and(|s| s != pages[id].kind) && bodies[id].citations.is_empty() {
+            graph.uncited.push(id);
+            diagnostics.push(
+                Diagnostic::warning("uncited-page", &pages[id].path, "page cites no source")
+                    .note("end each factual paragraph with a footnote whose text links a source page: [^a] … [^a]: [[Source title]]"),
+            );
+        }
+        if source_kind.is_some_and(|s| s != pages[id].kind) {
+            for &offset in &bodies[id].uncited_paragraphs {
+                diagnostics.push(
+                    Diagnostic::warning("uncited-paragraph", &pages[id].path, "paragraph has no footnote citing a source").at_offset(&pages[id].text, offset),
+                );
+            }
+        }
+    }
+    if home.is_some() {
+        let reachable = reachable_from_home(&graph, bodies, &home_links, pages);
+        for id in 0..n {
+            if !reachable[id] && !graph.orphans.contains(&id) {
+                graph.unreachable.push(id);
+                diagnostics.push(
+                    Diagnostic::warning("unreachable", &pages[id].path, format!("\"{}\" cannot be reached by following links from the home page", pages[id].title)),
+                );
+            }
+        }
+    }
+    graph
+}
+
+/// Breadth-first over everything a reader can click on a page: body links, infobox links,
+/// inverse relations, backlinks' sources stay out (they are "what links here"), categories.
+fn reachable_from_home(graph: &LinkGraph, bodies: &[RenderedBody], home_links: &HashSet<PageId>, pages: &[Page]) -> Vec<bool> {
+    let n = pages.len();
+    let mut seen = vec![false; n];
+    let mut queue: VecDeque<PageId> = VecDeque::new();
+    let mut starts: Vec<PageId> = home_links.iter().copied().collect();
+    starts.extend((0..n).filter(|&i| pages[i].featured));
+    for s in starts {
+        if !seen[s] {
+            seen[s] = true;
+            queue.push_back(s);
+        }
+    }
+    while let Some(id) = queue.pop_front() {
+        let mut next: Vec<PageId> = bodies[id].links.iter().map(|l| l.target).collect();
+        for (_, items) in &graph.infobox[id] {
+            next.extend(items.iter().filter_map(|i| if let FieldItem::Page(p) = i { Some(*p) } else { None }));
+        }
+        for (_, list) in &graph.inverse[id] {
+            next.extend(list);
+        }
+        next.extend(&graph.cited_by[id]);
+        for &c in &graph.page_categories[id] {
+            next.extend(&graph.categories[c].pages);
+        }
+        for t in next {
+            if !seen[t] {
+                seen[t] = true;
+                queue.push_back(t);
+            }
+        }
+    }
+    seen
+}

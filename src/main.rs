@@ -1,0 +1,144 @@
+//! The `kwiki` command line: parses arguments, runs the pipeline, prints diagnostics and maps
+//! the outcome to an exit code (0 success, 1 problems in the content, 2 environment failure).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kwiki::diagnostics::Severity;
+use kwiki::{Options, Report};
+
+/// Build, check and preview a typed, wikilinked wiki.
+#[derive(Parser)]
+#[command(name = "kwiki", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render content/ through templates/ with static/ into the output folder.
+    ///
+    /// The site is written beside the output folder and swapped in only when the build
+    /// succeeds: a failed build leaves the previous output untouched.
+    Build {
+        /// The site's root folder (with site.toml, content/, templates/, static/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder [default: ROOT/public].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override site.toml's base_url, e.g. https://user.github.io/repo/.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Fail on red links, orphans, uncited pages and other content warnings.
+        #[arg(long)]
+        strict: bool,
+        /// Print every warning, not only the first few.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Run the whole pipeline without writing and report every problem at once.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Treat content warnings (red links, orphans, uncited pages...) as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Output format of the report.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// How many warnings `build` prints before summarising the rest.
+const WARNINGS_SHOWN: usize = 20;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { root, out, base_url, strict, verbose } => {
+            let out = out.unwrap_or_else(|| root.join("public"));
+            let options = Options { root, out: Some(out.clone()), base_url, strict };
+            let report = match kwiki::run(&options) {
+                Ok(r) => r,
+                Err(e) => return environment_failure(&e),
+            };
+            print_text(&report, if verbose { usize::MAX } else { WARNINGS_SHOWN });
+            if report.written {
+                println!(
+                    "Built {} pages, {} redirects, {} warnings in {:.2} s → {}",
+                    report.pages,
+                    report.redirects,
+                    report.warnings(),
+                    report.elapsed.as_secs_f64(),
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "Build failed: {} errors, {} warnings in {:.2} s; {} left unchanged",
+                    report.errors(),
+                    report.warnings(),
+                    report.elapsed.as_secs_f64(),
+                    out.display()
+                );
+                ExitCode::from(1)
+            }
+        }
+        Command::Check { root, strict, format, base_url } => {
+            let options = Options { root, out: None, base_url, strict };
+            let report = match kwiki::run(&options) {
+                Ok(r) => r,
+                Err(e) => return environment_failure(&e),
+            };
+            match format {
+                Format::Json => match serde_json::to_string_pretty(&report.diagnostics) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => return environment_failure(&e.into()),
+                },
+                Format::Text => {
+                    print_text(&report, usize::MAX);
+                    println!(
+                        "Checked {} pages: {} errors, {} warnings in {:.2} s",
+                        report.pages,
+                        report.errors(),
+                        report.warnings(),
+                        report.elapsed.as_secs_f64()
+                    );
+                }
+            }
+            if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+    }
+}
+
+fn print_text(report: &Report, max_warnings: usize) {
+    let mut shown = 0;
+    for d in &report.diagnostics {
+        if d.severity == Severity::Warning {
+            shown += 1;
+            if shown > max_warnings {
+                continue;
+            }
+        }
+        eprintln!("{d}");
+    }
+    if shown > max_warnings {
+        eprintln!("... and {} more warnings (run `kwiki check` to see them all)", shown - max_warnings);
+    }
+}
+
+fn environment_failure(e: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,642 @@
+//! Markdown to HTML in one pass over pulldown-cmark's events, resolving `[[wikilinks]]` through
+//! the [`Index`] and recording what the graph needs: outgoing links with the sentence around
+//! them, headings, citations and uncited paragraphs.
+//!
+//! Wikilinks use pulldown-cmark's own parser (`ENABLE_WIKILINKS`). Inside a table the `|` of
+//! `[[Target|label]]` would split the cell, so such pipes are escaped before parsing and the
+//! offsets mapped back. Raw HTML is shown as text, never passed through, and links with a
+//! script-capable scheme are neutralised.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::config::{Config, KindId};
+use crate::content::{Page, PageId};
+use crate::diagnostics::Diagnostic;
+use crate::names::{Index, Resolution, slugify};
+use crate::urls::{self, escape_html};
+
+/// What rendering needs to know about the rest of the site.
+pub struct Resolver<'a> {
+    pub config: &'a Config,
+    pub index: &'a Index,
+    pub pages: &'a [Page],
+    /// The href of every page, by id.
+    pub hrefs: &'a [String],
+    /// The kind whose pages are citable sources (`source`), if declared.
+    pub source_kind: Option<KindId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutLink {
+    pub target: PageId,
+    /// The heading id a `[[Target#Heading]]` link points at.
+    pub anchor: Option<String>,
+    /// Byte offset of the link in the page's file.
+    pub offset: usize,
+    /// The sentence around the link, as plain text.
+    pub context: String,
+    /// Links inside a footnote that cite a source are citations, not backlinks.
+    pub is_citation: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedLink {
+    pub target: String,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderedBody {
+    pub html: String,
+    pub footnotes_html: String,
+    pub headings: Vec<Heading>,
+    pub links: Vec<OutLink>,
+    pub red_links: Vec<RedLink>,
+    /// Source pages cited in footnotes, in order of first citation.
+    pub citations: Vec<PageId>,
+    /// Offsets of top-level paragraphs that state something but carry no footnote.
+    pub uncited_paragraphs: Vec<usize>,
+    /// Plain text of the first paragraph, for summaries and previews.
+    pub first_paragraph: String,
+    /// Plain text of the body, for search.
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Heading ids the templates use themselves; headings never take them.
+const RESERVED_IDS: &[&str] = &["top", "content", "toc", "infobox", "notes", "footnotes", "relations", "what-links-here", "categories", "search", "main"];
+
+/// Paragraphs shorter than this (in characters) need no citation: "See also", captions.
+const CITATION_MIN_CHARS: usize = 60;
+
+/// Text kept for the search index per page.
+const SEARCH_TEXT_CHARS: usize = 4000;
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_WIKILINKS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders the Markdown `text[body_offset..]` of the file at `path`.
+pub fn render(resolver: &Resolver, path: &str, text: &str, body_offset: usize) -> RenderedBody {
+    let body = &text[body_offset..];
+    let (source, inserted) = escape_table_pipes(body);
+    let mut state = State::new(resolver, path, text, body_offset, &inserted);
+    for (event, range) in Parser::new_ext(&source, options()).into_offset_iter() {
+        state.event(event, range.start);
+    }
+    state.finish()
+}
+
+struct HeadingBuffer<'a> {
+    level: u8,
+    id: Option<String>,
+    events: Vec<Event<'a>>,
+    text: String,
+}
+
+struct Paragraph {
+    offset: usize,
+    chars: usize,
+    cited: bool,
+    first: bool,
+}
+
+struct State<'r, 'a> {
+    r: &'r Resolver<'r>,
+    path: &'r str,
+    text: &'r str,
+    body_offset: usize,
+    inserted: &'r [usize],
+    out: Vec<Event<'a>>,
+    heading: Option<HeadingBuffer<'a>>,
+    footnote: Option<(String, Vec<Event<'a>>)>,
+    footnote_defs: HashMap<String, (Vec<Event<'a>>, usize)>,
+    footnote_numbers: Vec<(String, usize, usize)>, // label, references, offset of first
+    /// For each open link: did we open it as raw HTML (`true`) or as a Markdown event?
+    link_stack: Vec<bool>,
+    /// Inside a wikilink embed that became an image: skip its label.
+    skip_image_label: bool,
+    block_text: String,
+    pending_context: Vec<(usize, usize)>,
+    containers: usize,
+    paragraph: Option<Paragraph>,
+    seen_targets: HashMap<PageId, ()>,
+    used_ids: HashMap<String, usize>,
+    result: RenderedBody,
+}
+
+impl<'r, 'a> State<'r, 'a> {
+    fn new(r: &'r Resolver<'r>, path: &'r str, text: &'r str, body_offset: usize, inserted: &'r [usize]) -> Self {
+        State {
+            r,
+            path,
+            text,
+            body_offset,
+            inserted,
+            out: Vec::new(),
+            heading: None,
+            footnote: None,
+            footnote_defs: HashMap::new(),
+            footnote_numbers: Vec::new(),
+            link_stack: Vec::new(),
+            skip_image_label: false,
+            block_text: String::new(),
+            pending_context: Vec::new(),
+            containers: 0,
+            paragraph: None,
+            seen_targets: HashMap::new(),
+            used_ids: RESERVED_IDS.iter().map(|s| (s.to_string(), 1)).collect(),
+            result: RenderedBody::default(),
+        }
+    }
+
+    /// Maps an offset in the (possibly escaped) body back to the file.
+    fn file_offset(&self, offset: usize) -> usize {
+        self.body_offset + offset - self.inserted.partition_point(|&i| i < offset)
+    }
+
+    fn emit(&mut self, event: Event<'a>) {
+        if let Some(h) = &mut self.heading {
+            h.events.push(event);
+        } else if let Some((_, events)) = &mut self.footnote {
+            events.push(event);
+        } else {
+            self.out.push(event);
+        }
+    }
+
+    fn html(&mut self, html: String) {
+        self.emit(Event::InlineHtml(html.into()));
+    }
+
+    fn add_text(&mut self, text: &str) {
+        self.block_text.push_str(text);
+        if let Some(h) = &mut self.heading {
+            h.text.push_str(text);
+        }
+        if let Some(p) = &mut self.paragraph {
+            p.chars += text.chars().count();
+            if p.first {
+                self.result.first_paragraph.push_str(text);
+            }
+        }
+        if self.footnote.is_none() && self.result.text.len() < SEARCH_TEXT_CHARS {
+            if !self.result.text.is_empty() && self.heading.is_none() && self.block_text.len() == text.len() {
+                self.result.text.push(' ');
+            }
+            self.result.text.push_str(text);
+        }
+    }
+
+    fn event(&mut self, event: Event<'a>, offset: usize) {
+        match event {
+            Event::Start(Tag::Link { link_type: LinkType::WikiLink { .. }, dest_url, .. }) => self.start_wikilink(&dest_url, offset),
+            Event::Start(Tag::Image { link_type: LinkType::WikiLink { .. }, dest_url, .. }) => {
+                if is_image_file(&dest_url) {
+                    let src = urls::href(self.r.config, dest_url.trim_start_matches('/'));
+                    self.html(format!("<img src=\"{}\" alt=\"{}\">", escape_html(&src), escape_html(&dest_url)));
+                    self.skip_image_label = true;
+                } else {
+                    self.start_wikilink(&dest_url, offset);
+                }
+            }
+            Event::End(TagEnd::Image) if self.skip_image_label => self.skip_image_label = false,
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
+                if self.link_stack.pop().unwrap_or(false) {
+                    self.html("</a>".into());
+                } else {
+                    self.emit(event);
+                }
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let dest_url = self.safe_url(dest_url, offset);
+                self.link_stack.push(false);
+                self.emit(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let dest_url = self.safe_url(dest_url, offset);
+                self.link_stack.push(false);
+                self.emit(Event::Start(Tag::Image { link_type, dest_url, title, id }));
+            }
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                self.flush_context();
+                self.heading = Some(HeadingBuffer { level: level as u8, id: id.map(|i| i.to_string()), events: Vec::new(), text: String::new() });
+            }
+            Event::End(TagEnd::Heading(_)) => self.end_heading(),
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                self.flush_context();
+                self.containers += 1;
+                self.footnote = Some((label.to_string(), Vec::new()));
+                let file_offset = self.file_offset(offset);
+                self.footnote_defs.entry(label.to_string()).or_insert((Vec::new(), file_offset));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                self.flush_context();
+                self.containers = self.containers.saturating_sub(1);
+                if let Some((label, events)) = self.footnote.take() {
+                    let offset = self.footnote_defs.get(&label).map_or(0, |d| d.1);
+                    self.footnote_defs.insert(label, (events, offset));
+                }
+            }
+            Event::FootnoteReference(label) => self.footnote_reference(&label, offset),
+            Event::Start(Tag::Paragraph) => {
+                self.flush_context();
+                if self.containers == 0 && self.heading.is_none() {
+                    let first = self.result.first_paragraph.is_empty();
+                    self.paragraph = Some(Paragraph { offset: self.file_offset(offset), chars: 0, cited: false, first });
+                }
+                self.emit(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let introduces_list = self.block_text.trim_end().ends_with(':');
+                self.flush_context();
+                if let Some(p) = self.paragraph.take()
+                    && !p.cited
+                    && !introduces_list
+                    && p.chars >= CITATION_MIN_CHARS
+                {
+                    self.result.uncited_paragraphs.push(p.offset);
+                }
+                self.emit(event);
+            }
+            Event::Start(tag @ (Tag::List(_) | Tag::BlockQuote(_) | Tag::Table(_))) => {
+                self.flush_context();
+                self.containers += 1;
+                self.emit(Event::Start(tag));
+            }
+            Event::End(end @ (TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::Table)) => {
+                self.flush_context();
+                self.containers = self.containers.saturating_sub(1);
+                self.emit(Event::End(end));
+            }
+            Event::Start(tag @ (Tag::Item | Tag::TableCell)) => {
+                self.flush_context();
+                self.emit(Event::Start(tag));
+            }
+            Event::End(end @ (TagEnd::Item | TagEnd::TableCell)) => {
+                self.flush_context();
+                self.emit(Event::End(end));
+            }
+            Event::Text(text) => {
+                if !self.skip_image_label {
+                    self.add_text(&text);
+                    self.emit(Event::Text(text));
+                }
+            }
+            Event::Code(code) => {
+                self.add_text(&code);
+                self.emit(Event::Code(code));
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                // Raw HTML is shown, not executed. Comments are an editor's notes: dropped.
+                if !html.trim_start().starts_with("<!--") {
+                    self.add_text(&html);
+                    self.emit(Event::Text(html));
+                }
+            }
+            Event::SoftBreak => {
+                self.add_text(" ");
+                self.emit(Event::SoftBreak);
+            }
+            other => self.emit(other),
+        }
+    }
+
+    fn start_wikilink(&mut self, dest: &str, offset: usize) {
+        let file_offset = self.file_offset(offset);
+        // In a table the escaped pipe leaves its backslash on the target.
+        let dest = dest.strip_suffix('\\').unwrap_or(dest);
+        let (target, anchor) = match dest.split_once('#') {
+            Some((t, a)) => (t, Some(a.trim())),
+            None => (dest, None),
+        };
+        let anchor_id = anchor.map(slugify).filter(|a| !a.is_empty());
+        let fragment = anchor_id.as_ref().map(|a| format!("#{}", urls::encode_path(a))).unwrap_or_default();
+        self.link_stack.push(true);
+        if target.trim().is_empty() {
+            self.html(format!("<a class=\"wikilink\" href=\"{}\">", escape_html(&fragment)));
+            return;
+        }
+        match self.r.index.resolve(target) {
+            Resolution::Found(id) => {
+                let href = format!("{}{}", self.r.hrefs[id], fragment);
+                let is_citation = self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
+                if is_citation {
+                    if !self.result.citations.contains(&id) {
+                        self.result.citations.push(id);
+                    }
+                    if let Some(p) = &mut self.paragraph {
+                        p.cited = true;
+                    }
+                }
+                let first_to_target = self.seen_targets.insert(id, ()).is_none();
+                if first_to_target || anchor_id.is_some() {
+                    self.result.links.push(OutLink { target: id, anchor: anchor_id, offset: file_offset, context: String::new(), is_citation });
+                    self.pending_context.push((self.result.links.len() - 1, self.block_text.len()));
+                }
+                let kind = &self.r.config.kinds[self.r.pages[id].kind].id;
+                self.html(format!("<a class=\"wikilink\" href=\"{}\" data-kind=\"{}\">", escape_html(&href), escape_html(kind)));
+            }
+            Resolution::Ambiguous(ids) => {
+                let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path)).collect();
+                self.result.diagnostics.push(
+                    Diagnostic::error("ambiguous-link", self.path, format!("[[{target}]] matches {} pages: {}", ids.len(), names.join(", ")))
+                        .at_offset(self.text, file_offset)
+                        .note("link to one of them by its full title"),
+                );
+                let href = urls::href(self.r.config, &urls::disambiguation_path(target.trim()));
+                self.html(format!("<a class=\"wikilink ambiguous\" href=\"{}\">", escape_html(&href)));
+            }
+            Resolution::Missing => {
+                self.result.diagnostics.push(
+                    Diagnostic::warning("red-link", self.path, format!("no page is titled or aliased \"{}\"", target.trim()))
+                        .at_offset(self.text, file_offset),
+                );
+                self.result.red_links.push(RedLink { target: target.trim().to_string(), offset: file_offset });
+                let href = format!("{}#{}", urls::href(self.r.config, urls::WANTED), urls::encode_path(&slugify(target)));
+                self.html(format!(
+                    "<a class=\"wikilink new\" href=\"{}\" title=\"{} (page does not exist)\">",
+                    escape_html(&href),
+                    escape_html(target.trim())
+                ));
+            }
+        }
+    }
+
+    fn safe_url(&mut self, url: CowStr<'a>, offset: usize) -> CowStr<'a> {
+        let trimmed = url.trim();
+        let scheme_end = trimmed.find(|c: char| matches!(c, ':' | '/' | '?' | '#'));
+        if let Some(i) = scheme_end
+            && trimmed.as_bytes()[i] == b':'
+        {
+            let scheme = trimmed[..i].to_ascii_lowercase();
+            if !matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel") {
+                self.result.diagnostics.push(
+                    Diagnostic::warning("unsafe-link", self.path, format!("link scheme '{scheme}:' is not allowed; the link was disabled"))
+                        .at_offset(self.text, self.file_offset(offset)),
+                );
+                return CowStr::Borrowed("#");
+            }
+            return url;
+        }
+        if let Some(rest) = trimmed.strip_prefix('/')
+            && !rest.starts_with('/')
+        {
+            return CowStr::from(format!("{}{}", self.r.config.base_path, rest));
+        }
+        url
+    }
+
+    fn footnote_reference(&mut self, label: &str, offset: usize) {
+        if let Some(p) = &mut self.paragraph {
+            p.cited = true;
+        }
+        let file_offset = self.file_offset(offset);
+        let (number, nth) = match self.footnote_numbers.iter().position(|(l, _, _)| l == label) {
+            Some(i) => {
+                self.footnote_numbers[i].1 += 1;
+                (i + 1, self.footnote_numbers[i].1)
+            }
+            None => {
+                self.footnote_numbers.push((label.to_string(), 1, file_offset));
+                (self.footnote_numbers.len(), 1)
+            }
+        };
+        self.html(format!("<sup class=\"fnref\" id=\"fnref-{number}-{nth}\"><a href=\"#fn-{number}\" role=\"doc-noteref\">[{number}]</a></sup>"));
+    }
+
+    fn end_heading(&mut self) {
+        let Some(h) = self.heading.take() else { return };
+        let base = h.id.clone().map(|i| slugify(&i)).filter(|i| !i.is_empty()).unwrap_or_else(|| slugify(&h.text));
+        let base = if base.is_empty() { "section".to_string() } else { base };
+        let id = match self.used_ids.get_mut(&base) {
+            Some(n) => {
+                *n += 1;
+                let id = format!("{base}-{n}");
+                self.used_ids.insert(id.clone(), 1);
+                id
+            }
+            None => {
+                self.used_ids.insert(base.clone(), 1);
+                base
+            }
+        };
+        let level = h.level;
+        self.result.headings.push(Heading { level, id: id.clone(), text: h.text.trim().to_string() });
+        self.emit(Event::Html(format!("<h{level} id=\"{}\">", escape_html(&id)).into()));
+        for e in h.events {
+            self.emit(e);
+        }
+        self.emit(Event::Html(format!("</h{level}>\n").into()));
+        self.block_text.clear();
+    }
+
+    /// Gives every link of the block just ended the sentence around it.
+    fn flush_context(&mut self) {
+        for (link, position) in self.pending_context.drain(..) {
+            if let Some(l) = self.result.links.get_mut(link) {
+                l.context = sentence_around(&self.block_text, position);
+            }
+        }
+        self.block_text.clear();
+    }
+
+    fn finish(mut self) -> RenderedBody {
+        self.flush_context();
+        let mut html = String::with_capacity(self.text.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, self.out.into_iter());
+        self.result.html = html;
+        let mut defs = self.footnote_defs;
+        if !self.footnote_numbers.is_empty() {
+            let mut notes = String::from("<ol class=\"footnotes\">\n");
+            for (i, (label, refs, offset)) in self.footnote_numbers.iter().enumerate() {
+                let n = i + 1;
+                let back: String = (1..=*refs)
+                    .map(|k| format!(" <a href=\"#fnref-{n}-{k}\" class=\"fn-back\" role=\"doc-backlink\" aria-label=\"Back to reference {n}{}\">↩</a>", if *refs > 1 { format!(", use {k}") } else { String::new() }))
+                    .collect();
+                match defs.remove(label) {
+                    Some((events, _)) => {
+                        let mut inner = String::new();
+                        pulldown_cmark::html::push_html(&mut inner, events.into_iter());
+                        let inner = inner.trim_end();
+                        let inner = match inner.strip_suffix("</p>") {
+                            Some(p) => format!("{p}{back}</p>"),
+                            None => format!("{inner}{back}"),
+                        };
+                        notes.push_str(&format!("<li id=\"fn-{n}\">{inner}</li>\n"));
+                    }
+                    None => {
+                        self.result.diagnostics.push(
+                            Diagnostic::warning("footnote", self.path, format!("footnote [^{label}] has no definition"))
+                                .at_offset(self.text, *offset)
+                                .note(format!("add a line `[^{label}]: [[Source page]]` at the end of the page")),
+                        );
+                        notes.push_str(&format!("<li id=\"fn-{n}\"><p>(missing note){back}</p></li>\n"));
+                    }
+                }
+            }
+            notes.push_str("</ol>\n");
+            self.result.footnotes_html = notes;
+        }
+        let mut unused: Vec<(String, usize)> = defs.into_iter().map(|(label, (_, offset))| (label, offset)).collect();
+        unused.sort_by_key(|u| u.1);
+        for (label, offset) in unused {
+            self.result.diagnostics.push(
+                Diagnostic::warning("footnote", self.path, format!("footnote [^{label}] is defined but never referenced")).at_offset(self.text, offset),
+            );
+        }
+        self.result.first_paragraph = self.result.first_paragraph.trim().to_string();
+        self.result
+    }
+}
+
+fn is_image_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"].iter().any(|e| lower.ends_with(e))
+}
+
+/// The sentence of `text` containing byte `position`, trimmed to a readable length.
+pub fn sentence_around(text: &str, position: usize) -> String {
+    const MAX: usize = 240;
+    let position = floor_boundary(text, position.min(text.len()));
+    let terminators = [". ", "! ", "? ", ": "];
+    let start = terminators.iter().filter_map(|t| text[..position].rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
+    let end = terminators.iter().filter_map(|t| text[position..].find(t).map(|i| position + i + 1)).min().unwrap_or(text.len());
+    let sentence = text[start..end.max(start)].trim();
+    if sentence.len() <= MAX {
+        return sentence.to_string();
+    }
+    // Too long: a window around the link.
+    let from = floor_boundary(text, position.saturating_sub(MAX / 2).max(start));
+    let to = floor_boundary(text, (from + MAX).min(end));
+    let mut out = String::new();
+    if from > start {
+        out.push('…');
+    }
+    out.push_str(text[from..to].trim());
+    if to < end {
+        out.push('…');
+    }
+    out
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// In table rows, escapes the `|` inside `[[...]]` so it does not split the cell. Returns the new
+/// text and the offsets (in the new text) of the inserted backslashes.
+pub fn escape_table_pipes(body: &str) -> (Cow<'_, str>, Vec<usize>) {
+    if !body.contains("[[") || !body.contains('|') {
+        return (Cow::Borrowed(body), Vec::new());
+    }
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let mut in_table = vec![false; lines.len()];
+    let mut any = false;
+    for i in 1..lines.len() {
+        if is_delimiter_row(lines[i]) && lines[i - 1].contains('|') {
+            in_table[i - 1] = true;
+            let mut j = i + 1;
+            while j < lines.len() && !lines[j].trim().is_empty() {
+                in_table[j] = true;
+                any |= lines[j].contains("[[");
+                j += 1;
+            }
+            any |= lines[i - 1].contains("[[");
+        }
+    }
+    if !any {
+        return (Cow::Borrowed(body), Vec::new());
+    }
+    let mut out = String::with_capacity(body.len() + 16);
+    let mut inserted = Vec::new();
+    for (line, table) in lines.iter().zip(in_table) {
+        if !table || !line.contains("[[") {
+            out.push_str(line);
+            continue;
+        }
+        let bytes = line.as_bytes();
+        let mut depth = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(b"[[") {
+                depth += 1;
+                out.push_str("[[");
+                i += 2;
+                continue;
+            }
+            if depth > 0 && bytes[i..].starts_with(b"]]") {
+                depth -= 1;
+                out.push_str("]]");
+                i += 2;
+                continue;
+            }
+            if depth > 0 && bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
+                inserted.push(out.len());
+                out.push('\\');
+            }
+            let ch_len = line[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&line[i..i + ch_len]);
+            i += ch_len;
+        }
+    }
+    (Cow::Owned(out), inserted)
+}
+
+fn is_delimiter_row(line: &str) -> bool {
+    let t = line.trim();
+    t.contains('-') && t.contains(['|', ':']) && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_around_links() {
+        let text = "First one. The group signed with KQ Entertainment in 2018. Last one.";
+        let pos = text.find("KQ").unwrap();
+        assert_eq!(sentence_around(text, pos), "The group signed with KQ Entertainment in 2018.");
+        assert_eq!(sentence_around("No terminator here", 3), "No terminator here");
+        let long = "word ".repeat(200);
+        let s = sentence_around(&long, 500);
+        assert!(s.starts_with('…') && s.ends_with('…') && s.len() < 260);
+        assert_eq!(sentence_around("한국어 문장", 4), "한국어 문장");
+    }
+
+    #[test]
+    fn table_pipes_are_escaped_only_in_table_wikilinks() {
+        let body = "[[A|b]] outside\n\n| x | y |\n|---|---|\n| [[A|b]] | [[C]] |\n";
+        let (escaped, inserted) = escape_table_pipes(body);
+        assert_eq!(escaped, "[[A|b]] outside\n\n| x | y |\n|---|---|\n| [[A\\|b]] | [[C]] |\n");
+        assert_eq!(inserted, vec![body.find("| [[A|").unwrap() + 5]);
+        let plain = "no tables | here [[A|b]]\n";
+        assert!(matches!(escape_table_pipes(plain).0, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn delimiter_rows() {
+        assert!(is_delimiter_row("|---|---|\n"));
+        assert!(is_delimiter_row(" :--- | ---: "));
+        assert!(!is_delimiter_row("a | b"));
+        assert!(!is_delimiter_row("---"));
+    }
+}

@@ -1,0 +1,214 @@
+//! Names and slugs: how a `[[wikilink]]` target or a title is normalised, and the [`Index`] that
+//! maps every title and alias to its page.
+//!
+//! Matching ignores case, surrounding and repeated white space, `_` versus space, and the
+//! typographic variants of apostrophes, quotes and dashes, so `[[Girls’ Generation]]` finds
+//! "Girls' Generation". The index exists before any Markdown is rendered, so links resolve in one
+//! pass.
+
+use std::collections::HashMap;
+
+use crate::content::PageId;
+
+/// The key two names share when a reader would call them the same.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut pending_space = false;
+    for c in name.trim().chars() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{0060}' | '\u{00B4}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+            '_' => ' ',
+            c => c,
+        };
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// A URL path segment for any name: lowercase letters and digits of any script, runs of anything
+/// else become one `-`. "H.O.T." → "h-o-t", "에이티즈" → "에이티즈". Empty if nothing is left.
+pub fn slugify(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in normalize(name).chars() {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c);
+        } else if c != '\'' {
+            dash = true;
+        }
+    }
+    out
+}
+
+/// The name a qualified title shares with others: "Seven (song)" → Some("Seven").
+pub fn base_name(title: &str) -> Option<&str> {
+    let trimmed = title.trim_end();
+    if !trimmed.ends_with(')') {
+        return None;
+    }
+    let open = trimmed.rfind(" (")?;
+    let base = trimmed[..open].trim_end();
+    (!base.is_empty()).then_some(base)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Found(PageId),
+    Ambiguous(Vec<PageId>),
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+enum Entry {
+    Page(PageId),
+    Shared(Vec<PageId>),
+}
+
+/// Every title, alias and unambiguous base name, normalised, to its page.
+#[derive(Debug, Default, Clone)]
+pub struct Index {
+    names: HashMap<String, Entry>,
+    /// Base names that several pages share, with the name as first written: disambiguations.
+    shared: Vec<(String, Vec<PageId>)>,
+}
+
+/// Why a name could not enter the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clash {
+    pub page: PageId,
+    pub name: String,
+    pub is_alias: bool,
+    pub alias_index: usize,
+    pub other: PageId,
+}
+
+impl Index {
+    /// `names` yields, per page, its title and its aliases. Returns the index and the clashes
+    /// (a title or alias already taken by another page).
+    pub fn build<'a>(pages: impl Iterator<Item = (PageId, &'a str, &'a [String])>) -> (Index, Vec<Clash>) {
+        let mut index = Index::default();
+        let mut clashes = Vec::new();
+        let mut titles = Vec::new();
+        for (id, title, aliases) in pages {
+            titles.push((id, title));
+            let names = std::iter::once((title, false, 0)).chain(aliases.iter().enumerate().map(|(i, a)| (a.as_str(), true, i)));
+            for (name, is_alias, alias_index) in names {
+                let key = normalize(name);
+                if key.is_empty() {
+                    continue;
+                }
+                match index.names.get(&key) {
+                    Some(Entry::Page(other)) if *other == id => {}
+                    Some(Entry::Page(other)) => {
+                        clashes.push(Clash { page: id, name: name.to_string(), is_alias, alias_index, other: *other })
+                    }
+                    _ => {
+                        index.names.insert(key, Entry::Page(id));
+                    }
+                }
+            }
+        }
+        let mut by_base: Vec<(String, String, PageId)> = titles
+            .iter()
+            .filter_map(|(id, title)| base_name(title).map(|b| (normalize(b), b.to_string(), *id)))
+            .filter(|(key, _, _)| !index.names.contains_key(key))
+            .collect();
+        by_base.sort();
+        for group in by_base.chunk_by(|a, b| a.0 == b.0) {
+            let ids: Vec<PageId> = group.iter().map(|g| g.2).collect();
+            let entry = if ids.len() == 1 { Entry::Page(ids[0]) } else { Entry::Shared(ids.clone()) };
+            if ids.len() > 1 {
+                index.shared.push((group[0].1.clone(), ids));
+            }
+            index.names.insert(group[0].0.clone(), entry);
+        }
+        (index, clashes)
+    }
+
+    pub fn resolve(&self, target: &str) -> Resolution {
+        match self.names.get(&normalize(target)) {
+            Some(Entry::Page(id)) => Resolution::Found(*id),
+            Some(Entry::Shared(ids)) => Resolution::Ambiguous(ids.clone()),
+            None => Resolution::Missing,
+        }
+    }
+
+    /// Names shared by several pages, sorted: each gets a generated disambiguation page.
+    pub fn shared_names(&self) -> &[(String, Vec<PageId>)] {
+        &self.shared
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_ignores_case_space_and_typography() {
+        for (a, b) in [
+            ("Girls’ Generation", "girls' generation"),
+            ("  Map   of the_Soul ", "map of the soul"),
+            ("G–L–G’ process", "g-l-g' process"),
+            ("ÉCLAIR", "éclair"),
+            ("에이티즈", "에이티즈"),
+        ] {
+            assert_eq!(normalize(a), b, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn slugify_keeps_letters_of_any_script() {
+        for (a, b) in [("H.O.T.", "h-o-t"), ("f(x)", "f-x"), ("Girls' Generation", "girls-generation"), ("에이티즈 팬", "에이티즈-팬"), ("!!", "")] {
+            assert_eq!(slugify(a), b, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn base_names_come_from_a_trailing_qualifier() {
+        assert_eq!(base_name("Seven (song)"), Some("Seven"));
+        assert_eq!(base_name("f(x)"), None);
+        assert_eq!(base_name("(G)I-dle"), None);
+        assert_eq!(base_name("Seven"), None);
+    }
+
+    fn build(pages: &[(&str, &[&str])]) -> (Index, Vec<Clash>) {
+        let owned: Vec<(String, Vec<String>)> =
+            pages.iter().map(|(t, a)| (t.to_string(), a.iter().map(|s| s.to_string()).collect())).collect();
+        Index::build(owned.iter().enumerate().map(|(i, (t, a))| (i, t.as_str(), a.as_slice())))
+    }
+
+    #[test]
+    fn titles_aliases_and_base_names_resolve() {
+        let (index, clashes) = build(&[("Ateez", &["ATEEZ", "에이티즈"]), ("Seven (song)", &[]), ("Seven (album)", &[]), ("Jump (song)", &[])]);
+        assert!(clashes.is_empty());
+        assert_eq!(index.resolve("ateez"), Resolution::Found(0));
+        assert_eq!(index.resolve(" 에이티즈 "), Resolution::Found(0));
+        assert_eq!(index.resolve("seven (SONG)"), Resolution::Found(1));
+        assert_eq!(index.resolve("Seven"), Resolution::Ambiguous(vec![2, 1]));
+        assert_eq!(index.resolve("Jump"), Resolution::Found(3));
+        assert_eq!(index.resolve("Nope"), Resolution::Missing);
+        assert_eq!(index.shared_names().len(), 1);
+    }
+
+    #[test]
+    fn a_name_taken_twice_is_a_clash() {
+        let (_, clashes) = build(&[("BTS", &[]), ("Bangtan", &["bts"]), ("bts", &[])]);
+        assert_eq!(clashes.len(), 2);
+        assert!(clashes[0].is_alias && clashes[0].other == 0);
+        assert!(!clashes[1].is_alias && clashes[1].page == 2);
+    }
+}

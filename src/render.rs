@@ -1,0 +1,530 @@
+//! Rendering: builds view structs from the domain data and runs them through the Tera
+//! templates, producing every output file in memory. Templates see only these views, never the
+//! domain types. Pure: the templates arrive as text from `content::load_templates`.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::config::Config;
+use crate::content::{Corpus, Page, PageId};
+use crate::diagnostics::Diagnostic;
+use crate::graph::{FieldItem, LinkGraph};
+use crate::markdown::{Heading, RenderedBody};
+use crate::names::normalize;
+use crate::urls::{self, escape_html};
+
+/// A file of the built site, relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Templates every site must have.
+pub const REQUIRED_TEMPLATES: &[&str] =
+    &["page.html", "home.html", "kind.html", "category.html", "categories.html", "disambiguation.html", "redirect.html", "special.html", "404.html"];
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    base_path: &'a str,
+    language: &'a str,
+    repository: Option<&'a str>,
+    kinds: Vec<KindView>,
+    categories_href: String,
+    all_pages_href: String,
+    wanted_href: String,
+    maintenance_href: String,
+}
+
+#[derive(Serialize, Clone)]
+struct KindView {
+    id: String,
+    name: String,
+    plural: String,
+    href: String,
+    count: usize,
+}
+
+#[derive(Serialize, Clone)]
+struct LinkView {
+    title: String,
+    href: String,
+    kind: String,
+    summary: String,
+}
+
+#[derive(Serialize)]
+struct InfoValue {
+    text: String,
+    href: Option<String>,
+    missing: bool,
+}
+
+#[derive(Serialize)]
+struct InfoRow {
+    label: String,
+    values: Vec<InfoValue>,
+}
+
+#[derive(Serialize)]
+struct RelationView {
+    label: String,
+    pages: Vec<LinkView>,
+}
+
+#[derive(Serialize)]
+struct BacklinkItem {
+    title: String,
+    href: String,
+    context: String,
+}
+
+#[derive(Serialize)]
+struct BacklinkGroup {
+    kind: String,
+    items: Vec<BacklinkItem>,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    href: String,
+    canonical: String,
+    kind: KindView,
+    summary: String,
+    aliases: Vec<&'a str>,
+    content: &'a str,
+    footnotes: &'a str,
+    toc: Vec<&'a Heading>,
+    infobox: Vec<InfoRow>,
+    relations: Vec<RelationView>,
+    backlinks: Vec<BacklinkGroup>,
+    backlink_count: usize,
+    categories: Vec<LinkView>,
+    cited_by: Vec<LinkView>,
+    edit_url: Option<String>,
+    source_path: &'a str,
+    json_ld: String,
+}
+
+#[derive(Serialize)]
+struct ListingRow {
+    page: LinkView,
+    cells: Vec<String>,
+}
+
+/// Everything the render stage reads.
+pub struct RenderInput<'a> {
+    pub config: &'a Config,
+    pub corpus: &'a Corpus,
+    pub bodies: &'a [RenderedBody],
+    pub home: Option<&'a RenderedBody>,
+    pub graph: &'a LinkGraph,
+    pub templates: &'a [(String, String)],
+}
+
+/// Compiles the templates; every template with a syntax error is reported.
+pub fn compile_templates(templates: &[(String, String)], diagnostics: &mut Vec<Diagnostic>) -> Option<Tera> {
+    let before = diagnostics.len();
+    for (name, text) in templates {
+        let mut scratch = Tera::new();
+        if let Err(e) = scratch.add_raw_template(name, text) {
+            if !matches!(e.kind(), tera::ErrorKind::MissingParent { .. } | tera::ErrorKind::TemplateNotFound(_)) {
+                diagnostics.push(template_error(&e, name));
+            }
+        }
+    }
+    for required in REQUIRED_TEMPLATES {
+        if !templates.iter().any(|(n, _)| n == required) {
+            diagnostics.push(Diagnostic::error("template", format!("templates/{required}"), "required template is missing"));
+        }
+    }
+    if diagnostics.len() > before {
+        return None;
+    }
+    let mut tera = Tera::new();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+        diagnostics.push(template_error(&e, "templates"));
+        return None;
+    }
+    Some(tera)
+}
+
+/// A Tera error as a diagnostic at the template's line and column.
+fn template_error(error: &tera::Error, fallback: &str) -> Diagnostic {
+    let report = match error.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
+        _ => None,
+    };
+    match report {
+        Some(r) => {
+            let name = if r.filename().is_empty() { fallback } else { r.filename() };
+            let span = r.span();
+            Diagnostic::error("template", format!("templates/{name}"), r.message().to_string())
+                .at(crate::diagnostics::Position { line: span.start_line.max(1), column: span.start_col + 1 })
+        }
+        None => {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            Diagnostic::error("template", format!("templates/{fallback}"), message)
+        }
+    }
+}
+
+struct Renderer<'a> {
+    input: &'a RenderInput<'a>,
+    tera: &'a Tera,
+    hrefs: Vec<String>,
+    summaries: Vec<String>,
+}
+
+/// Renders every output file. Template errors are collected once per template position.
+pub fn render_site(input: &RenderInput, tera: &mut Tera, hrefs: &[String], diagnostics: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+    let config = input.config;
+    let pages = &input.corpus.pages;
+    let kind_counts = count_kinds(config, pages);
+    let site = SiteView {
+        title: &config.title,
+        description: &config.description,
+        base_url: &config.base_url,
+        base_path: &config.base_path,
+        language: &config.language,
+        repository: config.repository.as_deref(),
+        kinds: config
+            .kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| KindView { id: k.id.clone(), name: k.name.clone(), plural: k.plural.clone(), href: urls::href(config, &urls::kind_path(&k.folder)), count: kind_counts[i] })
+            .collect(),
+        categories_href: urls::href(config, urls::CATEGORIES),
+        all_pages_href: urls::href(config, urls::ALL_PAGES),
+        wanted_href: urls::href(config, urls::WANTED),
+        maintenance_href: urls::href(config, urls::MAINTENANCE),
+    };
+    tera.global_context().insert("site", &site);
+    let summaries = pages.iter().zip(input.bodies).map(|(p, b)| summary_of(p, b)).collect();
+    let renderer = Renderer { input, tera, hrefs: hrefs.to_vec(), summaries };
+
+    let results: Vec<Result<OutputFile, Diagnostic>> = (0..pages.len()).into_par_iter().map(|id| renderer.page(id)).collect();
+    let mut files = Vec::with_capacity(pages.len() * 2);
+    let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
+    let mut collect = |result: Result<OutputFile, Diagnostic>, files: &mut Vec<OutputFile>| match result {
+        Ok(f) => files.push(f),
+        Err(d) => {
+            errors.entry(d.to_string()).or_insert(d);
+        }
+    };
+    for r in results {
+        collect(r, &mut files);
+    }
+    for r in renderer.generated_pages() {
+        collect(r, &mut files);
+    }
+    diagnostics.extend(errors.into_values());
+    files.push(OutputFile { path: "sitemap.xml".into(), bytes: renderer.sitemap().into_bytes() });
+    files.push(OutputFile {
+        path: "robots.txt".into(),
+        bytes: format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(),
+    });
+    files.push(OutputFile { path: ".nojekyll".into(), bytes: Vec::new() });
+    files
+}
+
+fn count_kinds(config: &Config, pages: &[Page]) -> Vec<usize> {
+    let mut counts = vec![0; config.kinds.len()];
+    for p in pages {
+        counts[p.kind] += 1;
+    }
+    counts
+}
+
+fn summary_of(page: &Page, body: &RenderedBody) -> String {
+    if let Some(s) = &page.summary {
+        return s.clone();
+    }
+    truncate_chars(&body.first_paragraph, 200)
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).to_string();
+    format!("{cut}…")
+}
+
+/// JSON for a `<script type="application/ld+json">`: `<` is escaped so no `</script>` survives.
+fn script_json(value: &serde_json::Value) -> String {
+    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+impl Renderer<'_> {
+    fn link(&self, id: PageId) -> LinkView {
+        let page = &self.input.corpus.pages[id];
+        LinkView {
+            title: page.title.clone(),
+            href: self.hrefs[id].clone(),
+            kind: self.input.config.kinds[page.kind].name.clone(),
+            summary: self.summaries[id].clone(),
+        }
+    }
+
+    fn kind_view(&self, kind: usize) -> KindView {
+        let k = &self.input.config.kinds[kind];
+        KindView {
+            id: k.id.clone(),
+            name: k.name.clone(),
+            plural: k.plural.clone(),
+            href: urls::href(self.input.config, &urls::kind_path(&k.folder)),
+            count: 0,
+        }
+    }
+
+    fn render(&self, template: &str, context: &Context, path: String) -> Result<OutputFile, Diagnostic> {
+        match self.tera.render(template, context) {
+            Ok(html) => Ok(OutputFile { path, bytes: html.into_bytes() }),
+            Err(e) => Err(template_error(&e, template)),
+        }
+    }
+
+    fn page(&self, id: PageId) -> Result<OutputFile, Diagnostic> {
+        let input = self.input;
+        let config = input.config;
+        let page = &input.corpus.pages[id];
+        let body = &input.bodies[id];
+        let graph = input.graph;
+        let kind = &config.kinds[page.kind];
+        let relative = urls::page_path(&kind.folder, &page.slug);
+        let infobox = graph.infobox[id]
+            .iter()
+            .map(|(field, items)| InfoRow {
+                label: kind.fields[*field].label.clone(),
+                values: items
+                    .iter()
+                    .map(|item| match item {
+                        FieldItem::Page(p) => InfoValue { text: input.corpus.pages[*p].title.clone(), href: Some(self.hrefs[*p].clone()), missing: false },
+                        FieldItem::Missing(name) => InfoValue {
+                            text: name.clone(),
+                            href: Some(format!("{}#{}", urls::href(config, urls::WANTED), urls::encode_path(&crate::names::slugify(name)))),
+                            missing: true,
+                        },
+                        FieldItem::Text(t) => InfoValue { text: t.clone(), href: None, missing: false },
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut backlinks: Vec<BacklinkGroup> = Vec::new();
+        for b in &graph.backlinks[id] {
+            let from = &input.corpus.pages[b.from];
+            let kind_name = config.kinds[from.kind].plural.clone();
+            let item = BacklinkItem { title: from.title.clone(), href: self.hrefs[b.from].clone(), context: b.context.clone() };
+            match backlinks.last_mut() {
+                Some(g) if g.kind == kind_name => g.items.push(item),
+                _ => backlinks.push(BacklinkGroup { kind: kind_name, items: vec![item] }),
+            }
+        }
+        let canonical = urls::absolute(config, &relative);
+        let summary = self.summaries[id].clone();
+        let json_ld = script_json(&serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": kind.schema_type,
+            "name": page.title,
+            "url": canonical,
+            "description": summary,
+            "alternateName": page.aliases.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(),
+        }));
+        let view = PageView {
+            title: &page.title,
+            href: self.hrefs[id].clone(),
+            canonical,
+            kind: self.kind_view(page.kind),
+            summary,
+            aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
+            content: &body.html,
+            footnotes: &body.footnotes_html,
+            toc: if body.headings.iter().filter(|h| h.level == 2).count() >= 3 { body.headings.iter().filter(|h| h.level <= 3).collect() } else { Vec::new() },
+            infobox,
+            relations: graph.inverse[id].iter().map(|(label, list)| RelationView { label: label.clone(), pages: list.iter().map(|&p| self.link(p)).collect() }).collect(),
+            backlink_count: graph.backlinks[id].len(),
+            backlinks,
+            categories: graph.page_categories[id]
+                .iter()
+                .map(|&c| {
+                    let cat = &graph.categories[c];
+                    LinkView { title: cat.name.clone(), href: urls::href(config, &cat.path), kind: "Category".into(), summary: String::new() }
+                })
+                .collect(),
+            cited_by: graph.cited_by[id].iter().map(|&p| self.link(p)).collect(),
+            edit_url: config.repository.as_ref().map(|r| format!("{r}/edit/{}/{}", config.branch, page.path)),
+            source_path: &page.path,
+            json_ld,
+        };
+        let mut context = Context::new();
+        context.insert("page", &view);
+        let template = format!("kinds/{}.html", kind.id);
+        let template = if self.tera.get_template_names().any(|n| n == template) { template } else { "page.html".to_string() };
+        self.render(&template, &context, urls::file_for(&relative))
+    }
+
+    fn generated_pages(&self) -> Vec<Result<OutputFile, Diagnostic>> {
+        let input = self.input;
+        let config = input.config;
+        let pages = &input.corpus.pages;
+        let graph = input.graph;
+        let mut out = Vec::new();
+
+        // Home.
+        let mut context = Context::new();
+        let featured: Vec<LinkView> = (0..pages.len()).filter(|&i| pages[i].featured).map(|i| self.link(i)).collect();
+        let home = input.corpus.home.as_ref();
+        context.insert("title", &home.and_then(|h| h.title.clone()).unwrap_or_else(|| config.title.clone()));
+        context.insert("summary", &home.and_then(|h| h.summary.clone()).unwrap_or_else(|| config.description.clone()));
+        context.insert("intro", &input.home.map_or("", |h| h.html.as_str()));
+        context.insert("featured", &featured);
+        context.insert("page_count", &pages.len());
+        context.insert("category_count", &graph.categories.len());
+        out.push(self.render("home.html", &context, "index.html".into()));
+
+        // One index per kind: a table of its pages and their first fields.
+        for (k, kind) in config.kinds.iter().enumerate() {
+            let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
+            ids.sort_by_cached_key(|&i| normalize(&pages[i].title));
+            let columns: Vec<usize> = (0..kind.fields.len()).take(4).collect();
+            let rows: Vec<ListingRow> = ids
+                .iter()
+                .map(|&i| ListingRow {
+                    page: self.link(i),
+                    cells: columns
+                        .iter()
+                        .map(|&c| {
+                            graph.infobox[i]
+                                .iter()
+                                .find(|(f, _)| *f == c)
+                                .map(|(_, items)| items.iter().map(|it| self.item_text(it)).collect::<Vec<_>>().join(", "))
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                })
+                .collect();
+            let mut context = Context::new();
+            context.insert("kind", &self.kind_view(k));
+            context.insert("columns", &columns.iter().map(|&c| kind.fields[c].label.clone()).collect::<Vec<_>>());
+            context.insert("rows", &rows);
+            out.push(self.render("kind.html", &context, urls::file_for(&urls::kind_path(&kind.folder))));
+        }
+
+        // Categories.
+        let category_links: Vec<LinkView> = graph
+            .categories
+            .iter()
+            .map(|c| LinkView { title: c.name.clone(), href: urls::href(config, &c.path), kind: "Category".into(), summary: format!("{} pages", c.pages.len()) })
+            .collect();
+        let mut context = Context::new();
+        context.insert("categories", &category_links);
+        out.push(self.render("categories.html", &context, urls::file_for(urls::CATEGORIES)));
+        for c in &graph.categories {
+            let mut context = Context::new();
+            context.insert("name", &c.name);
+            context.insert("pages", &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>());
+            out.push(self.render("category.html", &context, urls::file_for(&c.path)));
+        }
+
+        // Disambiguations and redirects.
+        for d in &graph.disambiguations {
+            let mut context = Context::new();
+            context.insert("name", &d.name);
+            context.insert("pages", &d.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>());
+            out.push(self.render("disambiguation.html", &context, urls::file_for(&d.path)));
+        }
+        for r in &graph.redirects {
+            let mut context = Context::new();
+            let to = &pages[r.to];
+            context.insert("alias", &r.alias);
+            context.insert("target", &self.link(r.to));
+            context.insert("canonical", &urls::absolute(config, &urls::page_path(&config.kinds[to.kind].folder, &to.slug)));
+            out.push(self.render("redirect.html", &context, urls::file_for(&r.path)));
+        }
+
+        // Special pages: all pages A–Z, wanted pages, maintenance.
+        let mut all: Vec<PageId> = (0..pages.len()).collect();
+        all.sort_by_cached_key(|&i| (normalize(&pages[i].title), i));
+        let mut letters: Vec<(String, Vec<LinkView>)> = Vec::new();
+        for i in all {
+            let letter = normalize(&pages[i].title).chars().next().map(|c| if c.is_alphabetic() { c.to_uppercase().collect() } else { "#".to_string() }).unwrap_or_default();
+            match letters.last_mut() {
+                Some((l, list)) if *l == letter => list.push(self.link(i)),
+                _ => letters.push((letter, vec![self.link(i)])),
+            }
+        }
+        let groups: Vec<serde_json::Value> = letters.into_iter().map(|(l, list)| serde_json::json!({"name": l, "id": format!("letter-{}", crate::names::slugify(&l)), "pages": list})).collect();
+        let mut context = Context::new();
+        context.insert("title", "All pages");
+        context.insert("intro", "Every page of the wiki, A to Z.");
+        context.insert("groups", &groups);
+        out.push(self.render("special.html", &context, urls::file_for(urls::ALL_PAGES)));
+
+        let wanted: Vec<serde_json::Value> = graph
+            .wanted
+            .iter()
+            .map(|w| serde_json::json!({"name": w.name, "id": w.anchor, "pages": w.from.iter().map(|&p| self.link(p)).collect::<Vec<_>>()}))
+            .collect();
+        let mut context = Context::new();
+        context.insert("title", "Wanted pages");
+        context.insert("intro", "Names that pages link to but no page has yet. Red links lead here.");
+        context.insert("groups", &wanted);
+        out.push(self.render("special.html", &context, urls::file_for(urls::WANTED)));
+
+        let report = |name: &str, ids: &[PageId]| serde_json::json!({"name": name, "id": crate::names::slugify(name), "pages": ids.iter().map(|&p| self.link(p)).collect::<Vec<_>>()});
+        let mut context = Context::new();
+        context.insert("title", "Maintenance");
+        context.insert("intro", "Pages that need an editor's attention.");
+        context.insert(
+            "groups",
+            &vec![
+                report("Orphans (no page links here)", &graph.orphans),
+                report("Not reachable from the home page", &graph.unreachable),
+                report("Pages citing no source", &graph.uncited),
+            ],
+        );
+        out.push(self.render("special.html", &context, urls::file_for(urls::MAINTENANCE)));
+
+        let context = Context::new();
+        out.push(self.render("404.html", &context, "404.html".into()));
+        out
+    }
+
+    fn item_text(&self, item: &FieldItem) -> String {
+        match item {
+            FieldItem::Page(p) => self.input.corpus.pages[*p].title.clone(),
+            FieldItem::Missing(s) | FieldItem::Text(s) => s.clone(),
+        }
+    }
+
+    fn sitemap(&self) -> String {
+        let config = self.input.config;
+        let mut paths: Vec<String> = vec![String::new()];
+        paths.extend(config.kinds.iter().map(|k| urls::kind_path(&k.folder)));
+        paths.extend(self.input.corpus.pages.iter().map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug)));
+        paths.push(urls::CATEGORIES.to_string());
+        paths.extend(self.input.graph.categories.iter().map(|c| c.path.clone()));
+        paths.push(urls::ALL_PAGES.to_string());
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for p in paths {
+            xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_html(&urls::absolute(config, &p))));
+        }
+        xml.push_str("</urlset>\n");
+        xml
+    }
+}

@@ -1,0 +1,90 @@
+//! URL paths of every kind of output page, all under the site's base path, and the escaping
+//! that keeps them valid in `href`s. The one place that knows the output layout.
+
+use crate::config::Config;
+use crate::names::slugify;
+
+/// The output file (relative to the output folder) for a URL path relative to the base.
+pub fn file_for(relative: &str) -> String {
+    if relative.is_empty() { "index.html".to_string() } else { format!("{relative}index.html") }
+}
+
+/// `groups/ateez/`: a page's path below the base.
+pub fn page_path(folder: &str, slug: &str) -> String {
+    format!("{folder}/{slug}/")
+}
+
+pub fn kind_path(folder: &str) -> String {
+    format!("{folder}/")
+}
+
+pub fn category_path(name: &str) -> String {
+    format!("categories/{}/", non_empty(slugify(name)))
+}
+
+pub fn disambiguation_path(name: &str) -> String {
+    format!("disambiguation/{}/", non_empty(slugify(name)))
+}
+
+pub const CATEGORIES: &str = "categories/";
+pub const ALL_PAGES: &str = "special/all-pages/";
+pub const WANTED: &str = "special/wanted/";
+pub const MAINTENANCE: &str = "special/maintenance/";
+
+/// The `href` for a path below the base: base path plus the percent-encoded path.
+pub fn href(config: &Config, relative: &str) -> String {
+    format!("{}{}", config.base_path, encode_path(relative))
+}
+
+/// The absolute URL, for canonical links, feeds and the sitemap.
+pub fn absolute(config: &Config, relative: &str) -> String {
+    format!("{}{}", config.base_url, encode_path(relative))
+}
+
+fn non_empty(slug: String) -> String {
+    if slug.is_empty() { "untitled".to_string() } else { slug }
+}
+
+/// Percent-encodes every byte outside the URL path's safe set (so Hangul slugs become `%EC%97...`).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Escapes text for an HTML attribute value or element content.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_encoded() {
+        assert_eq!(encode_path("groups/에이/"), "groups/%EC%97%90%EC%9D%B4/");
+        assert_eq!(encode_path("a b/c?d"), "a%20b/c%3Fd");
+        assert_eq!(category_path("Export-oriented idols"), "categories/export-oriented-idols/");
+        assert_eq!(file_for(""), "index.html");
+        assert_eq!(file_for("groups/a/"), "groups/a/index.html");
+        assert_eq!(escape_html("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+    }
+}
