@@ -12,10 +12,23 @@ use toml::Spanned;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// Front-matter keys every kind has; a field may not reuse them.
-pub const RESERVED_KEYS: &[&str] = &["title", "aliases", "summary", "categories", "draft", "featured"];
+pub const RESERVED_KEYS: &[&str] = &[
+    "title",
+    "aliases",
+    "summary",
+    "categories",
+    "draft",
+    "featured",
+];
 
 /// Folder names that generated pages use at the top of the output.
-pub const RESERVED_FOLDERS: &[&str] = &["categories", "disambiguation", "special", "static", "search"];
+pub const RESERVED_FOLDERS: &[&str] = &[
+    "categories",
+    "disambiguation",
+    "special",
+    "static",
+    "search",
+];
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -120,7 +133,11 @@ impl Config {
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&text, diagnostics),
             Err(e) => {
-                diagnostics.push(Diagnostic::error("config", "site.toml", format!("cannot read site.toml: {e}")));
+                diagnostics.push(Diagnostic::error(
+                    "config",
+                    "site.toml",
+                    format!("cannot read site.toml: {e}"),
+                ));
                 None
             }
         }
@@ -131,7 +148,8 @@ impl Config {
         let raw: RawConfig = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(e) => {
-                let mut d = Diagnostic::error("config", "site.toml", e.message().trim().to_string());
+                let mut d =
+                    Diagnostic::error("config", "site.toml", e.message().trim().to_string());
                 if let Some(span) = e.span() {
                     d = d.at_offset(text, span.start);
                 }
@@ -140,7 +158,9 @@ impl Config {
             }
         };
         let before = diagnostics.count(crate::diagnostics::Severity::Error);
-        let error = |offset: usize, message: String| Diagnostic::error("config", "site.toml", message).at_offset(text, offset);
+        let error = |offset: usize, message: String| {
+            Diagnostic::error("config", "site.toml", message).at_offset(text, offset)
+        };
 
         let base_url_text = raw.base_url.get_ref().trim();
         let (base_url, base_path) = match split_base_url(base_url_text) {
@@ -160,14 +180,30 @@ impl Config {
         for (id, raw_kind) in &raw.kinds {
             let span = raw_kind.span();
             let raw_kind = raw_kind.get_ref();
-            let folder = raw_kind.folder.as_ref().map(|f| f.get_ref().clone()).unwrap_or_else(|| format!("{id}s"));
-            let folder_offset = raw_kind.folder.as_ref().map_or(span.start, |f| f.span().start);
+            let folder = raw_kind
+                .folder
+                .as_ref()
+                .map(|f| f.get_ref().clone())
+                .unwrap_or_else(|| format!("{id}s"));
+            let folder_offset = raw_kind
+                .folder
+                .as_ref()
+                .map_or(span.start, |f| f.span().start);
             if !crate::content::is_valid_slug(&folder) {
-                diagnostics.push(error(folder_offset, format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'")));
+                diagnostics.push(error(
+                    folder_offset,
+                    format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'"),
+                ));
             } else if RESERVED_FOLDERS.contains(&folder.as_str()) {
-                diagnostics.push(error(folder_offset, format!("kind '{id}': folder {folder:?} is reserved for generated pages")));
+                diagnostics.push(error(
+                    folder_offset,
+                    format!("kind '{id}': folder {folder:?} is reserved for generated pages"),
+                ));
             } else if let Some((other, _)) = folders.iter().find(|(f, _)| *f == folder) {
-                diagnostics.push(error(folder_offset, format!("kind '{id}': folder {folder:?} is already used by kind '{other}'")));
+                diagnostics.push(error(
+                    folder_offset,
+                    format!("kind '{id}': folder {folder:?} is already used by kind '{other}'"),
+                ));
             }
             folders.push((folder.clone(), kinds.len()));
             let mut fields = Vec::new();
@@ -175,12 +211,18 @@ impl Config {
                 let field_span = raw_field.span();
                 let raw_field = raw_field.get_ref();
                 if RESERVED_KEYS.contains(&key.as_str()) {
-                    diagnostics.push(error(field_span.start, format!("kind '{id}': field '{key}' is a reserved front-matter key")));
+                    diagnostics.push(error(
+                        field_span.start,
+                        format!("kind '{id}': field '{key}' is a reserved front-matter key"),
+                    ));
                     continue;
                 }
                 let ty = match (&raw_field.link, &raw_field.ty) {
                     (Some(_), Some(ty)) => {
-                        diagnostics.push(error(ty.span().start, format!("field '{key}': give either `link` or `type`, not both")));
+                        diagnostics.push(error(
+                            ty.span().start,
+                            format!("field '{key}': give either `link` or `type`, not both"),
+                        ));
                         continue;
                     }
                     (Some(link), None) => {
@@ -194,7 +236,10 @@ impl Config {
                                 Some(i) => targets.push(i),
                                 None => diagnostics.push(error(
                                     link.span().start,
-                                    format!("field '{key}' links to unknown kind '{name}' (kinds: {})", join(&kind_ids)),
+                                    format!(
+                                        "field '{key}' links to unknown kind '{name}' (kinds: {})",
+                                        join(&kind_ids)
+                                    ),
                                 )),
                             }
                         }
@@ -210,7 +255,8 @@ impl Config {
                             "list" => FieldType::List,
                             "url" => FieldType::Url,
                             other => {
-                                let offset = ty.as_ref().map_or(field_span.start, |t| t.span().start);
+                                let offset =
+                                    ty.as_ref().map_or(field_span.start, |t| t.span().start);
                                 diagnostics.push(error(
                                     offset,
                                     format!("field '{key}': unknown type '{other}' (types: text, year, date, number, list, url)"),
@@ -221,7 +267,10 @@ impl Config {
                     }
                 };
                 if raw_field.inverse.is_some() && !matches!(ty, FieldType::Link(_)) {
-                    diagnostics.push(error(field_span.start, format!("field '{key}': `inverse` needs a `link` field")));
+                    diagnostics.push(error(
+                        field_span.start,
+                        format!("field '{key}': `inverse` needs a `link` field"),
+                    ));
                 }
                 fields.push(Field {
                     key: key.clone(),
@@ -234,15 +283,25 @@ impl Config {
             let name = raw_kind.name.clone().unwrap_or_else(|| humanize(id));
             kinds.push(Kind {
                 id: id.clone(),
-                plural: raw_kind.plural.clone().unwrap_or_else(|| format!("{name}s")),
+                plural: raw_kind
+                    .plural
+                    .clone()
+                    .unwrap_or_else(|| format!("{name}s")),
                 name,
                 folder,
-                schema_type: raw_kind.schema_type.clone().unwrap_or_else(|| "CreativeWork".to_string()),
+                schema_type: raw_kind
+                    .schema_type
+                    .clone()
+                    .unwrap_or_else(|| "CreativeWork".to_string()),
                 fields,
             });
         }
         if kinds.is_empty() {
-            diagnostics.push(Diagnostic::error("config", "site.toml", "no kinds declared: add at least one [kinds.NAME] table"));
+            diagnostics.push(Diagnostic::error(
+                "config",
+                "site.toml",
+                "no kinds declared: add at least one [kinds.NAME] table",
+            ));
         }
         if diagnostics.count(crate::diagnostics::Severity::Error) > before {
             return None;
@@ -278,13 +337,19 @@ impl Config {
 
 /// `https://host/sub` → (`https://host/sub/`, `/sub/`).
 fn split_base_url(url: &str) -> Option<(String, String)> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     if host.is_empty() || url.contains(['?', '#', ' ', '"', '<', '>']) {
         return None;
     }
     let path = path.trim_matches('/');
-    let base_path = if path.is_empty() { "/".to_string() } else { format!("/{path}/") };
+    let base_path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{path}/")
+    };
     let scheme_and_host = &url[..url.len() - rest.len() + host.len()];
     Some((format!("{scheme_and_host}{base_path}"), base_path))
 }
@@ -299,7 +364,11 @@ fn humanize(key: &str) -> String {
 }
 
 fn join(items: &[&String]) -> String {
-    items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -309,16 +378,28 @@ mod tests {
     fn parse(text: &str) -> (Option<Config>, Vec<String>) {
         let mut d = Diagnostics::default();
         let config = Config::parse(text, &mut d);
-        (config, d.into_sorted().iter().map(ToString::to_string).collect())
+        (
+            config,
+            d.into_sorted().iter().map(ToString::to_string).collect(),
+        )
     }
 
     const MINIMAL: &str = "title = \"W\"\nbase_url = \"https://u.github.io/repo\"\n[kinds.group]\nfolder = \"groups\"\n";
 
     #[test]
     fn base_url_is_split_into_url_and_path() {
-        assert_eq!(split_base_url("https://u.github.io/repo"), Some(("https://u.github.io/repo/".into(), "/repo/".into())));
-        assert_eq!(split_base_url("https://example.org"), Some(("https://example.org/".into(), "/".into())));
-        assert_eq!(split_base_url("http://127.0.0.1:1111/"), Some(("http://127.0.0.1:1111/".into(), "/".into())));
+        assert_eq!(
+            split_base_url("https://u.github.io/repo"),
+            Some(("https://u.github.io/repo/".into(), "/repo/".into()))
+        );
+        assert_eq!(
+            split_base_url("https://example.org"),
+            Some(("https://example.org/".into(), "/".into()))
+        );
+        assert_eq!(
+            split_base_url("http://127.0.0.1:1111/"),
+            Some(("http://127.0.0.1:1111/".into(), "/".into()))
+        );
         assert_eq!(split_base_url("example.org"), None);
         assert_eq!(split_base_url("https:///x"), None);
     }

@@ -48,8 +48,15 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, path, message) }
+    pub fn warning(
+        code: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, path, message)
+        }
     }
 
     pub fn at(mut self, position: Position) -> Self {
@@ -162,7 +169,10 @@ pub const STRICT_CODES: &[&str] = &[
 
 /// Renders a path relative to `root` with forward slashes, for messages.
 pub fn display_path(root: &Path, path: &Path) -> String {
-    let relative: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    let relative: PathBuf = path
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf());
     relative.to_string_lossy().replace('\\', "/")
 }
 
@@ -171,7 +181,11 @@ mod tests {
     use super::*;
 
     fn check(text: &str, offset: usize, line: usize, column: usize) {
-        assert_eq!(position_of(text, offset), Position { line, column }, "offset {offset} in {text:?}");
+        assert_eq!(
+            position_of(text, offset),
+            Position { line, column },
+            "offset {offset} in {text:?}"
+        );
     }
 
     #[test]

@@ -88,7 +88,14 @@ fn page_order(pages: &[Page], id: PageId) -> (usize, String, PageId) {
 }
 
 pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph {
-    let GraphInput { config, pages, index, bodies, home, source_kind } = *input;
+    let GraphInput {
+        config,
+        pages,
+        index,
+        bodies,
+        home,
+        source_kind,
+    } = *input;
     let n = pages.len();
     let mut graph = LinkGraph {
         backlinks: vec![Vec::new(); n],
@@ -100,7 +107,9 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     };
     let mut wanted: BTreeMap<String, (String, Vec<PageId>)> = BTreeMap::new();
     let mut add_wanted = |name: &str, from: PageId| {
-        let entry = wanted.entry(normalize(name)).or_insert_with(|| (name.to_string(), Vec::new()));
+        let entry = wanted
+            .entry(normalize(name))
+            .or_insert_with(|| (name.to_string(), Vec::new()));
         if entry.1.last() != Some(&from) {
             entry.1.push(from);
         }
@@ -169,7 +178,11 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             graph.infobox[id].push((fv.field, items));
         }
     }
-    inverse_edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| page_order(pages, a.3).cmp(&page_order(pages, b.3))));
+    inverse_edges.sort_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| page_order(pages, a.3).cmp(&page_order(pages, b.3)))
+    });
     for (target, _, label, from) in inverse_edges {
         let groups = &mut graph.inverse[target];
         match groups.iter_mut().find(|(l, _)| *l == label) {
@@ -199,14 +212,20 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                     Diagnostic::warning(
                         "unknown-anchor",
                         &pages[from].path,
-                        format!("\"{}\" has no heading with id '#{anchor}'", pages[link.target].title),
+                        format!(
+                            "\"{}\" has no heading with id '#{anchor}'",
+                            pages[link.target].title
+                        ),
                     )
                     .at_offset(&pages[from].text, link.offset),
                 );
             }
             if !linked[link.target].contains_key(&from) {
                 linked[link.target].insert(from, graph.backlinks[link.target].len());
-                graph.backlinks[link.target].push(Backlink { from, context: link.context.clone() });
+                graph.backlinks[link.target].push(Backlink {
+                    from,
+                    context: link.context.clone(),
+                });
             }
         }
         for red in &body.red_links {
@@ -231,11 +250,20 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     for (id, page) in pages.iter().enumerate() {
         for (name, offset) in &page.categories {
             let key = normalize(name);
-            let entry = categories.entry(key).or_insert_with(|| (name.clone(), page.path.clone(), Vec::new()));
+            let entry = categories
+                .entry(key)
+                .or_insert_with(|| (name.clone(), page.path.clone(), Vec::new()));
             if entry.0 != *name {
                 diagnostics.push(
-                    Diagnostic::warning("category-spelling", &page.path, format!("category \"{name}\" is spelled \"{}\" in {}", entry.0, entry.1))
-                        .at_offset(&page.text, *offset),
+                    Diagnostic::warning(
+                        "category-spelling",
+                        &page.path,
+                        format!(
+                            "category \"{name}\" is spelled \"{}\" in {}",
+                            entry.0, entry.1
+                        ),
+                    )
+                    .at_offset(&page.text, *offset),
                 );
             }
             if !entry.2.contains(&id) {
@@ -249,16 +277,25 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         for &m in &members {
             graph.page_categories[m].push(index);
         }
-        graph.categories.push(Category { path: urls::category_path(&name), name, pages: members });
+        graph.categories.push(Category {
+            path: urls::category_path(&name),
+            name,
+            pages: members,
+        });
     }
 
     // Redirects for aliases; they may not take a path that a page or another redirect has.
-    let mut taken: HashSet<String> = pages.iter().map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug)).collect();
+    let mut taken: HashSet<String> = pages
+        .iter()
+        .map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug))
+        .collect();
     for (id, page) in pages.iter().enumerate() {
         let folder = &config.kinds[page.kind].folder;
         for (alias, offset) in &page.aliases {
             let slug = slugify(alias);
-            if slug.is_empty() || slug == page.slug {
+            // Shared or shadowed aliases lead to a disambiguation or another page, not here.
+            if slug.is_empty() || slug == page.slug || index.resolve(alias) != Resolution::Found(id)
+            {
                 continue;
             }
             let path = urls::page_path(folder, &slug);
@@ -270,28 +307,50 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 continue;
             }
             taken.insert(path.clone());
-            graph.redirects.push(Redirect { path, alias: alias.clone(), to: id });
+            graph.redirects.push(Redirect {
+                path,
+                alias: alias.clone(),
+                to: id,
+            });
         }
     }
     for (name, ids) in index.shared_names() {
         let mut ids = ids.clone();
         ids.sort_by_cached_key(|&p| page_order(pages, p));
-        graph.disambiguations.push(Disambiguation { path: urls::disambiguation_path(name), name: name.clone(), pages: ids });
+        graph.disambiguations.push(Disambiguation {
+            path: urls::disambiguation_path(name),
+            name: name.clone(),
+            pages: ids,
+        });
     }
     graph.wanted = wanted
         .into_values()
-        .map(|(name, from)| Wanted { anchor: slugify(&name), name, from })
+        .map(|(name, from)| Wanted {
+            anchor: slugify(&name),
+            name,
+            from,
+        })
         .collect();
 
     // Reports: orphans, pages the home page cannot reach, pages that cite nothing.
-    let home_links: HashSet<PageId> = home.map(|h| h.links.iter().map(|l| l.target).collect()).unwrap_or_default();
+    let home_links: HashSet<PageId> = home
+        .map(|h| h.links.iter().map(|l| l.target).collect())
+        .unwrap_or_default();
     for id in 0..n {
         let featured = pages[id].featured;
-        if graph.backlinks[id].is_empty() && graph.cited_by[id].is_empty() && !home_links.contains(&id) && !featured {
+        if graph.backlinks[id].is_empty()
+            && graph.cited_by[id].is_empty()
+            && !home_links.contains(&id)
+            && !featured
+        {
             graph.orphans.push(id);
             diagnostics.push(
-                Diagnostic::warning("orphan", &pages[id].path, format!("no page links to \"{}\"", pages[id].title))
-                    .note("link it from a related page so readers can find it"),
+                Diagnostic::warning(
+                    "orphan",
+                    &pages[id].path,
+                    format!("no page links to \"{}\"", pages[id].title),
+                )
+                .note("link it from a related page so readers can find it"),
             );
         }
         if source_kind.is_some_and(|s| s != pages[id].kind) && bodies[id].citations.is_empty() {
@@ -304,7 +363,12 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         if source_kind.is_some_and(|s| s != pages[id].kind) {
             for &offset in &bodies[id].uncited_paragraphs {
                 diagnostics.push(
-                    Diagnostic::warning("uncited-paragraph", &pages[id].path, "paragraph has no footnote citing a source").at_offset(&pages[id].text, offset),
+                    Diagnostic::warning(
+                        "uncited-paragraph",
+                        &pages[id].path,
+                        "paragraph has no footnote citing a source",
+                    )
+                    .at_offset(&pages[id].text, offset),
                 );
             }
         }
@@ -314,9 +378,14 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         for id in 0..n {
             if !reachable[id] && !graph.orphans.contains(&id) {
                 graph.unreachable.push(id);
-                diagnostics.push(
-                    Diagnostic::warning("unreachable", &pages[id].path, format!("\"{}\" cannot be reached by following links from the home page", pages[id].title)),
-                );
+                diagnostics.push(Diagnostic::warning(
+                    "unreachable",
+                    &pages[id].path,
+                    format!(
+                        "\"{}\" cannot be reached by following links from the home page",
+                        pages[id].title
+                    ),
+                ));
             }
         }
     }
@@ -325,7 +394,12 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
 
 /// Breadth-first over everything a reader can click on a page: body links, infobox links,
 /// inverse relations, backlinks' sources stay out (they are "what links here"), categories.
-fn reachable_from_home(graph: &LinkGraph, bodies: &[RenderedBody], home_links: &HashSet<PageId>, pages: &[Page]) -> Vec<bool> {
+fn reachable_from_home(
+    graph: &LinkGraph,
+    bodies: &[RenderedBody],
+    home_links: &HashSet<PageId>,
+    pages: &[Page],
+) -> Vec<bool> {
     let n = pages.len();
     let mut seen = vec![false; n];
     let mut queue: VecDeque<PageId> = VecDeque::new();
@@ -340,7 +414,13 @@ fn reachable_from_home(graph: &LinkGraph, bodies: &[RenderedBody], home_links: &
     while let Some(id) = queue.pop_front() {
         let mut next: Vec<PageId> = bodies[id].links.iter().map(|l| l.target).collect();
         for (_, items) in &graph.infobox[id] {
-            next.extend(items.iter().filter_map(|i| if let FieldItem::Page(p) = i { Some(*p) } else { None }));
+            next.extend(items.iter().filter_map(|i| {
+                if let FieldItem::Page(p) = i {
+                    Some(*p)
+                } else {
+                    None
+                }
+            }));
         }
         for (_, list) in &graph.inverse[id] {
             next.extend(list);

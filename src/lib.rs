@@ -55,10 +55,16 @@ pub struct Report {
 
 impl Report {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
@@ -85,7 +91,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         if options.strict {
             diagnostics.make_strict();
         }
-        Report { diagnostics: diagnostics.into_sorted(), elapsed: started.elapsed(), stages, ..report }
+        Report {
+            diagnostics: diagnostics.into_sorted(),
+            elapsed: started.elapsed(),
+            stages,
+            ..report
+        }
     };
 
     let Some(mut config) = Config::load(root, &mut diagnostics) else {
@@ -95,7 +106,11 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         match config.clone().with_base_url(url) {
             Some(c) => config = c,
             None => {
-                diagnostics.push(Diagnostic::error("config", "--base-url", format!("{url:?} is not an absolute http(s) URL")));
+                diagnostics.push(Diagnostic::error(
+                    "config",
+                    "--base-url",
+                    format!("{url:?} is not an absolute http(s) URL"),
+                ));
                 return Ok(finish(diagnostics, stages, Report::default()));
             }
         }
@@ -105,13 +120,33 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     lap("load", &mut stages);
 
     let index = build_index(&corpus, &mut diagnostics);
-    let hrefs: Vec<String> =
-        corpus.pages.iter().map(|p| urls::href(&config, &urls::page_path(&config.kinds[p.kind].folder, &p.slug))).collect();
+    let hrefs: Vec<String> = corpus
+        .pages
+        .iter()
+        .map(|p| {
+            urls::href(
+                &config,
+                &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+            )
+        })
+        .collect();
     let source_kind = config.kind_by_id("source");
-    let resolver = Resolver { config: &config, index: &index, pages: &corpus.pages, hrefs: &hrefs, source_kind };
-    let bodies: Vec<RenderedBody> =
-        corpus.pages.par_iter().map(|p| markdown::render(&resolver, &p.path, &p.text, p.body_offset)).collect();
-    let home = corpus.home.as_ref().map(|h| markdown::render(&resolver, &h.path, &h.text, h.body_offset));
+    let resolver = Resolver {
+        config: &config,
+        index: &index,
+        pages: &corpus.pages,
+        hrefs: &hrefs,
+        source_kind,
+    };
+    let bodies: Vec<RenderedBody> = corpus
+        .pages
+        .par_iter()
+        .map(|p| markdown::render(&resolver, &p.path, &p.text, p.body_offset))
+        .collect();
+    let home = corpus
+        .home
+        .as_ref()
+        .map(|h| markdown::render(&resolver, &h.path, &h.text, h.body_offset));
     for body in bodies.iter().chain(home.iter()) {
         diagnostics.extend(body.diagnostics.iter().cloned());
     }
@@ -119,7 +154,14 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 
     let mut graph_diagnostics = Vec::new();
     let graph = graph::build(
-        &graph::GraphInput { config: &config, pages: &corpus.pages, index: &index, bodies: &bodies, home: home.as_ref(), source_kind },
+        &graph::GraphInput {
+            config: &config,
+            pages: &corpus.pages,
+            index: &index,
+            bodies: &bodies,
+            home: home.as_ref(),
+            source_kind,
+        },
         &mut graph_diagnostics,
     );
     diagnostics.extend(graph_diagnostics);
@@ -128,16 +170,30 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let mut render_diagnostics = Vec::new();
     let mut files = Vec::new();
     if let Some(mut tera) = render::compile_templates(&templates, &mut render_diagnostics) {
-        let input = render::RenderInput { config: &config, corpus: &corpus, bodies: &bodies, home: home.as_ref(), graph: &graph, templates: &templates };
+        let input = render::RenderInput {
+            config: &config,
+            corpus: &corpus,
+            bodies: &bodies,
+            home: home.as_ref(),
+            graph: &graph,
+            templates: &templates,
+        };
         files = render::render_site(&input, &mut tera, &hrefs, &mut render_diagnostics);
     }
     diagnostics.extend(render_diagnostics);
     lap("render", &mut stages);
 
-    let mut report = Report { pages: corpus.pages.len(), redirects: graph.redirects.len(), files: files.len(), ..Report::default() };
+    let mut report = Report {
+        pages: corpus.pages.len(),
+        redirects: graph.redirects.len(),
+        files: files.len(),
+        ..Report::default()
+    };
     let mut failed = diagnostics.has_errors();
     if options.strict {
-        failed |= diagnostics.iter().any(|d| diagnostics::STRICT_CODES.contains(&d.code));
+        failed |= diagnostics
+            .iter()
+            .any(|d| diagnostics::STRICT_CODES.contains(&d.code));
     }
     if let Some(out) = &options.out
         && !failed
@@ -151,21 +207,37 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 
 /// Builds the title and alias index; a name two pages claim is an error on the second.
 fn build_index(corpus: &content::Corpus, diagnostics: &mut Diagnostics) -> Index {
-    let names: Vec<Vec<String>> = corpus.pages.iter().map(|p| p.aliases.iter().map(|a| a.0.clone()).collect()).collect();
-    let (index, clashes) = Index::build(corpus.pages.iter().enumerate().map(|(i, p)| (i, p.title.as_str(), names[i].as_slice())));
+    let names: Vec<Vec<String>> = corpus
+        .pages
+        .iter()
+        .map(|p| p.aliases.iter().map(|a| a.0.clone()).collect())
+        .collect();
+    let (index, clashes) = Index::build(
+        corpus
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.title.as_str(), names[i].as_slice())),
+    );
     for clash in clashes {
         let page = &corpus.pages[clash.page];
         let other = &corpus.pages[clash.other];
-        let (what, offset) = if clash.is_alias { ("alias", page.aliases[clash.alias_index].1) } else { ("title", page.title_offset) };
-        diagnostics.push(
-            Diagnostic::error(
-                if clash.is_alias { "duplicate-alias" } else { "duplicate-title" },
+        let d = match clash.alias_index {
+            None => Diagnostic::error(
+                "duplicate-title",
                 &page.path,
-                format!("{what} \"{}\" is already the title or an alias of \"{}\" ({})", clash.name, other.title, other.path),
+                format!("title \"{}\" is already the title of {}", clash.name, other.path),
             )
-            .at_offset(&page.text, offset)
+            .at_offset(&page.text, page.title_offset)
             .note("two pages sharing a name take qualifiers in their titles: \"Seven (song)\", \"Seven (album)\""),
-        );
+            Some(i) => Diagnostic::warning(
+                "alias-shadowed",
+                &page.path,
+                format!("alias \"{}\" is the title of \"{}\" ({}); links with this name go there", clash.name, other.title, other.path),
+            )
+            .at_offset(&page.text, page.aliases[i].1),
+        };
+        diagnostics.push(d);
     }
     index
 }

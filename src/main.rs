@@ -66,9 +66,20 @@ const WARNINGS_SHOWN: usize = 20;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, out, base_url, strict, verbose } => {
+        Command::Build {
+            root,
+            out,
+            base_url,
+            strict,
+            verbose,
+        } => {
             let out = out.unwrap_or_else(|| root.join("public"));
-            let options = Options { root, out: Some(out.clone()), base_url, strict };
+            let options = Options {
+                root,
+                out: Some(out.clone()),
+                base_url,
+                strict,
+            };
             let report = match kwiki::run(&options) {
                 Ok(r) => r,
                 Err(e) => return environment_failure(&e),
@@ -95,8 +106,18 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
-        Command::Check { root, strict, format, base_url } => {
-            let options = Options { root, out: None, base_url, strict };
+        Command::Check {
+            root,
+            strict,
+            format,
+            base_url,
+        } => {
+            let options = Options {
+                root,
+                out: None,
+                base_url,
+                strict,
+            };
             let report = match kwiki::run(&options) {
                 Ok(r) => r,
                 Err(e) => return environment_failure(&e),
@@ -117,7 +138,11 @@ fn main() -> ExitCode {
                     );
                 }
             }
-            if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if report.errors() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
     }
 }
@@ -134,7 +159,10 @@ fn print_text(report: &Report, max_warnings: usize) {
         eprintln!("{d}");
     }
     if shown > max_warnings {
-        eprintln!("... and {} more warnings (run `kwiki check` to see them all)", shown - max_warnings);
+        eprintln!(
+            "... and {} more warnings (run `kwiki check` to see them all)",
+            shown - max_warnings
+        );
     }
 }
 

@@ -75,7 +75,19 @@ pub struct RenderedBody {
 }
 
 /// Heading ids the templates use themselves; headings never take them.
-const RESERVED_IDS: &[&str] = &["top", "content", "toc", "infobox", "notes", "footnotes", "relations", "what-links-here", "categories", "search", "main"];
+const RESERVED_IDS: &[&str] = &[
+    "top",
+    "content",
+    "toc",
+    "infobox",
+    "notes",
+    "footnotes",
+    "relations",
+    "what-links-here",
+    "categories",
+    "search",
+    "main",
+];
 
 /// Paragraphs shorter than this (in characters) need no citation: "See also", captions.
 const CITATION_MIN_CHARS: usize = 60;
@@ -98,6 +110,9 @@ pub fn render(resolver: &Resolver, path: &str, text: &str, body_offset: usize) -
     let mut state = State::new(resolver, path, text, body_offset, &inserted);
     for (event, range) in Parser::new_ext(&source, options()).into_offset_iter() {
         state.event(event, range.start);
+    }
+    if source.contains("[^") {
+        state.undefined_footnotes(&source);
     }
     state.finish()
 }
@@ -141,7 +156,13 @@ struct State<'r, 'a> {
 }
 
 impl<'r, 'a> State<'r, 'a> {
-    fn new(r: &'r Resolver<'r>, path: &'r str, text: &'r str, body_offset: usize, inserted: &'r [usize]) -> Self {
+    fn new(
+        r: &'r Resolver<'r>,
+        path: &'r str,
+        text: &'r str,
+        body_offset: usize,
+        inserted: &'r [usize],
+    ) -> Self {
         State {
             r,
             path,
@@ -196,7 +217,10 @@ impl<'r, 'a> State<'r, 'a> {
             }
         }
         if self.footnote.is_none() && self.result.text.len() < SEARCH_TEXT_CHARS {
-            if !self.result.text.is_empty() && self.heading.is_none() && self.block_text.len() == text.len() {
+            if !self.result.text.is_empty()
+                && self.heading.is_none()
+                && self.block_text.len() == text.len()
+            {
                 self.result.text.push(' ');
             }
             self.result.text.push_str(text);
@@ -205,11 +229,23 @@ impl<'r, 'a> State<'r, 'a> {
 
     fn event(&mut self, event: Event<'a>, offset: usize) {
         match event {
-            Event::Start(Tag::Link { link_type: LinkType::WikiLink { .. }, dest_url, .. }) => self.start_wikilink(&dest_url, offset),
-            Event::Start(Tag::Image { link_type: LinkType::WikiLink { .. }, dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { .. },
+                dest_url,
+                ..
+            }) => self.start_wikilink(&dest_url, offset),
+            Event::Start(Tag::Image {
+                link_type: LinkType::WikiLink { .. },
+                dest_url,
+                ..
+            }) => {
                 if is_image_file(&dest_url) {
                     let src = urls::href(self.r.config, dest_url.trim_start_matches('/'));
-                    self.html(format!("<img src=\"{}\" alt=\"{}\">", escape_html(&src), escape_html(&dest_url)));
+                    self.html(format!(
+                        "<img src=\"{}\" alt=\"{}\">",
+                        escape_html(&src),
+                        escape_html(&dest_url)
+                    ));
                     self.skip_image_label = true;
                 } else {
                     self.start_wikilink(&dest_url, offset);
@@ -223,19 +259,44 @@ impl<'r, 'a> State<'r, 'a> {
                     self.emit(event);
                 }
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = self.safe_url(dest_url, offset);
                 self.link_stack.push(false);
-                self.emit(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                self.emit(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = self.safe_url(dest_url, offset);
                 self.link_stack.push(false);
-                self.emit(Event::Start(Tag::Image { link_type, dest_url, title, id }));
+                self.emit(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
             Event::Start(Tag::Heading { level, id, .. }) => {
                 self.flush_context();
-                self.heading = Some(HeadingBuffer { level: level as u8, id: id.map(|i| i.to_string()), events: Vec::new(), text: String::new() });
+                self.heading = Some(HeadingBuffer {
+                    level: level as u8,
+                    id: id.map(|i| i.to_string()),
+                    events: Vec::new(),
+                    text: String::new(),
+                });
             }
             Event::End(TagEnd::Heading(_)) => self.end_heading(),
             Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -243,7 +304,9 @@ impl<'r, 'a> State<'r, 'a> {
                 self.containers += 1;
                 self.footnote = Some((label.to_string(), Vec::new()));
                 let file_offset = self.file_offset(offset);
-                self.footnote_defs.entry(label.to_string()).or_insert((Vec::new(), file_offset));
+                self.footnote_defs
+                    .entry(label.to_string())
+                    .or_insert((Vec::new(), file_offset));
             }
             Event::End(TagEnd::FootnoteDefinition) => {
                 self.flush_context();
@@ -258,7 +321,12 @@ impl<'r, 'a> State<'r, 'a> {
                 self.flush_context();
                 if self.containers == 0 && self.heading.is_none() {
                     let first = self.result.first_paragraph.is_empty();
-                    self.paragraph = Some(Paragraph { offset: self.file_offset(offset), chars: 0, cited: false, first });
+                    self.paragraph = Some(Paragraph {
+                        offset: self.file_offset(offset),
+                        chars: 0,
+                        cited: false,
+                        first,
+                    });
                 }
                 self.emit(Event::Start(Tag::Paragraph));
             }
@@ -326,16 +394,23 @@ impl<'r, 'a> State<'r, 'a> {
             None => (dest, None),
         };
         let anchor_id = anchor.map(slugify).filter(|a| !a.is_empty());
-        let fragment = anchor_id.as_ref().map(|a| format!("#{}", urls::encode_path(a))).unwrap_or_default();
+        let fragment = anchor_id
+            .as_ref()
+            .map(|a| format!("#{}", urls::encode_path(a)))
+            .unwrap_or_default();
         self.link_stack.push(true);
         if target.trim().is_empty() {
-            self.html(format!("<a class=\"wikilink\" href=\"{}\">", escape_html(&fragment)));
+            self.html(format!(
+                "<a class=\"wikilink\" href=\"{}\">",
+                escape_html(&fragment)
+            ));
             return;
         }
         match self.r.index.resolve(target) {
             Resolution::Found(id) => {
                 let href = format!("{}{}", self.r.hrefs[id], fragment);
-                let is_citation = self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
+                let is_citation =
+                    self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
                 if is_citation {
                     if !self.result.citations.contains(&id) {
                         self.result.citations.push(id);
@@ -346,29 +421,65 @@ impl<'r, 'a> State<'r, 'a> {
                 }
                 let first_to_target = self.seen_targets.insert(id, ()).is_none();
                 if first_to_target || anchor_id.is_some() {
-                    self.result.links.push(OutLink { target: id, anchor: anchor_id, offset: file_offset, context: String::new(), is_citation });
-                    self.pending_context.push((self.result.links.len() - 1, self.block_text.len()));
+                    self.result.links.push(OutLink {
+                        target: id,
+                        anchor: anchor_id,
+                        offset: file_offset,
+                        context: String::new(),
+                        is_citation,
+                    });
+                    self.pending_context
+                        .push((self.result.links.len() - 1, self.block_text.len()));
                 }
                 let kind = &self.r.config.kinds[self.r.pages[id].kind].id;
-                self.html(format!("<a class=\"wikilink\" href=\"{}\" data-kind=\"{}\">", escape_html(&href), escape_html(kind)));
+                self.html(format!(
+                    "<a class=\"wikilink\" href=\"{}\" data-kind=\"{}\">",
+                    escape_html(&href),
+                    escape_html(kind)
+                ));
             }
             Resolution::Ambiguous(ids) => {
-                let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path)).collect();
+                let names: Vec<String> = ids
+                    .iter()
+                    .map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path))
+                    .collect();
                 self.result.diagnostics.push(
-                    Diagnostic::error("ambiguous-link", self.path, format!("[[{target}]] matches {} pages: {}", ids.len(), names.join(", ")))
-                        .at_offset(self.text, file_offset)
-                        .note("link to one of them by its full title"),
+                    Diagnostic::error(
+                        "ambiguous-link",
+                        self.path,
+                        format!(
+                            "[[{target}]] matches {} pages: {}",
+                            ids.len(),
+                            names.join(", ")
+                        ),
+                    )
+                    .at_offset(self.text, file_offset)
+                    .note("link to one of them by its full title"),
                 );
                 let href = urls::href(self.r.config, &urls::disambiguation_path(target.trim()));
-                self.html(format!("<a class=\"wikilink ambiguous\" href=\"{}\">", escape_html(&href)));
+                self.html(format!(
+                    "<a class=\"wikilink ambiguous\" href=\"{}\">",
+                    escape_html(&href)
+                ));
             }
             Resolution::Missing => {
                 self.result.diagnostics.push(
-                    Diagnostic::warning("red-link", self.path, format!("no page is titled or aliased \"{}\"", target.trim()))
-                        .at_offset(self.text, file_offset),
+                    Diagnostic::warning(
+                        "red-link",
+                        self.path,
+                        format!("no page is titled or aliased \"{}\"", target.trim()),
+                    )
+                    .at_offset(self.text, file_offset),
                 );
-                self.result.red_links.push(RedLink { target: target.trim().to_string(), offset: file_offset });
-                let href = format!("{}#{}", urls::href(self.r.config, urls::WANTED), urls::encode_path(&slugify(target)));
+                self.result.red_links.push(RedLink {
+                    target: target.trim().to_string(),
+                    offset: file_offset,
+                });
+                let href = format!(
+                    "{}#{}",
+                    urls::href(self.r.config, urls::WANTED),
+                    urls::encode_path(&slugify(target))
+                );
                 self.html(format!(
                     "<a class=\"wikilink new\" href=\"{}\" title=\"{} (page does not exist)\">",
                     escape_html(&href),
@@ -380,15 +491,19 @@ impl<'r, 'a> State<'r, 'a> {
 
     fn safe_url(&mut self, url: CowStr<'a>, offset: usize) -> CowStr<'a> {
         let trimmed = url.trim();
-        let scheme_end = trimmed.find(|c: char| matches!(c, ':' | '/' | '?' | '#'));
+        let scheme_end = trimmed.find([':', '/', '?', '#']);
         if let Some(i) = scheme_end
             && trimmed.as_bytes()[i] == b':'
         {
             let scheme = trimmed[..i].to_ascii_lowercase();
             if !matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel") {
                 self.result.diagnostics.push(
-                    Diagnostic::warning("unsafe-link", self.path, format!("link scheme '{scheme}:' is not allowed; the link was disabled"))
-                        .at_offset(self.text, self.file_offset(offset)),
+                    Diagnostic::warning(
+                        "unsafe-link",
+                        self.path,
+                        format!("link scheme '{scheme}:' is not allowed; the link was disabled"),
+                    )
+                    .at_offset(self.text, self.file_offset(offset)),
                 );
                 return CowStr::Borrowed("#");
             }
@@ -407,23 +522,69 @@ impl<'r, 'a> State<'r, 'a> {
             p.cited = true;
         }
         let file_offset = self.file_offset(offset);
-        let (number, nth) = match self.footnote_numbers.iter().position(|(l, _, _)| l == label) {
+        let (number, nth) = match self
+            .footnote_numbers
+            .iter()
+            .position(|(l, _, _)| l == label)
+        {
             Some(i) => {
                 self.footnote_numbers[i].1 += 1;
                 (i + 1, self.footnote_numbers[i].1)
             }
             None => {
-                self.footnote_numbers.push((label.to_string(), 1, file_offset));
+                self.footnote_numbers
+                    .push((label.to_string(), 1, file_offset));
                 (self.footnote_numbers.len(), 1)
             }
         };
         self.html(format!("<sup class=\"fnref\" id=\"fnref-{number}-{nth}\"><a href=\"#fn-{number}\" role=\"doc-noteref\">[{number}]</a></sup>"));
     }
 
+    /// pulldown-cmark leaves a `[^label]` with no definition as plain text: find and report it.
+    fn undefined_footnotes(&mut self, source: &str) {
+        let mut from = 0;
+        while let Some(found) = source[from..].find("[^") {
+            let start = from + found;
+            from = start + 2;
+            let Some(end) = source[from..].find(']') else {
+                break;
+            };
+            let label = &source[from..from + end];
+            let is_definition = source[from + end + 1..].starts_with(':');
+            if label.is_empty()
+                || label.contains(char::is_whitespace)
+                || is_definition
+                || self.footnote_defs.contains_key(label)
+            {
+                continue;
+            }
+            let at = self.file_offset(start);
+            self.result.diagnostics.push(
+                Diagnostic::warning(
+                    "footnote",
+                    self.path,
+                    format!("footnote [^{label}] has no definition"),
+                )
+                .at_offset(self.text, at)
+                .note(format!(
+                    "add a line `[^{label}]: [[Source page]]` at the end of the page"
+                )),
+            );
+        }
+    }
+
     fn end_heading(&mut self) {
         let Some(h) = self.heading.take() else { return };
-        let base = h.id.clone().map(|i| slugify(&i)).filter(|i| !i.is_empty()).unwrap_or_else(|| slugify(&h.text));
-        let base = if base.is_empty() { "section".to_string() } else { base };
+        let base =
+            h.id.clone()
+                .map(|i| slugify(&i))
+                .filter(|i| !i.is_empty())
+                .unwrap_or_else(|| slugify(&h.text));
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
         let id = match self.used_ids.get_mut(&base) {
             Some(n) => {
                 *n += 1;
@@ -437,8 +598,14 @@ impl<'r, 'a> State<'r, 'a> {
             }
         };
         let level = h.level;
-        self.result.headings.push(Heading { level, id: id.clone(), text: h.text.trim().to_string() });
-        self.emit(Event::Html(format!("<h{level} id=\"{}\">", escape_html(&id)).into()));
+        self.result.headings.push(Heading {
+            level,
+            id: id.clone(),
+            text: h.text.trim().to_string(),
+        });
+        self.emit(Event::Html(
+            format!("<h{level} id=\"{}\">", escape_html(&id)).into(),
+        ));
         for e in h.events {
             self.emit(e);
         }
@@ -482,22 +649,38 @@ impl<'r, 'a> State<'r, 'a> {
                     }
                     None => {
                         self.result.diagnostics.push(
-                            Diagnostic::warning("footnote", self.path, format!("footnote [^{label}] has no definition"))
-                                .at_offset(self.text, *offset)
-                                .note(format!("add a line `[^{label}]: [[Source page]]` at the end of the page")),
+                            Diagnostic::warning(
+                                "footnote",
+                                self.path,
+                                format!("footnote [^{label}] has no definition"),
+                            )
+                            .at_offset(self.text, *offset)
+                            .note(format!(
+                                "add a line `[^{label}]: [[Source page]]` at the end of the page"
+                            )),
                         );
-                        notes.push_str(&format!("<li id=\"fn-{n}\"><p>(missing note){back}</p></li>\n"));
+                        notes.push_str(&format!(
+                            "<li id=\"fn-{n}\"><p>(missing note){back}</p></li>\n"
+                        ));
                     }
                 }
             }
             notes.push_str("</ol>\n");
             self.result.footnotes_html = notes;
         }
-        let mut unused: Vec<(String, usize)> = defs.into_iter().map(|(label, (_, offset))| (label, offset)).collect();
+        let mut unused: Vec<(String, usize)> = defs
+            .into_iter()
+            .map(|(label, (_, offset))| (label, offset))
+            .collect();
         unused.sort_by_key(|u| u.1);
         for (label, offset) in unused {
             self.result.diagnostics.push(
-                Diagnostic::warning("footnote", self.path, format!("footnote [^{label}] is defined but never referenced")).at_offset(self.text, offset),
+                Diagnostic::warning(
+                    "footnote",
+                    self.path,
+                    format!("footnote [^{label}] is defined but never referenced"),
+                )
+                .at_offset(self.text, offset),
             );
         }
         self.result.first_paragraph = self.result.first_paragraph.trim().to_string();
@@ -507,7 +690,9 @@ impl<'r, 'a> State<'r, 'a> {
 
 fn is_image_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"].iter().any(|e| lower.ends_with(e))
+    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }
 
 /// The sentence of `text` containing byte `position`, trimmed to a readable length.
@@ -515,8 +700,16 @@ pub fn sentence_around(text: &str, position: usize) -> String {
     const MAX: usize = 240;
     let position = floor_boundary(text, position.min(text.len()));
     let terminators = [". ", "! ", "? ", ": "];
-    let start = terminators.iter().filter_map(|t| text[..position].rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
-    let end = terminators.iter().filter_map(|t| text[position..].find(t).map(|i| position + i + 1)).min().unwrap_or(text.len());
+    let start = terminators
+        .iter()
+        .filter_map(|t| text[..position].rfind(t).map(|i| i + t.len()))
+        .max()
+        .unwrap_or(0);
+    let end = terminators
+        .iter()
+        .filter_map(|t| text[position..].find(t).map(|i| position + i + 1))
+        .min()
+        .unwrap_or(text.len());
     let sentence = text[start..end.max(start)].trim();
     if sentence.len() <= MAX {
         return sentence.to_string();
@@ -603,7 +796,9 @@ pub fn escape_table_pipes(body: &str) -> (Cow<'_, str>, Vec<usize>) {
 
 fn is_delimiter_row(line: &str) -> bool {
     let t = line.trim();
-    t.contains('-') && t.contains(['|', ':']) && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+    t.contains('-')
+        && t.contains(['|', ':'])
+        && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
 #[cfg(test)]
@@ -614,8 +809,14 @@ mod tests {
     fn sentences_around_links() {
         let text = "First one. The group signed with KQ Entertainment in 2018. Last one.";
         let pos = text.find("KQ").unwrap();
-        assert_eq!(sentence_around(text, pos), "The group signed with KQ Entertainment in 2018.");
-        assert_eq!(sentence_around("No terminator here", 3), "No terminator here");
+        assert_eq!(
+            sentence_around(text, pos),
+            "The group signed with KQ Entertainment in 2018."
+        );
+        assert_eq!(
+            sentence_around("No terminator here", 3),
+            "No terminator here"
+        );
         let long = "word ".repeat(200);
         let s = sentence_around(&long, 500);
         assert!(s.starts_with('…') && s.ends_with('…') && s.len() < 260);
@@ -626,7 +827,10 @@ mod tests {
     fn table_pipes_are_escaped_only_in_table_wikilinks() {
         let body = "[[A|b]] outside\n\n| x | y |\n|---|---|\n| [[A|b]] | [[C]] |\n";
         let (escaped, inserted) = escape_table_pipes(body);
-        assert_eq!(escaped, "[[A|b]] outside\n\n| x | y |\n|---|---|\n| [[A\\|b]] | [[C]] |\n");
+        assert_eq!(
+            escaped,
+            "[[A|b]] outside\n\n| x | y |\n|---|---|\n| [[A\\|b]] | [[C]] |\n"
+        );
         assert_eq!(inserted, vec![body.find("| [[A|").unwrap() + 5]);
         let plain = "no tables | here [[A|b]]\n";
         assert!(matches!(escape_table_pipes(plain).0, Cow::Borrowed(_)));

@@ -16,9 +16,11 @@ pub fn normalize(name: &str) -> String {
     let mut pending_space = false;
     for c in name.trim().chars() {
         let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{0060}' | '\u{00B4}' => '\'',
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{0060}'
+            | '\u{00B4}' => '\'',
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+            | '\u{2212}' => '-',
             '_' => ' ',
             c => c,
         };
@@ -86,56 +88,78 @@ pub struct Index {
     shared: Vec<(String, Vec<PageId>)>,
 }
 
-/// Why a name could not enter the index.
+/// A name that could not enter the index as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clash {
     pub page: PageId,
     pub name: String,
-    pub is_alias: bool,
-    pub alias_index: usize,
+    /// `None` for the title, else the index of the alias.
+    pub alias_index: Option<usize>,
+    /// The page whose title already has this name.
     pub other: PageId,
 }
 
 impl Index {
-    /// `names` yields, per page, its title and its aliases. Returns the index and the clashes
-    /// (a title or alias already taken by another page).
-    pub fn build<'a>(pages: impl Iterator<Item = (PageId, &'a str, &'a [String])>) -> (Index, Vec<Clash>) {
+    /// `pages` yields each page's id, title and aliases. A title taken twice is a clash; an alias
+    /// equal to another page's title is a clash too (the title wins). An alias or base name
+    /// ("Seven" of "Seven (song)") that several pages share resolves to none of them: it becomes
+    /// a disambiguation.
+    pub fn build<'a>(
+        pages: impl Iterator<Item = (PageId, &'a str, &'a [String])>,
+    ) -> (Index, Vec<Clash>) {
         let mut index = Index::default();
         let mut clashes = Vec::new();
-        let mut titles = Vec::new();
+        // (key, first spelling, page), from aliases and base names.
+        let mut others: Vec<(String, String, PageId, Option<usize>)> = Vec::new();
         for (id, title, aliases) in pages {
-            titles.push((id, title));
-            let names = std::iter::once((title, false, 0)).chain(aliases.iter().enumerate().map(|(i, a)| (a.as_str(), true, i)));
-            for (name, is_alias, alias_index) in names {
-                let key = normalize(name);
-                if key.is_empty() {
-                    continue;
+            let key = normalize(title);
+            match index.names.get(&key) {
+                Some(Entry::Page(other)) => clashes.push(Clash {
+                    page: id,
+                    name: title.to_string(),
+                    alias_index: None,
+                    other: *other,
+                }),
+                _ => {
+                    index.names.insert(key.clone(), Entry::Page(id));
                 }
-                match index.names.get(&key) {
-                    Some(Entry::Page(other)) if *other == id => {}
-                    Some(Entry::Page(other)) => {
-                        clashes.push(Clash { page: id, name: name.to_string(), is_alias, alias_index, other: *other })
-                    }
-                    _ => {
-                        index.names.insert(key, Entry::Page(id));
-                    }
+            }
+            for (i, alias) in aliases.iter().enumerate() {
+                let alias_key = normalize(alias);
+                if !alias_key.is_empty() && alias_key != key {
+                    others.push((alias_key, alias.clone(), id, Some(i)));
                 }
+            }
+            if let Some(base) = base_name(title) {
+                others.push((normalize(base), base.to_string(), id, None));
             }
         }
-        let mut by_base: Vec<(String, String, PageId)> = titles
-            .iter()
-            .filter_map(|(id, title)| base_name(title).map(|b| (normalize(b), b.to_string(), *id)))
-            .filter(|(key, _, _)| !index.names.contains_key(key))
-            .collect();
-        by_base.sort();
-        for group in by_base.chunk_by(|a, b| a.0 == b.0) {
-            let ids: Vec<PageId> = group.iter().map(|g| g.2).collect();
-            let entry = if ids.len() == 1 { Entry::Page(ids[0]) } else { Entry::Shared(ids.clone()) };
-            if ids.len() > 1 {
-                index.shared.push((group[0].1.clone(), ids));
+        others.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+        for group in others.chunk_by(|a, b| a.0 == b.0) {
+            if let Some(Entry::Page(owner)) = index.names.get(&group[0].0) {
+                for (_, name, id, alias_index) in group {
+                    if alias_index.is_some() && id != owner {
+                        clashes.push(Clash {
+                            page: *id,
+                            name: name.clone(),
+                            alias_index: *alias_index,
+                            other: *owner,
+                        });
+                    }
+                }
+                continue;
             }
+            let mut ids: Vec<PageId> = group.iter().map(|g| g.2).collect();
+            ids.dedup();
+            let entry = if ids.len() == 1 {
+                Entry::Page(ids[0])
+            } else {
+                index.shared.push((group[0].1.clone(), ids.clone()));
+                Entry::Shared(ids)
+            };
             index.names.insert(group[0].0.clone(), entry);
         }
+        index.shared.sort();
         (index, clashes)
     }
 
@@ -172,7 +196,13 @@ mod tests {
 
     #[test]
     fn slugify_keeps_letters_of_any_script() {
-        for (a, b) in [("H.O.T.", "h-o-t"), ("f(x)", "f-x"), ("Girls' Generation", "girls-generation"), ("에이티즈 팬", "에이티즈-팬"), ("!!", "")] {
+        for (a, b) in [
+            ("H.O.T.", "h-o-t"),
+            ("f(x)", "f-x"),
+            ("Girls' Generation", "girls-generation"),
+            ("에이티즈 팬", "에이티즈-팬"),
+            ("!!", ""),
+        ] {
             assert_eq!(slugify(a), b, "{a:?}");
         }
     }
@@ -186,29 +216,44 @@ mod tests {
     }
 
     fn build(pages: &[(&str, &[&str])]) -> (Index, Vec<Clash>) {
-        let owned: Vec<(String, Vec<String>)> =
-            pages.iter().map(|(t, a)| (t.to_string(), a.iter().map(|s| s.to_string()).collect())).collect();
-        Index::build(owned.iter().enumerate().map(|(i, (t, a))| (i, t.as_str(), a.as_slice())))
+        let owned: Vec<(String, Vec<String>)> = pages
+            .iter()
+            .map(|(t, a)| (t.to_string(), a.iter().map(|s| s.to_string()).collect()))
+            .collect();
+        Index::build(
+            owned
+                .iter()
+                .enumerate()
+                .map(|(i, (t, a))| (i, t.as_str(), a.as_slice())),
+        )
     }
 
     #[test]
     fn titles_aliases_and_base_names_resolve() {
-        let (index, clashes) = build(&[("Ateez", &["ATEEZ", "에이티즈"]), ("Seven (song)", &[]), ("Seven (album)", &[]), ("Jump (song)", &[])]);
+        let (index, clashes) = build(&[
+            ("Ateez", &["ATEEZ", "에이티즈"]),
+            ("Seven (song)", &[]),
+            ("Seven (album)", &[]),
+            ("Jump (song)", &[]),
+            ("Kim A", &["Minji"]),
+            ("Kim B", &["minji"]),
+        ]);
         assert!(clashes.is_empty());
+        assert_eq!(index.resolve("Minji"), Resolution::Ambiguous(vec![4, 5]));
         assert_eq!(index.resolve("ateez"), Resolution::Found(0));
         assert_eq!(index.resolve(" 에이티즈 "), Resolution::Found(0));
         assert_eq!(index.resolve("seven (SONG)"), Resolution::Found(1));
-        assert_eq!(index.resolve("Seven"), Resolution::Ambiguous(vec![2, 1]));
+        assert_eq!(index.resolve("Seven"), Resolution::Ambiguous(vec![1, 2]));
         assert_eq!(index.resolve("Jump"), Resolution::Found(3));
         assert_eq!(index.resolve("Nope"), Resolution::Missing);
-        assert_eq!(index.shared_names().len(), 1);
+        assert_eq!(index.shared_names().len(), 2);
     }
 
     #[test]
     fn a_name_taken_twice_is_a_clash() {
         let (_, clashes) = build(&[("BTS", &[]), ("Bangtan", &["bts"]), ("bts", &[])]);
         assert_eq!(clashes.len(), 2);
-        assert!(clashes[0].is_alias && clashes[0].other == 0);
-        assert!(!clashes[1].is_alias && clashes[1].page == 2);
+        assert!(clashes[0].alias_index.is_none() && clashes[0].page == 2 && clashes[0].other == 0);
+        assert!(clashes[1].alias_index == Some(0) && clashes[1].page == 1 && clashes[1].other == 0);
     }
 }

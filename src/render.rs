@@ -24,8 +24,17 @@ pub struct OutputFile {
 }
 
 /// Templates every site must have.
-pub const REQUIRED_TEMPLATES: &[&str] =
-    &["page.html", "home.html", "kind.html", "category.html", "categories.html", "disambiguation.html", "redirect.html", "special.html", "404.html"];
+pub const REQUIRED_TEMPLATES: &[&str] = &[
+    "page.html",
+    "home.html",
+    "kind.html",
+    "category.html",
+    "categories.html",
+    "disambiguation.html",
+    "redirect.html",
+    "special.html",
+    "404.html",
+];
 
 #[derive(Serialize)]
 struct SiteView<'a> {
@@ -130,19 +139,29 @@ pub struct RenderInput<'a> {
 }
 
 /// Compiles the templates; every template with a syntax error is reported.
-pub fn compile_templates(templates: &[(String, String)], diagnostics: &mut Vec<Diagnostic>) -> Option<Tera> {
+pub fn compile_templates(
+    templates: &[(String, String)],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Tera> {
     let before = diagnostics.len();
     for (name, text) in templates {
         let mut scratch = Tera::new();
-        if let Err(e) = scratch.add_raw_template(name, text) {
-            if !matches!(e.kind(), tera::ErrorKind::MissingParent { .. } | tera::ErrorKind::TemplateNotFound(_)) {
-                diagnostics.push(template_error(&e, name));
-            }
+        if let Err(e) = scratch.add_raw_template(name, text)
+            && !matches!(
+                e.kind(),
+                tera::ErrorKind::MissingParent { .. } | tera::ErrorKind::TemplateNotFound(_)
+            )
+        {
+            diagnostics.push(template_error(&e, name));
         }
     }
     for required in REQUIRED_TEMPLATES {
         if !templates.iter().any(|(n, _)| n == required) {
-            diagnostics.push(Diagnostic::error("template", format!("templates/{required}"), "required template is missing"));
+            diagnostics.push(Diagnostic::error(
+                "template",
+                format!("templates/{required}"),
+                "required template is missing",
+            ));
         }
     }
     if diagnostics.len() > before {
@@ -150,7 +169,8 @@ pub fn compile_templates(templates: &[(String, String)], diagnostics: &mut Vec<D
     }
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
-    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    {
         diagnostics.push(template_error(&e, "templates"));
         return None;
     }
@@ -165,10 +185,21 @@ fn template_error(error: &tera::Error, fallback: &str) -> Diagnostic {
     };
     match report {
         Some(r) => {
-            let name = if r.filename().is_empty() { fallback } else { r.filename() };
+            let name = if r.filename().is_empty() {
+                fallback
+            } else {
+                r.filename()
+            };
             let span = r.span();
-            Diagnostic::error("template", format!("templates/{name}"), r.message().to_string())
-                .at(crate::diagnostics::Position { line: span.start_line.max(1), column: span.start_col + 1 })
+            Diagnostic::error(
+                "template",
+                format!("templates/{name}"),
+                r.message().to_string(),
+            )
+            .at(crate::diagnostics::Position {
+                line: span.start_line.max(1),
+                column: span.start_col + 1,
+            })
         }
         None => {
             let mut message = error.to_string();
@@ -190,7 +221,12 @@ struct Renderer<'a> {
 }
 
 /// Renders every output file. Template errors are collected once per template position.
-pub fn render_site(input: &RenderInput, tera: &mut Tera, hrefs: &[String], diagnostics: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+pub fn render_site(
+    input: &RenderInput,
+    tera: &mut Tera,
+    hrefs: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<OutputFile> {
     let config = input.config;
     let pages = &input.corpus.pages;
     let kind_counts = count_kinds(config, pages);
@@ -205,7 +241,13 @@ pub fn render_site(input: &RenderInput, tera: &mut Tera, hrefs: &[String], diagn
             .kinds
             .iter()
             .enumerate()
-            .map(|(i, k)| KindView { id: k.id.clone(), name: k.name.clone(), plural: k.plural.clone(), href: urls::href(config, &urls::kind_path(&k.folder)), count: kind_counts[i] })
+            .map(|(i, k)| KindView {
+                id: k.id.clone(),
+                name: k.name.clone(),
+                plural: k.plural.clone(),
+                href: urls::href(config, &urls::kind_path(&k.folder)),
+                count: kind_counts[i],
+            })
             .collect(),
         categories_href: urls::href(config, urls::CATEGORIES),
         all_pages_href: urls::href(config, urls::ALL_PAGES),
@@ -213,18 +255,31 @@ pub fn render_site(input: &RenderInput, tera: &mut Tera, hrefs: &[String], diagn
         maintenance_href: urls::href(config, urls::MAINTENANCE),
     };
     tera.global_context().insert("site", &site);
-    let summaries = pages.iter().zip(input.bodies).map(|(p, b)| summary_of(p, b)).collect();
-    let renderer = Renderer { input, tera, hrefs: hrefs.to_vec(), summaries };
+    let summaries = pages
+        .iter()
+        .zip(input.bodies)
+        .map(|(p, b)| summary_of(p, b))
+        .collect();
+    let renderer = Renderer {
+        input,
+        tera,
+        hrefs: hrefs.to_vec(),
+        summaries,
+    };
 
-    let results: Vec<Result<OutputFile, Diagnostic>> = (0..pages.len()).into_par_iter().map(|id| renderer.page(id)).collect();
+    let results: Vec<Result<OutputFile, Diagnostic>> = (0..pages.len())
+        .into_par_iter()
+        .map(|id| renderer.page(id))
+        .collect();
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
-    let mut collect = |result: Result<OutputFile, Diagnostic>, files: &mut Vec<OutputFile>| match result {
-        Ok(f) => files.push(f),
-        Err(d) => {
-            errors.entry(d.to_string()).or_insert(d);
-        }
-    };
+    let mut collect =
+        |result: Result<OutputFile, Diagnostic>, files: &mut Vec<OutputFile>| match result {
+            Ok(f) => files.push(f),
+            Err(d) => {
+                errors.entry(d.to_string()).or_insert(d);
+            }
+        };
     for r in results {
         collect(r, &mut files);
     }
@@ -232,12 +287,22 @@ pub fn render_site(input: &RenderInput, tera: &mut Tera, hrefs: &[String], diagn
         collect(r, &mut files);
     }
     diagnostics.extend(errors.into_values());
-    files.push(OutputFile { path: "sitemap.xml".into(), bytes: renderer.sitemap().into_bytes() });
+    files.push(OutputFile {
+        path: "sitemap.xml".into(),
+        bytes: renderer.sitemap().into_bytes(),
+    });
     files.push(OutputFile {
         path: "robots.txt".into(),
-        bytes: format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(),
+        bytes: format!(
+            "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
+            config.base_url
+        )
+        .into_bytes(),
     });
-    files.push(OutputFile { path: ".nojekyll".into(), bytes: Vec::new() });
+    files.push(OutputFile {
+        path: ".nojekyll".into(),
+        bytes: Vec::new(),
+    });
     files
 }
 
@@ -261,13 +326,20 @@ fn truncate_chars(text: &str, max: usize) -> String {
         return text.to_string();
     }
     let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).to_string();
+    let cut = cut
+        .rsplit_once(' ')
+        .map_or(cut.as_str(), |(a, _)| a)
+        .to_string();
     format!("{cut}…")
 }
 
 /// JSON for a `<script type="application/ld+json">`: `<` is escaped so no `</script>` survives.
 fn script_json(value: &serde_json::Value) -> String {
-    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 impl Renderer<'_> {
@@ -292,9 +364,17 @@ impl Renderer<'_> {
         }
     }
 
-    fn render(&self, template: &str, context: &Context, path: String) -> Result<OutputFile, Diagnostic> {
+    fn render(
+        &self,
+        template: &str,
+        context: &Context,
+        path: String,
+    ) -> Result<OutputFile, Diagnostic> {
         match self.tera.render(template, context) {
-            Ok(html) => Ok(OutputFile { path, bytes: html.into_bytes() }),
+            Ok(html) => Ok(OutputFile {
+                path,
+                bytes: html.into_bytes(),
+            }),
             Err(e) => Err(template_error(&e, template)),
         }
     }
@@ -314,13 +394,25 @@ impl Renderer<'_> {
                 values: items
                     .iter()
                     .map(|item| match item {
-                        FieldItem::Page(p) => InfoValue { text: input.corpus.pages[*p].title.clone(), href: Some(self.hrefs[*p].clone()), missing: false },
+                        FieldItem::Page(p) => InfoValue {
+                            text: input.corpus.pages[*p].title.clone(),
+                            href: Some(self.hrefs[*p].clone()),
+                            missing: false,
+                        },
                         FieldItem::Missing(name) => InfoValue {
                             text: name.clone(),
-                            href: Some(format!("{}#{}", urls::href(config, urls::WANTED), urls::encode_path(&crate::names::slugify(name)))),
+                            href: Some(format!(
+                                "{}#{}",
+                                urls::href(config, urls::WANTED),
+                                urls::encode_path(&crate::names::slugify(name))
+                            )),
                             missing: true,
                         },
-                        FieldItem::Text(t) => InfoValue { text: t.clone(), href: None, missing: false },
+                        FieldItem::Text(t) => InfoValue {
+                            text: t.clone(),
+                            href: None,
+                            missing: false,
+                        },
                     })
                     .collect(),
             })
@@ -329,10 +421,17 @@ impl Renderer<'_> {
         for b in &graph.backlinks[id] {
             let from = &input.corpus.pages[b.from];
             let kind_name = config.kinds[from.kind].plural.clone();
-            let item = BacklinkItem { title: from.title.clone(), href: self.hrefs[b.from].clone(), context: b.context.clone() };
+            let item = BacklinkItem {
+                title: from.title.clone(),
+                href: self.hrefs[b.from].clone(),
+                context: b.context.clone(),
+            };
             match backlinks.last_mut() {
                 Some(g) if g.kind == kind_name => g.items.push(item),
-                _ => backlinks.push(BacklinkGroup { kind: kind_name, items: vec![item] }),
+                _ => backlinks.push(BacklinkGroup {
+                    kind: kind_name,
+                    items: vec![item],
+                }),
             }
         }
         let canonical = urls::absolute(config, &relative);
@@ -354,27 +453,49 @@ impl Renderer<'_> {
             aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
             content: &body.html,
             footnotes: &body.footnotes_html,
-            toc: if body.headings.iter().filter(|h| h.level == 2).count() >= 3 { body.headings.iter().filter(|h| h.level <= 3).collect() } else { Vec::new() },
+            toc: if body.headings.iter().filter(|h| h.level == 2).count() >= 3 {
+                body.headings.iter().filter(|h| h.level <= 3).collect()
+            } else {
+                Vec::new()
+            },
             infobox,
-            relations: graph.inverse[id].iter().map(|(label, list)| RelationView { label: label.clone(), pages: list.iter().map(|&p| self.link(p)).collect() }).collect(),
+            relations: graph.inverse[id]
+                .iter()
+                .map(|(label, list)| RelationView {
+                    label: label.clone(),
+                    pages: list.iter().map(|&p| self.link(p)).collect(),
+                })
+                .collect(),
             backlink_count: graph.backlinks[id].len(),
             backlinks,
             categories: graph.page_categories[id]
                 .iter()
                 .map(|&c| {
                     let cat = &graph.categories[c];
-                    LinkView { title: cat.name.clone(), href: urls::href(config, &cat.path), kind: "Category".into(), summary: String::new() }
+                    LinkView {
+                        title: cat.name.clone(),
+                        href: urls::href(config, &cat.path),
+                        kind: "Category".into(),
+                        summary: String::new(),
+                    }
                 })
                 .collect(),
             cited_by: graph.cited_by[id].iter().map(|&p| self.link(p)).collect(),
-            edit_url: config.repository.as_ref().map(|r| format!("{r}/edit/{}/{}", config.branch, page.path)),
+            edit_url: config
+                .repository
+                .as_ref()
+                .map(|r| format!("{r}/edit/{}/{}", config.branch, page.path)),
             source_path: &page.path,
             json_ld,
         };
         let mut context = Context::new();
         context.insert("page", &view);
         let template = format!("kinds/{}.html", kind.id);
-        let template = if self.tera.get_template_names().any(|n| n == template) { template } else { "page.html".to_string() };
+        let template = if self.tera.get_template_names().any(|n| n == template) {
+            template
+        } else {
+            "page.html".to_string()
+        };
         self.render(&template, &context, urls::file_for(&relative))
     }
 
@@ -387,10 +508,23 @@ impl Renderer<'_> {
 
         // Home.
         let mut context = Context::new();
-        let featured: Vec<LinkView> = (0..pages.len()).filter(|&i| pages[i].featured).map(|i| self.link(i)).collect();
+        let featured: Vec<LinkView> = (0..pages.len())
+            .filter(|&i| pages[i].featured)
+            .map(|i| self.link(i))
+            .collect();
         let home = input.corpus.home.as_ref();
-        context.insert("title", &home.and_then(|h| h.title.clone()).unwrap_or_else(|| config.title.clone()));
-        context.insert("summary", &home.and_then(|h| h.summary.clone()).unwrap_or_else(|| config.description.clone()));
+        context.insert(
+            "title",
+            &home
+                .and_then(|h| h.title.clone())
+                .unwrap_or_else(|| config.title.clone()),
+        );
+        context.insert(
+            "summary",
+            &home
+                .and_then(|h| h.summary.clone())
+                .unwrap_or_else(|| config.description.clone()),
+        );
         context.insert("intro", &input.home.map_or("", |h| h.html.as_str()));
         context.insert("featured", &featured);
         context.insert("page_count", &pages.len());
@@ -412,7 +546,13 @@ impl Renderer<'_> {
                             graph.infobox[i]
                                 .iter()
                                 .find(|(f, _)| *f == c)
-                                .map(|(_, items)| items.iter().map(|it| self.item_text(it)).collect::<Vec<_>>().join(", "))
+                                .map(|(_, items)| {
+                                    items
+                                        .iter()
+                                        .map(|it| self.item_text(it))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                })
                                 .unwrap_or_default()
                         })
                         .collect(),
@@ -420,24 +560,46 @@ impl Renderer<'_> {
                 .collect();
             let mut context = Context::new();
             context.insert("kind", &self.kind_view(k));
-            context.insert("columns", &columns.iter().map(|&c| kind.fields[c].label.clone()).collect::<Vec<_>>());
+            context.insert(
+                "columns",
+                &columns
+                    .iter()
+                    .map(|&c| kind.fields[c].label.clone())
+                    .collect::<Vec<_>>(),
+            );
             context.insert("rows", &rows);
-            out.push(self.render("kind.html", &context, urls::file_for(&urls::kind_path(&kind.folder))));
+            out.push(self.render(
+                "kind.html",
+                &context,
+                urls::file_for(&urls::kind_path(&kind.folder)),
+            ));
         }
 
         // Categories.
         let category_links: Vec<LinkView> = graph
             .categories
             .iter()
-            .map(|c| LinkView { title: c.name.clone(), href: urls::href(config, &c.path), kind: "Category".into(), summary: format!("{} pages", c.pages.len()) })
+            .map(|c| LinkView {
+                title: c.name.clone(),
+                href: urls::href(config, &c.path),
+                kind: "Category".into(),
+                summary: format!("{} pages", c.pages.len()),
+            })
             .collect();
         let mut context = Context::new();
         context.insert("categories", &category_links);
-        out.push(self.render("categories.html", &context, urls::file_for(urls::CATEGORIES)));
+        out.push(self.render(
+            "categories.html",
+            &context,
+            urls::file_for(urls::CATEGORIES),
+        ));
         for c in &graph.categories {
             let mut context = Context::new();
             context.insert("name", &c.name);
-            context.insert("pages", &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>());
+            context.insert(
+                "pages",
+                &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
+            );
             out.push(self.render("category.html", &context, urls::file_for(&c.path)));
         }
 
@@ -445,7 +607,10 @@ impl Renderer<'_> {
         for d in &graph.disambiguations {
             let mut context = Context::new();
             context.insert("name", &d.name);
-            context.insert("pages", &d.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>());
+            context.insert(
+                "pages",
+                &d.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
+            );
             out.push(self.render("disambiguation.html", &context, urls::file_for(&d.path)));
         }
         for r in &graph.redirects {
@@ -453,7 +618,13 @@ impl Renderer<'_> {
             let to = &pages[r.to];
             context.insert("alias", &r.alias);
             context.insert("target", &self.link(r.to));
-            context.insert("canonical", &urls::absolute(config, &urls::page_path(&config.kinds[to.kind].folder, &to.slug)));
+            context.insert(
+                "canonical",
+                &urls::absolute(
+                    config,
+                    &urls::page_path(&config.kinds[to.kind].folder, &to.slug),
+                ),
+            );
             out.push(self.render("redirect.html", &context, urls::file_for(&r.path)));
         }
 
@@ -462,7 +633,17 @@ impl Renderer<'_> {
         all.sort_by_cached_key(|&i| (normalize(&pages[i].title), i));
         let mut letters: Vec<(String, Vec<LinkView>)> = Vec::new();
         for i in all {
-            let letter = normalize(&pages[i].title).chars().next().map(|c| if c.is_alphabetic() { c.to_uppercase().collect() } else { "#".to_string() }).unwrap_or_default();
+            let letter = normalize(&pages[i].title)
+                .chars()
+                .next()
+                .map(|c| {
+                    if c.is_alphabetic() {
+                        c.to_uppercase().collect()
+                    } else {
+                        "#".to_string()
+                    }
+                })
+                .unwrap_or_default();
             match letters.last_mut() {
                 Some((l, list)) if *l == letter => list.push(self.link(i)),
                 _ => letters.push((letter, vec![self.link(i)])),
@@ -482,7 +663,10 @@ impl Renderer<'_> {
             .collect();
         let mut context = Context::new();
         context.insert("title", "Wanted pages");
-        context.insert("intro", "Names that pages link to but no page has yet. Red links lead here.");
+        context.insert(
+            "intro",
+            "Names that pages link to but no page has yet. Red links lead here.",
+        );
         context.insert("groups", &wanted);
         out.push(self.render("special.html", &context, urls::file_for(urls::WANTED)));
 
@@ -516,13 +700,24 @@ impl Renderer<'_> {
         let config = self.input.config;
         let mut paths: Vec<String> = vec![String::new()];
         paths.extend(config.kinds.iter().map(|k| urls::kind_path(&k.folder)));
-        paths.extend(self.input.corpus.pages.iter().map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug)));
+        paths.extend(
+            self.input
+                .corpus
+                .pages
+                .iter()
+                .map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug)),
+        );
         paths.push(urls::CATEGORIES.to_string());
         paths.extend(self.input.graph.categories.iter().map(|c| c.path.clone()));
         paths.push(urls::ALL_PAGES.to_string());
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
         for p in paths {
-            xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_html(&urls::absolute(config, &p))));
+            xml.push_str(&format!(
+                "  <url><loc>{}</loc></url>\n",
+                escape_html(&urls::absolute(config, &p))
+            ));
         }
         xml.push_str("</urlset>\n");
         xml

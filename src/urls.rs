@@ -6,7 +6,11 @@ use crate::names::slugify;
 
 /// The output file (relative to the output folder) for a URL path relative to the base.
 pub fn file_for(relative: &str) -> String {
-    if relative.is_empty() { "index.html".to_string() } else { format!("{relative}index.html") }
+    if relative.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{relative}index.html")
+    }
 }
 
 /// `groups/ateez/`: a page's path below the base.
@@ -42,7 +46,11 @@ pub fn absolute(config: &Config, relative: &str) -> String {
 }
 
 fn non_empty(slug: String) -> String {
-    if slug.is_empty() { "untitled".to_string() } else { slug }
+    if slug.is_empty() {
+        "untitled".to_string()
+    } else {
+        slug
+    }
 }
 
 /// Percent-encodes every byte outside the URL path's safe set (so Hangul slugs become `%EC%97...`).
@@ -82,9 +90,15 @@ mod tests {
     fn paths_are_encoded() {
         assert_eq!(encode_path("groups/에이/"), "groups/%EC%97%90%EC%9D%B4/");
         assert_eq!(encode_path("a b/c?d"), "a%20b/c%3Fd");
-        assert_eq!(category_path("Export-oriented idols"), "categories/export-oriented-idols/");
+        assert_eq!(
+            category_path("Export-oriented idols"),
+            "categories/export-oriented-idols/"
+        );
         assert_eq!(file_for(""), "index.html");
         assert_eq!(file_for("groups/a/"), "groups/a/index.html");
-        assert_eq!(escape_html("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+        assert_eq!(
+            escape_html("<a href=\"x\">'&"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
+        );
     }
 }

@@ -35,7 +35,11 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
     let toml_start = first.2;
     for (line_start, line_end, next) in lines {
         if text[line_start..line_end].trim_end() == "+++" {
-            return Ok(Split { toml_start, toml_end: line_start, body_offset: next });
+            return Ok(Split {
+                toml_start,
+                toml_end: line_start,
+                body_offset: next,
+            });
         }
     }
     Err(SplitError::Unclosed(start))
@@ -54,7 +58,9 @@ impl Iterator for LineIter<'_> {
             return None;
         }
         let start = self.pos;
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         self.pos = (end + 1).min(self.text.len()).max(end);
         if end == self.text.len() {
             self.pos = self.text.len();
@@ -99,7 +105,13 @@ pub struct FrontMatter {
 
 /// Parses the TOML between `split`'s fences for a page of `kind` (or the home page, `None`).
 /// Offsets in the result and in the diagnostics are offsets into `text`, the whole file.
-pub fn parse(text: &str, split: Split, kind: Option<&Kind>, config: &Config, path: &str) -> (FrontMatter, Vec<Diagnostic>) {
+pub fn parse(
+    text: &str,
+    split: Split,
+    kind: Option<&Kind>,
+    config: &Config,
+    path: &str,
+) -> (FrontMatter, Vec<Diagnostic>) {
     let toml_text = &text[split.toml_start..split.toml_end];
     let base = split.toml_start;
     let mut diagnostics = Vec::new();
@@ -108,13 +120,20 @@ pub fn parse(text: &str, split: Split, kind: Option<&Kind>, config: &Config, pat
     for e in &errors {
         let offset = base + e.span().map_or(0, |s| s.start);
         diagnostics.push(
-            Diagnostic::error("front-matter", path, format!("invalid TOML: {}", e.message().trim())).at_offset(text, offset),
+            Diagnostic::error(
+                "front-matter",
+                path,
+                format!("invalid TOML: {}", e.message().trim()),
+            )
+            .at_offset(text, offset),
         );
     }
     if !errors.is_empty() {
         return (fm, diagnostics);
     }
-    let error = |offset: usize, message: String| Diagnostic::error("front-matter", path, message).at_offset(text, base + offset);
+    let error = |offset: usize, message: String| {
+        Diagnostic::error("front-matter", path, message).at_offset(text, base + offset)
+    };
     for (key, value) in table.get_ref() {
         let key_offset = key.span().start;
         let value_offset = value.span().start;
@@ -122,37 +141,61 @@ pub fn parse(text: &str, split: Split, kind: Option<&Kind>, config: &Config, pat
         let v = value.get_ref();
         match name {
             "title" => match v.as_str() {
-                Some(s) if !s.trim().is_empty() => fm.title = Some((s.trim().to_string(), base + value_offset)),
+                Some(s) if !s.trim().is_empty() => {
+                    fm.title = Some((s.trim().to_string(), base + value_offset))
+                }
                 Some(_) => diagnostics.push(error(value_offset, "title is empty".into())),
-                None => diagnostics.push(error(value_offset, format!("title must be a string, not {}", v.type_str()))),
+                None => diagnostics.push(error(
+                    value_offset,
+                    format!("title must be a string, not {}", v.type_str()),
+                )),
             },
             "summary" => match v.as_str() {
                 Some(s) => fm.summary = Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-                None => diagnostics.push(error(value_offset, format!("summary must be a string, not {}", v.type_str()))),
+                None => diagnostics.push(error(
+                    value_offset,
+                    format!("summary must be a string, not {}", v.type_str()),
+                )),
             },
             "aliases" | "categories" => match strings(v) {
                 Ok(items) => {
                     let items = items.into_iter().map(|(s, o)| (s, base + o)).collect();
-                    if name == "aliases" { fm.aliases = items } else { fm.categories = items }
+                    if name == "aliases" {
+                        fm.aliases = items
+                    } else {
+                        fm.categories = items
+                    }
                 }
-                Err((offset, message)) => diagnostics.push(error(offset.unwrap_or(value_offset), format!("{name}: {message}"))),
+                Err((offset, message)) => diagnostics.push(error(
+                    offset.unwrap_or(value_offset),
+                    format!("{name}: {message}"),
+                )),
             },
             "draft" | "featured" => match v.as_bool() {
                 Some(b) if name == "draft" => fm.draft = b,
                 Some(b) => fm.featured = b,
-                None => diagnostics.push(error(value_offset, format!("{name} must be true or false, not {}", v.type_str()))),
+                None => diagnostics.push(error(
+                    value_offset,
+                    format!("{name} must be true or false, not {}", v.type_str()),
+                )),
             },
             _ => {
                 let Some(kind) = kind else {
-                    diagnostics.push(error(key_offset, format!("unknown key '{name}' (the home page takes title and summary)")));
+                    diagnostics.push(error(
+                        key_offset,
+                        format!("unknown key '{name}' (the home page takes title and summary)"),
+                    ));
                     continue;
                 };
                 let Some(field_index) = kind.fields.iter().position(|f| f.key == name) else {
                     let mut known: Vec<&str> = crate::config::RESERVED_KEYS.to_vec();
                     known.extend(kind.fields.iter().map(|f| f.key.as_str()));
                     diagnostics.push(
-                        error(key_offset, format!("unknown field '{name}' for kind '{}'", kind.id))
-                            .note(format!("known fields: {}", known.join(", "))),
+                        error(
+                            key_offset,
+                            format!("unknown field '{name}' for kind '{}'", kind.id),
+                        )
+                        .note(format!("known fields: {}", known.join(", "))),
                     );
                     continue;
                 };
@@ -164,17 +207,29 @@ pub fn parse(text: &str, split: Split, kind: Option<&Kind>, config: &Config, pat
                                 link.1 = base + link.1.max(value_offset);
                             }
                         }
-                        fm.fields.push(FieldValue { field: field_index, value: typed, offset: base + value_offset });
+                        fm.fields.push(FieldValue {
+                            field: field_index,
+                            value: typed,
+                            offset: base + value_offset,
+                        });
                     }
-                    Err((offset, message)) => {
-                        diagnostics.push(error(offset.unwrap_or(value_offset), format!("field '{name}': {message}")))
-                    }
+                    Err((offset, message)) => diagnostics.push(error(
+                        offset.unwrap_or(value_offset),
+                        format!("field '{name}': {message}"),
+                    )),
                 }
             }
         }
     }
     if fm.title.is_none() && kind.is_some() && diagnostics.is_empty() {
-        diagnostics.push(Diagnostic::error("front-matter", path, "missing title: add `title = \"...\"` to the front matter").at_offset(text, 0));
+        diagnostics.push(
+            Diagnostic::error(
+                "front-matter",
+                path,
+                "missing title: add `title = \"...\"` to the front matter",
+            )
+            .at_offset(text, 0),
+        );
     }
     (fm, diagnostics)
 }
@@ -183,14 +238,22 @@ type TypeError = (Option<usize>, String);
 
 fn strings(v: &DeValue) -> Result<Vec<(String, usize)>, TypeError> {
     let Some(array) = v.as_array() else {
-        return Err((None, format!("expected a list of strings, found {}", v.type_str())));
+        return Err((
+            None,
+            format!("expected a list of strings, found {}", v.type_str()),
+        ));
     };
     let mut out = Vec::with_capacity(array.len());
     for item in array.iter() {
         match item.get_ref().as_str() {
             Some(s) if !s.trim().is_empty() => out.push((s.trim().to_string(), item.span().start)),
             Some(_) => return Err((Some(item.span().start), "empty string in list".into())),
-            None => return Err((Some(item.span().start), format!("expected a string, found {}", item.get_ref().type_str()))),
+            None => {
+                return Err((
+                    Some(item.span().start),
+                    format!("expected a string, found {}", item.get_ref().type_str()),
+                ));
+            }
         }
     }
     Ok(out)
@@ -199,20 +262,36 @@ fn strings(v: &DeValue) -> Result<Vec<(String, usize)>, TypeError> {
 fn typed(v: &DeValue, ty: &FieldType, many: bool, _config: &Config) -> Result<Value, TypeError> {
     let found = || format!("found {}", v.type_str());
     match ty {
-        FieldType::Text => v.as_str().map(|s| Value::Text(s.to_string())).ok_or_else(|| (None, format!("expected text, {}", found()))),
+        FieldType::Text => v
+            .as_str()
+            .map(|s| Value::Text(s.to_string()))
+            .ok_or_else(|| (None, format!("expected text, {}", found()))),
         FieldType::Year => {
-            let year = v.as_integer().and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok());
+            let year = v
+                .as_integer()
+                .and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok());
             match year {
                 Some(y) if (0..=9999).contains(&y) => Ok(Value::Year(y)),
                 Some(y) => Err((None, format!("year {y} is out of range 0-9999"))),
-                None => Err((None, format!("expected a year such as 2018 (no quotes), {}", found()))),
+                None => Err((
+                    None,
+                    format!("expected a year such as 2018 (no quotes), {}", found()),
+                )),
             }
         }
         FieldType::Date => {
             let text = match (v.as_datetime(), v.as_str()) {
                 (Some(dt), _) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
                 (_, Some(s)) if is_partial_date(s) => s.to_string(),
-                _ => return Err((None, format!("expected a date such as 2025-07-04, 2025-07 or 2025, {}", found()))),
+                _ => {
+                    return Err((
+                        None,
+                        format!(
+                            "expected a date such as 2025-07-04, 2025-07 or 2025, {}",
+                            found()
+                        ),
+                    ));
+                }
             };
             Ok(Value::Date(text))
         }
@@ -222,17 +301,24 @@ fn typed(v: &DeValue, ty: &FieldType, many: bool, _config: &Config) -> Result<Va
             _ => Err((None, format!("expected a number, {}", found()))),
         },
         FieldType::Url => match v.as_str() {
-            Some(s) if s.starts_with("https://") || s.starts_with("http://") => Ok(Value::Url(s.to_string())),
+            Some(s) if s.starts_with("https://") || s.starts_with("http://") => {
+                Ok(Value::Url(s.to_string()))
+            }
             _ => Err((None, "expected an http(s) URL".into())),
         },
         FieldType::List => match v.as_str() {
             Some(s) => Ok(Value::List(vec![s.to_string()])),
-            None => strings(v).map(|items| Value::List(items.into_iter().map(|(s, _)| s).collect())),
+            None => {
+                strings(v).map(|items| Value::List(items.into_iter().map(|(s, _)| s).collect()))
+            }
         },
         FieldType::Link(_) => match (v.as_str(), many) {
             (Some(s), _) => Ok(Value::Links(vec![(s.trim().to_string(), 0)])),
             (None, true) => strings(v).map(Value::Links),
-            (None, false) if v.is_array() => Err((None, "takes one page; declare `many = true` in site.toml for a list".into())),
+            (None, false) if v.is_array() => Err((
+                None,
+                "takes one page; declare `many = true` in site.toml for a list".into(),
+            )),
             (None, false) => Err((None, format!("expected a page title, {}", found()))),
         },
     }
@@ -266,8 +352,11 @@ mod tests {
         let s = split(text).unwrap();
         assert_eq!(&text[s.toml_start..s.toml_end], "title = \"A\"\n");
         assert_eq!(&text[s.body_offset..], "Body\n");
-        assert_eq!(split("+++\r\ntitle = 1\r\n+++\r\n").map(|s| s.body_offset), Ok(20));
-        assert_eq!(split("+++\ntitle = 1\n+++").map(|s| s.body_offset), Ok(18));
+        assert_eq!(
+            split("+++\r\ntitle = 1\r\n+++\r\n").map(|s| s.body_offset),
+            Ok(21)
+        );
+        assert_eq!(split("+++\ntitle = 1\n+++").map(|s| s.body_offset), Ok(17));
         assert_eq!(split("title = 1\n"), Err(SplitError::NoOpeningFence));
         assert_eq!(split(""), Err(SplitError::NoOpeningFence));
         assert_eq!(split("+++\ntitle = 1\n"), Err(SplitError::Unclosed(0)));
@@ -307,18 +396,35 @@ tags = { type = "list" }
         assert_eq!(fm.fields[2].value, Value::Year(2018));
         assert_eq!(fm.fields[3].value, Value::Date("2001-02-03".into()));
         assert_eq!(fm.fields[4].value, Value::List(vec!["one".into()]));
-        let Value::Links(links) = &fm.fields[0].value else { panic!("links expected") };
+        let Value::Links(links) = &fm.fields[0].value else {
+            panic!("links expected")
+        };
         assert_eq!(links[1].0, "Y");
-        assert_eq!(links[1].1, "+++\ntitle = \"A\"\naliases = [\"B\"]\nagency = [\"X\", \"".len());
+        // The offset of the quoted string's opening quote.
+        assert_eq!(
+            links[1].1,
+            "+++\ntitle = \"A\"\naliases = [\"B\"]\nagency = [\"X\", ".len()
+        );
     }
 
     #[test]
     fn every_bad_field_is_reported_at_its_position() {
-        let (_, errors) = parse_page("+++\ntitle = \"A\"\ndebut = \"2018\"\ncolour = \"red\"\nleader = [\"X\"]\nborn = \"July\"\n+++\n");
+        let (_, errors) = parse_page(
+            "+++\ntitle = \"A\"\ndebut = \"2018\"\ncolour = \"red\"\nleader = [\"X\"]\nborn = \"July\"\n+++\n",
+        );
         assert_eq!(errors.len(), 4, "{errors:?}");
-        assert!(errors[0].starts_with("g.md:3:9: error[front-matter]: field 'debut': expected a year"), "{errors:?}");
-        assert!(errors[1].starts_with("g.md:4:1: error[front-matter]: unknown field 'colour'"), "{errors:?}");
-        assert!(errors[2].contains("g.md:5:10") && errors[2].contains("many = true"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("g.md:3:9: error[front-matter]: field 'debut': expected a year"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("g.md:4:1: error[front-matter]: unknown field 'colour'"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[2].contains("g.md:5:10") && errors[2].contains("many = true"),
+            "{errors:?}"
+        );
         assert!(errors[3].contains("g.md:6:8"), "{errors:?}");
     }
 
@@ -328,7 +434,12 @@ tags = { type = "list" }
         assert!(errors[0].starts_with("g.md:2:"), "{errors:?}");
         assert!(errors[0].contains("invalid TOML"));
         let (_, errors) = parse_page("+++\ndebut = 2000\n+++\n");
-        assert_eq!(errors, vec!["g.md:1:1: error[front-matter]: missing title: add `title = \"...\"` to the front matter"]);
+        assert_eq!(
+            errors,
+            vec![
+                "g.md:1:1: error[front-matter]: missing title: add `title = \"...\"` to the front matter"
+            ]
+        );
     }
 
     #[test]

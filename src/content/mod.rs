@@ -63,7 +63,8 @@ pub type TemplateSource = (String, String);
 
 pub fn is_valid_slug(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -78,28 +79,48 @@ enum Loaded {
 pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corpus {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
-        diagnostics.push(Diagnostic::error("content", "content", "no content/ folder: pages live in content/<kind folder>/<slug>.md"));
+        diagnostics.push(Diagnostic::error(
+            "content",
+            "content",
+            "no content/ folder: pages live in content/<kind folder>/<slug>.md",
+        ));
         return Corpus::default();
     }
     let mut files: Vec<(PathBuf, Option<KindId>)> = Vec::new();
-    let walker = walkdir::WalkDir::new(&content_dir).follow_links(true).sort_by_file_name();
+    let walker = walkdir::WalkDir::new(&content_dir)
+        .follow_links(true)
+        .sort_by_file_name();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map_or_else(|| "content".to_string(), |p| display_path(root, p));
-                diagnostics.push(Diagnostic::error("content", path, format!("cannot read: {e}")));
+                let path = e
+                    .path()
+                    .map_or_else(|| "content".to_string(), |p| display_path(root, p));
+                diagnostics.push(Diagnostic::error(
+                    "content",
+                    path,
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
-        let relative = entry.path().strip_prefix(&content_dir).unwrap_or(entry.path());
-        let hidden = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        let relative = entry
+            .path()
+            .strip_prefix(&content_dir)
+            .unwrap_or(entry.path());
+        let hidden = relative
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
         if hidden || !entry.file_type().is_file() {
             continue;
         }
         let display = display_path(root, entry.path());
         let mut components = relative.components();
-        let first = components.next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        let first = components
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default();
         let is_markdown = relative.extension().is_some_and(|e| e == "md");
         if components.next().is_none() {
             // A file directly in content/.
@@ -116,18 +137,29 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         }
         match config.kind_by_folder(&first) {
             Some(kind) if is_markdown => files.push((entry.path().to_path_buf(), Some(kind))),
-            Some(_) => diagnostics.push(Diagnostic::warning("ignored-file", display, "not a Markdown (.md) file: ignored")),
+            Some(_) => diagnostics.push(Diagnostic::warning(
+                "ignored-file",
+                display,
+                "not a Markdown (.md) file: ignored",
+            )),
             None => {
                 let folders: Vec<&str> = config.kinds.iter().map(|k| k.folder.as_str()).collect();
                 diagnostics.push(
-                    Diagnostic::error("unknown-kind", display, format!("folder '{first}' is not a kind declared in site.toml"))
-                        .note(format!("kind folders: {}", folders.join(", "))),
+                    Diagnostic::error(
+                        "unknown-kind",
+                        display,
+                        format!("folder '{first}' is not a kind declared in site.toml"),
+                    )
+                    .note(format!("kind folders: {}", folders.join(", "))),
                 );
             }
         }
     }
 
-    let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files.par_iter().map(|(path, kind)| load_file(root, path, *kind, config)).collect();
+    let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|(path, kind)| load_file(root, path, *kind, config))
+        .collect();
     let mut corpus = Corpus::default();
     let mut slugs: HashMap<(KindId, String), String> = HashMap::new();
     for (item, problems) in loaded {
@@ -146,7 +178,11 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
             }
             Loaded::Home(home) => {
                 if let Some(first) = &corpus.home {
-                    diagnostics.push(Diagnostic::error("duplicate-slug", &home.path, format!("the home page is already {}", first.path)));
+                    diagnostics.push(Diagnostic::error(
+                        "duplicate-slug",
+                        &home.path,
+                        format!("the home page is already {}", first.path),
+                    ));
                 } else {
                     corpus.home = Some(home);
                 }
@@ -157,22 +193,38 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
     corpus
 }
 
-fn load_file(root: &Path, path: &Path, kind: Option<KindId>, config: &Config) -> (Loaded, Vec<Diagnostic>) {
+fn load_file(
+    root: &Path,
+    path: &Path,
+    kind: Option<KindId>,
+    config: &Config,
+) -> (Loaded, Vec<Diagnostic>) {
     let display = display_path(root, path);
     let mut problems = Vec::new();
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if kind.is_some() && !is_valid_slug(&stem) {
         problems.push(
-            Diagnostic::error("bad-slug", &display, format!("file name '{stem}' is not a valid slug"))
-                .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
-                .note(format!("suggested: {}.md", suggest_slug(&stem))),
+            Diagnostic::error(
+                "bad-slug",
+                &display,
+                format!("file name '{stem}' is not a valid slug"),
+            )
+            .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
+            .note(format!("suggested: {}.md", suggest_slug(&stem))),
         );
         return (Loaded::Skipped, problems);
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            problems.push(Diagnostic::error("content", &display, format!("cannot read: {e}")));
+            problems.push(Diagnostic::error(
+                "content",
+                &display,
+                format!("cannot read: {e}"),
+            ));
             return (Loaded::Skipped, problems);
         }
     };
@@ -181,35 +233,53 @@ fn load_file(root: &Path, path: &Path, kind: Option<KindId>, config: &Config) ->
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-            problems.push(Diagnostic::error("encoding", &display, "file is not valid UTF-8; save it as UTF-8").at_offset(&prefix, valid));
+            problems.push(
+                Diagnostic::error(
+                    "encoding",
+                    &display,
+                    "file is not valid UTF-8; save it as UTF-8",
+                )
+                .at_offset(&prefix, valid),
+            );
             return (Loaded::Skipped, problems);
         }
     };
     if text.trim().is_empty() {
-        problems.push(Diagnostic::error("front-matter", &display, "file is empty: a page needs +++ front matter with a title"));
+        problems.push(Diagnostic::error(
+            "front-matter",
+            &display,
+            "file is empty: a page needs +++ front matter with a title",
+        ));
         return (Loaded::Skipped, problems);
     }
     let split = match front_matter::split(&text) {
         Ok(s) => s,
         Err(front_matter::SplitError::NoOpeningFence) => {
             problems.push(
-                Diagnostic::error("front-matter", &display, "missing front matter: the file must start with a +++ line")
-                    .at_offset(&text, 0)
-                    .note("+++\\ntitle = \"...\"\\n+++ then the Markdown body"),
+                Diagnostic::error(
+                    "front-matter",
+                    &display,
+                    "missing front matter: the file must start with a +++ line",
+                )
+                .at_offset(&text, 0)
+                .note("+++\\ntitle = \"...\"\\n+++ then the Markdown body"),
             );
             return (Loaded::Skipped, problems);
         }
         Err(front_matter::SplitError::Unclosed(offset)) => {
             problems.push(
-                Diagnostic::error("front-matter", &display, "front matter is never closed: add a +++ line after it")
-                    .at_offset(&text, offset),
+                Diagnostic::error(
+                    "front-matter",
+                    &display,
+                    "front matter is never closed: add a +++ line after it",
+                )
+                .at_offset(&text, offset),
             );
             return (Loaded::Skipped, problems);
         }
     };
     let kind_def = kind.map(|k| &config.kinds[k]);
     let (fm, errors) = front_matter::parse(&text, split, kind_def, config, &display);
-    let failed = !errors.is_empty();
     problems.extend(errors);
     if fm.draft {
         return (Loaded::Skipped, problems);
@@ -224,7 +294,9 @@ fn load_file(root: &Path, path: &Path, kind: Option<KindId>, config: &Config) ->
         };
         return (Loaded::Home(home), problems);
     };
-    let Some((title, title_offset)) = fm.title.filter(|_| !failed) else {
+    // A page with a bad field still loads, so the problems in its body are reported too; the
+    // field's error fails the build.
+    let Some((title, title_offset)) = fm.title else {
         return (Loaded::Skipped, problems);
     };
     let page = Page {
@@ -254,7 +326,11 @@ fn suggest_slug(stem: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "page".to_string() } else { out }
+    if out.is_empty() {
+        "page".to_string()
+    } else {
+        out
+    }
 }
 
 /// Reads every file under `root/templates` (sorted), with names relative to that folder.
@@ -262,14 +338,25 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
     let dir = root.join("templates");
     let mut out = Vec::new();
     if !dir.is_dir() {
-        diagnostics.push(Diagnostic::error("template", "templates", "no templates/ folder"));
+        diagnostics.push(Diagnostic::error(
+            "template",
+            "templates",
+            "no templates/ folder",
+        ));
         return out;
     }
-    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                diagnostics.push(Diagnostic::error("template", "templates", format!("cannot read: {e}")));
+                diagnostics.push(Diagnostic::error(
+                    "template",
+                    "templates",
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -279,7 +366,11 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
         let name = display_path(&dir, entry.path());
         match std::fs::read_to_string(entry.path()) {
             Ok(text) => out.push((name, text)),
-            Err(e) => diagnostics.push(Diagnostic::error("template", display_path(root, entry.path()), format!("cannot read: {e}"))),
+            Err(e) => diagnostics.push(Diagnostic::error(
+                "template",
+                display_path(root, entry.path()),
+                format!("cannot read: {e}"),
+            )),
         }
     }
     out

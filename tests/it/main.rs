@@ -1,0 +1,8 @@
+//! The one integration-test binary: tiny sites written in code, built by the real `kwiki`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may panic on their own fixtures.
+
+mod bad_input;
+mod build;
+mod support;
+mod wiki;
+mod wikilinks;

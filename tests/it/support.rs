@@ -1,0 +1,149 @@
+//! `TestSite`: a tiny site written in code into a temporary folder, with the repository's own
+//! templates and static files, built through the real binary or the library.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const SITE_TOML: &str = r#"title = "Test Wiki"
+description = "A fixture."
+base_url = "https://example.github.io/kpop-wiki/"
+repository = "https://github.com/example/kpop-wiki"
+
+[kinds.group]
+folder = "groups"
+name = "Group"
+plural = "Groups"
+schema_type = "MusicGroup"
+[kinds.group.fields]
+agency  = { label = "Agency", link = "agency", inverse = "Artists" }
+members = { label = "Members", link = "person", many = true, inverse = "Member of" }
+debut   = { label = "Debut", type = "year" }
+
+[kinds.person]
+folder = "people"
+name = "Person"
+plural = "People"
+[kinds.person.fields]
+born = { label = "Born", type = "year" }
+
+[kinds.agency]
+folder = "agencies"
+name = "Agency"
+plural = "Agencies"
+
+[kinds.song]
+folder = "songs"
+name = "Song"
+plural = "Songs"
+[kinds.song.fields]
+artist = { label = "Artist", link = ["group", "person"], many = true, inverse = "Songs" }
+
+[kinds.source]
+folder = "sources"
+name = "Source"
+plural = "Sources"
+[kinds.source.fields]
+publisher = { label = "Publisher", type = "text" }
+"#;
+
+pub struct TestSite {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestSite {
+    /// A site with the fixture `site.toml`, the repository's templates and static files.
+    pub fn new() -> TestSite {
+        let site = TestSite::empty();
+        site.write("site.toml", SITE_TOML);
+        copy_dir(&repo().join("templates"), &site.root().join("templates"));
+        copy_dir(&repo().join("static"), &site.root().join("static"));
+        std::fs::create_dir_all(site.root().join("content")).unwrap();
+        site
+    }
+
+    pub fn empty() -> TestSite {
+        TestSite {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, path: &str, text: &str) -> &TestSite {
+        self.write_bytes(path, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, path: &str, bytes: &[u8]) -> &TestSite {
+        let full = self.root().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+        self
+    }
+
+    /// Writes a page with a title and optional extra front matter.
+    pub fn page(&self, path: &str, title: &str, front: &str, body: &str) -> &TestSite {
+        self.write(
+            path,
+            &format!("+++\ntitle = \"{title}\"\n{front}+++\n{body}"),
+        )
+    }
+
+    pub fn kwiki(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_kwiki"))
+            .args(args)
+            .arg("--root")
+            .arg(self.root())
+            .output()
+            .unwrap()
+    }
+
+    pub fn build(&self) -> Output {
+        self.kwiki(&["build"])
+    }
+
+    pub fn read(&self, output_path: &str) -> String {
+        let path = self.root().join("public").join(output_path);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    }
+
+    pub fn exists(&self, output_path: &str) -> bool {
+        self.root().join("public").join(output_path).exists()
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The part of a page between two markers, for focused snapshots.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not found in {html}"));
+    let to = html[from..]
+        .find(end)
+        .map_or(html.len(), |i| from + i + end.len());
+    &html[from..to]
+}
