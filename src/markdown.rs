@@ -633,9 +633,17 @@ impl<'r, 'a> State<'r, 'a> {
             let mut notes = String::from("<ol class=\"footnotes\">\n");
             for (i, (label, refs, offset)) in self.footnote_numbers.iter().enumerate() {
                 let n = i + 1;
-                let back: String = (1..=*refs)
-                    .map(|k| format!(" <a href=\"#fnref-{n}-{k}\" class=\"fn-back\" role=\"doc-backlink\" aria-label=\"Back to reference {n}{}\">↩</a>", if *refs > 1 { format!(", use {k}") } else { String::new() }))
-                    .collect();
+                // One use: a single arrow. Several: an arrow, then a lettered link per use.
+                let back = if *refs == 1 {
+                    format!(
+                        " <a href=\"#fnref-{n}-1\" class=\"fn-back\" role=\"doc-backlink\" aria-label=\"Back to reference {n}\">↩</a>"
+                    )
+                } else {
+                    let letters: String = (1..=*refs)
+                        .map(|k| format!(" <a href=\"#fnref-{n}-{k}\" class=\"fn-back\" role=\"doc-backlink\" aria-label=\"Back to use {k} of reference {n}\">{}</a>", use_label(k)))
+                        .collect();
+                    format!(" <span class=\"fn-backs\">↩{letters}</span>")
+                };
                 match defs.remove(label) {
                     Some((events, _)) => {
                         let mut inner = String::new();
@@ -686,6 +694,19 @@ impl<'r, 'a> State<'r, 'a> {
         self.result.first_paragraph = self.result.first_paragraph.trim().to_string();
         self.result
     }
+}
+
+/// a, b, … z, aa, ab, …: the labels of a footnote's uses, as on Wikipedia.
+fn use_label(k: usize) -> String {
+    let mut k = k;
+    let mut out = Vec::new();
+    while k > 0 {
+        k -= 1;
+        out.push(b'a' + (k % 26) as u8);
+        k /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn is_image_file(name: &str) -> bool {
@@ -834,6 +855,13 @@ mod tests {
         assert_eq!(inserted, vec![body.find("| [[A|").unwrap() + 5]);
         let plain = "no tables | here [[A|b]]\n";
         assert!(matches!(escape_table_pipes(plain).0, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn footnote_use_labels() {
+        assert_eq!((1..=3).map(use_label).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(use_label(26), "z");
+        assert_eq!(use_label(27), "aa");
     }
 
     #[test]
