@@ -41,6 +41,7 @@ enum Command {
     },
     /// Run the whole pipeline without writing and report every problem at once.
     Check {
+        /// The site's root folder (with site.toml, content/, templates/, static/).
         #[arg(long, default_value = ".")]
         root: PathBuf,
         /// Treat content warnings (red links, orphans, uncited pages...) as errors.
@@ -49,6 +50,7 @@ enum Command {
         /// Output format of the report.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Override site.toml's base_url for the check.
         #[arg(long)]
         base_url: Option<String>,
     },
