@@ -2,7 +2,7 @@
 //! relations `site.toml` declares, citations, categories, redirects, disambiguations and the
 //! maintenance reports (red links, orphans, unreachable and uncited pages). Pure.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::config::{Config, FieldType};
 use crate::content::{Page, PageId, Value};
@@ -193,7 +193,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     }
 
     // Backlinks from bodies, then from infoboxes; citations.
-    let mut linked: Vec<HashMap<PageId, usize>> = vec![HashMap::new(); n];
+    let mut linked: Vec<HashSet<PageId>> = vec![HashSet::new(); n];
     for (from, body) in bodies.iter().enumerate() {
         for link in &body.links {
             if link.is_citation {
@@ -220,8 +220,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                     .at_offset(&pages[from].text, link.offset),
                 );
             }
-            if !linked[link.target].contains_key(&from) {
-                linked[link.target].insert(from, graph.backlinks[link.target].len());
+            if linked[link.target].insert(from) {
                 graph.backlinks[link.target].push(Backlink {
                     from,
                     context: link.context.clone(),
@@ -233,8 +232,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         }
     }
     for (target, from, context) in field_edges {
-        if target != from && !linked[target].contains_key(&from) {
-            linked[target].insert(from, graph.backlinks[target].len());
+        if target != from && linked[target].insert(from) {
             graph.backlinks[target].push(Backlink { from, context });
         }
     }

@@ -176,7 +176,6 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             bodies: &bodies,
             home: home.as_ref(),
             graph: &graph,
-            templates: &templates,
         };
         files = render::render_site(&input, &mut tera, &hrefs, &mut render_diagnostics);
     }

@@ -8,7 +8,7 @@
 //! script-capable scheme are neutralised.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -150,7 +150,7 @@ struct State<'r, 'a> {
     pending_context: Vec<(usize, usize)>,
     containers: usize,
     paragraph: Option<Paragraph>,
-    seen_targets: HashMap<PageId, ()>,
+    seen_targets: HashSet<PageId>,
     used_ids: HashMap<String, usize>,
     result: RenderedBody,
 }
@@ -180,7 +180,7 @@ impl<'r, 'a> State<'r, 'a> {
             pending_context: Vec::new(),
             containers: 0,
             paragraph: None,
-            seen_targets: HashMap::new(),
+            seen_targets: HashSet::new(),
             used_ids: RESERVED_IDS.iter().map(|s| (s.to_string(), 1)).collect(),
             result: RenderedBody::default(),
         }
@@ -419,7 +419,7 @@ impl<'r, 'a> State<'r, 'a> {
                         p.cited = true;
                     }
                 }
-                let first_to_target = self.seen_targets.insert(id, ()).is_none();
+                let first_to_target = self.seen_targets.insert(id);
                 if first_to_target || anchor_id.is_some() {
                     self.result.links.push(OutLink {
                         target: id,

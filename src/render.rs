@@ -135,7 +135,6 @@ pub struct RenderInput<'a> {
     pub bodies: &'a [RenderedBody],
     pub home: Option<&'a RenderedBody>,
     pub graph: &'a LinkGraph,
-    pub templates: &'a [(String, String)],
 }
 
 /// Compiles the templates; every template with a syntax error is reported.
@@ -216,7 +215,7 @@ fn template_error(error: &tera::Error, fallback: &str) -> Diagnostic {
 struct Renderer<'a> {
     input: &'a RenderInput<'a>,
     tera: &'a Tera,
-    hrefs: Vec<String>,
+    hrefs: &'a [String],
     summaries: Vec<String>,
 }
 
@@ -263,7 +262,7 @@ pub fn render_site(
     let renderer = Renderer {
         input,
         tera,
-        hrefs: hrefs.to_vec(),
+        hrefs,
         summaries,
     };
 

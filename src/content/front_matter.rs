@@ -3,7 +3,7 @@
 
 use toml::de::{DeTable, DeValue};
 
-use crate::config::{Config, FieldType, Kind};
+use crate::config::{FieldType, Kind};
 use crate::diagnostics::Diagnostic;
 
 /// Where the front matter and the body sit in a file.
@@ -109,7 +109,6 @@ pub fn parse(
     text: &str,
     split: Split,
     kind: Option<&Kind>,
-    config: &Config,
     path: &str,
 ) -> (FrontMatter, Vec<Diagnostic>) {
     let toml_text = &text[split.toml_start..split.toml_end];
@@ -200,7 +199,7 @@ pub fn parse(
                     continue;
                 };
                 let field = &kind.fields[field_index];
-                match typed(v, &field.ty, field.many, config) {
+                match typed(v, &field.ty, field.many) {
                     Ok(mut typed) => {
                         if let Value::Links(links) = &mut typed {
                             for link in links.iter_mut() {
@@ -259,7 +258,7 @@ fn strings(v: &DeValue) -> Result<Vec<(String, usize)>, TypeError> {
     Ok(out)
 }
 
-fn typed(v: &DeValue, ty: &FieldType, many: bool, _config: &Config) -> Result<Value, TypeError> {
+fn typed(v: &DeValue, ty: &FieldType, many: bool) -> Result<Value, TypeError> {
     let found = || format!("found {}", v.type_str());
     match ty {
         FieldType::Text => v
@@ -344,6 +343,7 @@ fn is_partial_date(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::diagnostics::Diagnostics;
 
     #[test]
@@ -381,7 +381,7 @@ tags = { type = "list" }
     fn parse_page(text: &str) -> (FrontMatter, Vec<String>) {
         let config = config();
         let s = split(text).unwrap();
-        let (fm, d) = parse(text, s, Some(&config.kinds[0]), &config, "g.md");
+        let (fm, d) = parse(text, s, Some(&config.kinds[0]), "g.md");
         (fm, d.iter().map(ToString::to_string).collect())
     }
 

@@ -279,7 +279,7 @@ fn load_file(
         }
     };
     let kind_def = kind.map(|k| &config.kinds[k]);
-    let (fm, errors) = front_matter::parse(&text, split, kind_def, config, &display);
+    let (fm, errors) = front_matter::parse(&text, split, kind_def, &display);
     problems.extend(errors);
     if fm.draft {
         return (Loaded::Skipped, problems);
