@@ -217,6 +217,8 @@ struct Renderer<'a> {
     tera: &'a Tera,
     hrefs: &'a [String],
     summaries: Vec<String>,
+    /// Per kind: `kinds/<id>.html` if the site has it, else `page.html`; chosen once per build.
+    page_templates: Vec<String>,
 }
 
 /// Renders every output file. Template errors are collected once per template position.
@@ -259,11 +261,24 @@ pub fn render_site(
         .zip(input.bodies)
         .map(|(p, b)| summary_of(p, b))
         .collect();
+    let page_templates = config
+        .kinds
+        .iter()
+        .map(|k| {
+            let name = format!("kinds/{}.html", k.id);
+            if tera.contains_template(&name) {
+                name
+            } else {
+                "page.html".to_string()
+            }
+        })
+        .collect();
     let renderer = Renderer {
         input,
         tera,
         hrefs,
         summaries,
+        page_templates,
     };
 
     let results: Vec<Result<OutputFile, Diagnostic>> = (0..pages.len())
@@ -489,13 +504,11 @@ impl Renderer<'_> {
         };
         let mut context = Context::new();
         context.insert("page", &view);
-        let template = format!("kinds/{}.html", kind.id);
-        let template = if self.tera.get_template_names().any(|n| n == template) {
-            template
-        } else {
-            "page.html".to_string()
-        };
-        self.render(&template, &context, urls::file_for(&relative))
+        self.render(
+            &self.page_templates[page.kind],
+            &context,
+            urls::file_for(&relative),
+        )
     }
 
     fn generated_pages(&self) -> Vec<Result<OutputFile, Diagnostic>> {

@@ -321,3 +321,21 @@ fn the_synthetic_benchmark_corpus_builds() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_kind_template_overrides_page_html_for_that_kind_only() {
+    let site = site();
+    site.write(
+        "templates/kinds/group.html",
+        "{% extends \"page.html\" %}{% block title %}GROUP {{ page.title }}{% endblock title %}",
+    );
+    assert!(site.build().status.success());
+    assert!(
+        site.read("groups/ateez/index.html")
+            .contains("<title>GROUP Ateez</title>")
+    );
+    assert!(
+        site.read("people/hongjoong/index.html")
+            .contains("<title>Hongjoong – Test Wiki</title>")
+    );
+}
