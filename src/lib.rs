@@ -16,10 +16,12 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod graph;
+pub mod history;
 pub mod markdown;
 pub mod names;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod urls;
 
 use std::path::PathBuf;
@@ -117,6 +119,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     }
     let corpus = content::load(root, &config, &mut diagnostics);
     let templates = content::load_templates(root, &mut diagnostics);
+    // Dates only change the output, so `check` skips the `git log`.
+    let history = if options.out.is_some() {
+        history::History::load(root)
+    } else {
+        history::History::default()
+    };
     lap("load", &mut stages);
 
     let index = build_index(&corpus, &mut diagnostics);
@@ -176,6 +184,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             bodies: &bodies,
             home: home.as_ref(),
             graph: &graph,
+            history: &history,
         };
         files = render::render_site(&input, &mut tera, &hrefs, &mut render_diagnostics);
     }

@@ -12,8 +12,10 @@ use crate::config::Config;
 use crate::content::{Corpus, Page, PageId};
 use crate::diagnostics::Diagnostic;
 use crate::graph::{FieldItem, LinkGraph};
+use crate::history::History;
 use crate::markdown::{Heading, RenderedBody};
 use crate::names::normalize;
+use crate::search;
 use crate::urls::{self, escape_html};
 
 /// A file of the built site, relative to the output folder.
@@ -34,6 +36,8 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "redirect.html",
     "special.html",
     "404.html",
+    "search.html",
+    "random.html",
 ];
 
 #[derive(Serialize)]
@@ -49,6 +53,9 @@ struct SiteView<'a> {
     all_pages_href: String,
     wanted_href: String,
     maintenance_href: String,
+    search_href: String,
+    random_href: String,
+    feed_href: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -118,7 +125,11 @@ struct PageView<'a> {
     categories: Vec<LinkView>,
     cited_by: Vec<LinkView>,
     edit_url: Option<String>,
+    history_url: Option<String>,
     source_path: &'a str,
+    /// Day of the last commit that changed the file, `YYYY-MM-DD`; none outside git.
+    updated: Option<&'a str>,
+    updated_iso: Option<&'a str>,
     json_ld: String,
 }
 
@@ -135,6 +146,7 @@ pub struct RenderInput<'a> {
     pub bodies: &'a [RenderedBody],
     pub home: Option<&'a RenderedBody>,
     pub graph: &'a LinkGraph,
+    pub history: &'a History,
 }
 
 /// Compiles the templates; every template with a syntax error is reported.
@@ -254,6 +266,9 @@ pub fn render_site(
         all_pages_href: urls::href(config, urls::ALL_PAGES),
         wanted_href: urls::href(config, urls::WANTED),
         maintenance_href: urls::href(config, urls::MAINTENANCE),
+        search_href: urls::href(config, urls::SEARCH),
+        random_href: urls::href(config, urls::RANDOM),
+        feed_href: urls::href(config, urls::FEED),
     };
     tera.global_context().insert("site", &site);
     let summaries = pages
@@ -301,6 +316,11 @@ pub fn render_site(
         collect(r, &mut files);
     }
     diagnostics.extend(errors.into_values());
+    files.extend(renderer.search_index());
+    files.push(OutputFile {
+        path: urls::FEED.into(),
+        bytes: renderer.feed().into_bytes(),
+    });
     files.push(OutputFile {
         path: "sitemap.xml".into(),
         bytes: renderer.sitemap().into_bytes(),
@@ -450,14 +470,21 @@ impl Renderer<'_> {
         }
         let canonical = urls::absolute(config, &relative);
         let summary = self.summaries[id].clone();
-        let json_ld = script_json(&serde_json::json!({
+        let dates = input.history.get(&page.path);
+        let mut ld = serde_json::json!({
             "@context": "https://schema.org",
             "@type": kind.schema_type,
             "name": page.title,
             "url": canonical,
             "description": summary,
             "alternateName": page.aliases.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(),
-        }));
+            "isPartOf": { "@type": "WebSite", "name": config.title, "url": config.base_url },
+        });
+        if let Some(d) = dates {
+            ld["dateModified"] = d.updated.clone().into();
+            ld["datePublished"] = d.created.clone().into();
+        }
+        let json_ld = script_json(&ld);
         let view = PageView {
             title: &page.title,
             href: self.hrefs[id].clone(),
@@ -499,7 +526,13 @@ impl Renderer<'_> {
                 .repository
                 .as_ref()
                 .map(|r| format!("{r}/edit/{}/{}", config.branch, page.path)),
+            history_url: config
+                .repository
+                .as_ref()
+                .map(|r| format!("{r}/commits/{}/{}", config.branch, page.path)),
             source_path: &page.path,
+            updated: dates.map(|d| d.updated.get(..10).unwrap_or(&d.updated)),
+            updated_iso: dates.map(|d| d.updated.as_str()),
             json_ld,
         };
         let mut context = Context::new();
@@ -541,6 +574,21 @@ impl Renderer<'_> {
         context.insert("featured", &featured);
         context.insert("page_count", &pages.len());
         context.insert("category_count", &graph.categories.len());
+        context.insert(
+            "json_ld",
+            &script_json(&serde_json::json!({
+                "@context": "https://schema.org",
+                "@type": "WebSite",
+                "name": config.title,
+                "url": config.base_url,
+                "description": config.description,
+                "potentialAction": {
+                    "@type": "SearchAction",
+                    "target": format!("{}?q={{query}}", urls::absolute(config, urls::SEARCH)),
+                    "query-input": "required name=query",
+                },
+            })),
+        );
         out.push(self.render("home.html", &context, "index.html".into()));
 
         // One index per kind: a table of its pages and their first fields.
@@ -698,6 +746,8 @@ impl Renderer<'_> {
 
         let context = Context::new();
         out.push(self.render("404.html", &context, "404.html".into()));
+        out.push(self.render("search.html", &context, urls::file_for(urls::SEARCH)));
+        out.push(self.render("random.html", &context, urls::file_for(urls::RANDOM)));
         out
     }
 
@@ -706,6 +756,79 @@ impl Renderer<'_> {
             FieldItem::Page(p) => self.input.corpus.pages[*p].title.clone(),
             FieldItem::Missing(s) | FieldItem::Text(s) => s.clone(),
         }
+    }
+
+    /// The search index files (see `search`).
+    fn search_index(&self) -> Vec<OutputFile> {
+        let config = self.input.config;
+        let kinds: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
+        let entries: Vec<search::Entry> = self
+            .input
+            .corpus
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| search::Entry {
+                title: &p.title,
+                kind: p.kind,
+                path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
+                summary: &self.summaries[i],
+                text: &self.input.bodies[i].text,
+            })
+            .collect();
+        search::build(&kinds, &entries)
+    }
+
+    /// An Atom feed of the most recently changed pages, by their git history. Pages without
+    /// history are left out; with none at all the feed is valid and empty.
+    fn feed(&self) -> String {
+        const ENTRIES: usize = 30;
+        let config = self.input.config;
+        let pages = &self.input.corpus.pages;
+        let mut dated: Vec<(PageId, &crate::history::Dates)> = pages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.input.history.get(&p.path).map(|d| (i, d)))
+            .collect();
+        // Newest first; RFC 3339 with offsets does not sort as text, so compare as UTC.
+        dated.sort_by_cached_key(|&(i, d)| {
+            (
+                std::cmp::Reverse(utc_key(&d.updated)),
+                normalize(&pages[i].title),
+            )
+        });
+        dated.truncate(ENTRIES);
+        let updated = dated
+            .iter()
+            .map(|(_, d)| d.updated.as_str())
+            .max_by_key(|d| utc_key(d))
+            .unwrap_or("1970-01-01T00:00:00Z");
+        let mut xml = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}</title>\n  <subtitle>{subtitle}</subtitle>\n  <link rel=\"self\" href=\"{self_url}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{home}\"/>\n  <id>{home}</id>\n  <updated>{updated}</updated>\n  <author><name>{title} contributors</name></author>\n  <generator>kwiki</generator>\n",
+            title = escape_html(&config.title),
+            subtitle = escape_html(&config.description),
+            self_url = escape_html(&urls::absolute(config, urls::FEED)),
+            home = escape_html(&config.base_url),
+        );
+        for (i, d) in dated {
+            let p = &pages[i];
+            let url = urls::absolute(
+                config,
+                &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+            );
+            xml.push_str(&format!(
+                "  <entry>\n    <title>{}</title>\n    <link href=\"{url}\"/>\n    <id>{url}</id>\n    <published>{}</published>\n    <updated>{}</updated>\n    <category term=\"{}\"/>\n    <summary>{}</summary>\n  </entry>\n",
+                escape_html(&p.title),
+                d.created,
+                d.updated,
+                escape_html(&config.kinds[p.kind].name),
+                escape_html(&self.summaries[i]),
+                url = escape_html(&url),
+            ));
+        }
+        xml.push_str("</feed>\n");
+        xml
     }
 
     fn sitemap(&self) -> String {
@@ -733,5 +856,38 @@ impl Renderer<'_> {
         }
         xml.push_str("</urlset>\n");
         xml
+    }
+}
+
+/// Sorts RFC 3339 timestamps by instant: `2026-01-01T09:00:00+09:00` is `2026-01-01T00:00:00Z`.
+/// Malformed input sorts before every well-formed one, so it is never "newest".
+fn utc_key(stamp: &str) -> (i64, String) {
+    let parse = || -> Option<i64> {
+        let num = |r: std::ops::Range<usize>| stamp.get(r)?.parse::<i64>().ok();
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let rest = stamp.get(19..)?;
+        let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+        let offset = if rest == "Z" {
+            0
+        } else {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        };
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let y = if mo <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (mo + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(days * 86_400 + h * 3600 + mi * 60 + s - offset)
+    };
+    match parse() {
+        Some(t) => (t, String::new()),
+        None => (i64::MIN, stamp.to_string()),
     }
 }

@@ -34,6 +34,9 @@ pub const CATEGORIES: &str = "categories/";
 pub const ALL_PAGES: &str = "special/all-pages/";
 pub const WANTED: &str = "special/wanted/";
 pub const MAINTENANCE: &str = "special/maintenance/";
+pub const SEARCH: &str = "special/search/";
+pub const RANDOM: &str = "special/random/";
+pub const FEED: &str = "feed.xml";
 
 /// The `href` for a path below the base: base path plus the percent-encoded path.
 pub fn href(config: &Config, relative: &str) -> String {

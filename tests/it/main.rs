@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod build;
+mod reader;
 mod support;
 mod wiki;
 mod wikilinks;

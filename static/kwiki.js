@@ -1,0 +1,334 @@
+/* kwiki: progressive enhancement for the built wiki. Every page reads fully without it.
+   Theme toggle, search (index loaded on first use), link previews, sortable tables, random page.
+   Matching folds text exactly as src/search.rs does: NFD, no combining marks, lower case. */
+(() => {
+  "use strict";
+  const root = document.documentElement;
+  const base = root.dataset.base || "/";
+
+  /* ---------- Theme: follows the system until the reader picks one; the pick is remembered. */
+  const toggle = document.getElementById("theme-toggle");
+  const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
+  const currentTheme = () => root.dataset.theme || (systemDark.matches ? "dark" : "light");
+  const showTheme = () => {
+    const dark = currentTheme() === "dark";
+    toggle.setAttribute("aria-pressed", String(dark));
+    toggle.title = dark ? "Dark theme (click for light)" : "Light theme (click for dark)";
+  };
+  if (toggle) {
+    toggle.hidden = false;
+    showTheme();
+    systemDark.addEventListener("change", showTheme);
+    toggle.addEventListener("click", () => {
+      const next = currentTheme() === "dark" ? "light" : "dark";
+      root.dataset.theme = next;
+      try { localStorage.setItem("kwiki-theme", next); } catch (e) { /* private mode: this page only */ }
+      showTheme();
+    });
+  }
+
+  /* ---------- Search index: fetched on first use, shards by the first two letters of a term. */
+  const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  const tokens = (s) => fold(s).match(/[\p{L}\p{N}]+/gu) || [];
+  const shardOf = (term) => {
+    const cs = Array.from(term).slice(0, 2);
+    return cs.length < 2 ? null : cs.map((c) => c.codePointAt(0).toString(16)).join("-");
+  };
+  let indexPromise = null;
+  const shards = new Map();
+  const getJSON = (path) => fetch(base + "search/" + path).then((r) => (r.ok ? r.json() : {}));
+  const loadIndex = () => {
+    if (!indexPromise) {
+      indexPromise = getJSON("index.json").then((ix) => {
+        const kinds = ix.kinds || [];
+        return (ix.docs || []).map(([title, kind, path, aliases, summary], id) => {
+          const names = [title, ...aliases];
+          return {
+            id, title, path, aliases, summary, kind: kinds[kind] || "",
+            ft: fold(title), fa: aliases.map(fold), words: names.flatMap(tokens),
+          };
+        });
+      });
+    }
+    return indexPromise;
+  };
+  const loadShard = (key) => {
+    if (!shards.has(key)) shards.set(key, getJSON("t/" + key + ".json").catch(() => ({})));
+    return shards.get(key);
+  };
+
+  /* Ranks: exact title, exact alias, title prefix, alias prefix, every word starts a name word,
+     then body text (pages where every word occurs, those using it most first). */
+  async function search(query, limit) {
+    const q = fold(query).trim().replace(/\s+/g, " ");
+    const qt = tokens(query);
+    if (!qt.length) return [];
+    const docs = await loadIndex();
+    const scores = new Map();
+    for (const d of docs) {
+      let s = 0;
+      if (d.ft === q) s = 1000;
+      else if (d.fa.includes(q)) s = 900;
+      else if (d.ft.startsWith(q)) s = 800;
+      else if (d.fa.some((a) => a.startsWith(q))) s = 700;
+      else if (qt.every((t) => d.words.some((w) => w.startsWith(t)))) s = 500;
+      if (s) scores.set(d.id, s - d.title.length / 1000);
+    }
+    const long = qt.filter((t) => shardOf(t));
+    if (long.length === qt.length) {
+      let hits = null;
+      for (const t of long) {
+        const shard = await loadShard(shardOf(t));
+        const found = new Map();
+        for (const [term, ids] of Object.entries(shard)) {
+          if (!term.startsWith(t)) continue;
+          const weight = term === t ? 2 : 1;
+          ids.forEach((id, pos) => {
+            const w = weight - Math.min(pos, 999) / 1000;
+            if ((found.get(id) || 0) < w) found.set(id, w);
+          });
+        }
+        hits = hits ? new Map([...hits].filter(([id]) => found.has(id)).map(([id, w]) => [id, w + found.get(id)])) : found;
+      }
+      for (const [id, w] of hits || []) if (!scores.has(id)) scores.set(id, 100 + w);
+    }
+    return [...scores]
+      .sort((a, b) => b[1] - a[1] || docs[a[0]].title.localeCompare(docs[b[0]].title))
+      .slice(0, limit)
+      .map(([id]) => docs[id]);
+  }
+
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  };
+  const matchedAlias = (d, query) => {
+    const q = fold(query).trim();
+    return d.fa.some((a) => a === q) && d.ft !== q ? d.aliases[d.fa.indexOf(q)] : "";
+  };
+
+  /* ---------- The header search box: a combobox with a list of results. */
+  const input = document.getElementById("search-input");
+  const list = document.getElementById("search-results");
+  if (input && list) {
+    let active = -1;
+    let results = [];
+    let seq = 0;
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", "search-results");
+    const close = () => {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    };
+    const select = (i) => {
+      const options = list.querySelectorAll("[role=option]");
+      options.forEach((o, j) => o.setAttribute("aria-selected", String(j === i)));
+      active = i;
+      if (options[i]) {
+        input.setAttribute("aria-activedescendant", options[i].id);
+        options[i].scrollIntoView({ block: "nearest" });
+      }
+    };
+    const show = (query) => {
+      list.replaceChildren();
+      results.forEach((d, i) => {
+        const li = el("li");
+        li.setAttribute("role", "option");
+        li.id = "search-option-" + i;
+        li.setAttribute("aria-selected", "false");
+        const a = el("a");
+        a.href = base + d.path;
+        a.tabIndex = -1;
+        a.append(el("span", "sr-title", d.title), el("span", "sr-kind", d.kind));
+        const alias = matchedAlias(d, query);
+        if (alias) a.append(el("span", "sr-alias", "also " + alias));
+        li.append(a);
+        li.addEventListener("mousedown", (e) => e.preventDefault());
+        list.append(li);
+      });
+      const all = el("li", "sr-all");
+      all.setAttribute("role", "option");
+      all.id = "search-option-all";
+      all.setAttribute("aria-selected", "false");
+      const a = el("a", "", results.length ? "All results for “" + query + "”" : "No page matches “" + query + "”: search the text");
+      a.href = base + "special/search/?q=" + encodeURIComponent(query);
+      a.tabIndex = -1;
+      all.append(a);
+      all.addEventListener("mousedown", (e) => e.preventDefault());
+      list.append(all);
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      active = -1;
+    };
+    const update = async () => {
+      const query = input.value.trim();
+      const mine = ++seq;
+      if (!query) return close();
+      const found = await search(query, 8);
+      if (mine !== seq) return;
+      results = found;
+      show(query);
+    };
+    input.addEventListener("input", update);
+    input.addEventListener("focus", () => { loadIndex(); if (input.value.trim()) update(); });
+    input.addEventListener("blur", close);
+    input.addEventListener("keydown", (e) => {
+      const options = list.querySelectorAll("[role=option]");
+      if (e.key === "ArrowDown" && options.length) {
+        e.preventDefault();
+        select((active + 1) % options.length);
+      } else if (e.key === "ArrowUp" && options.length) {
+        e.preventDefault();
+        select(active <= 0 ? options.length - 1 : active - 1);
+      } else if (e.key === "Escape") {
+        close();
+      } else if (e.key === "Enter" && !list.hidden && options.length) {
+        e.preventDefault();
+        const pick = options[active >= 0 ? active : 0].querySelector("a");
+        if (pick) location.href = pick.href;
+      }
+    });
+    document.addEventListener("keydown", (e) => {
+      const t = e.target;
+      const typing = t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName);
+      if ((e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) ||
+          (e.key === "k" && (e.ctrlKey || e.metaKey))) {
+        e.preventDefault();
+        input.focus();
+        input.select();
+      }
+    });
+  }
+
+  /* ---------- special/search/?q=: the full results page. */
+  const page = document.getElementById("search-page");
+  if (page) {
+    const q = new URLSearchParams(location.search).get("q") || "";
+    const field = document.getElementById("search-page-input");
+    if (field) field.value = q;
+    if (input) input.value = q;
+    const out = el("div");
+    page.append(out);
+    if (q.trim()) {
+      search(q, 100).then((found) => {
+        out.append(el("p", "", found.length + (found.length === 1 ? " page matches" : " pages match") + " “" + q + "”."));
+        const ol = el("ol", "search-page-results");
+        for (const d of found) {
+          const li = el("li");
+          const a = el("a", "", d.title);
+          a.href = base + d.path;
+          li.append(a, " ", el("span", "kind", d.kind), el("p", "", d.summary));
+          ol.append(li);
+        }
+        out.append(ol);
+      });
+    }
+  }
+
+  /* ---------- special/random/: goes to a random page. */
+  if (document.getElementById("random-page")) {
+    loadIndex().then((docs) => {
+      if (docs.length) location.replace(base + docs[Math.floor(Math.random() * docs.length)].path);
+    });
+  }
+
+  /* ---------- Link previews: title, kind and summary of an internal link, on hover or focus. */
+  const main = document.querySelector("main");
+  const cache = new Map();
+  let tip = null;
+  let timer = 0;
+  let current = null;
+  const previewable = (a) =>
+    a && a.matches("a[href]") && !a.classList.contains("new") && !a.closest(".toc, .breadcrumbs, #search-results") &&
+    a.origin === location.origin && a.pathname.startsWith(base) && a.pathname !== location.pathname &&
+    !/\.(xml|json|svg|png|jpe?g)$/.test(a.pathname);
+  const fetchPreview = (url) => {
+    if (!cache.has(url)) {
+      cache.set(url, fetch(url).then((r) => (r.ok ? r.text() : "")).then((html) => {
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const h1 = doc.querySelector("main h1");
+        if (!h1) return null;
+        const desc = doc.querySelector('meta[name="description"]');
+        const article = doc.querySelector("article[data-kind]");
+        return { title: h1.textContent.trim(), summary: desc ? desc.content : "", kind: article ? article.dataset.kind : "" };
+      }).catch(() => null));
+    }
+    return cache.get(url);
+  };
+  const hide = () => {
+    clearTimeout(timer);
+    if (tip) tip.hidden = true;
+    if (current) current.removeAttribute("aria-describedby");
+    current = null;
+  };
+  const open = async (a) => {
+    const info = await fetchPreview(a.href.split("#")[0]);
+    if (!info || current !== a) return;
+    if (!tip) {
+      tip = el("div");
+      tip.id = "link-preview";
+      tip.setAttribute("role", "tooltip");
+      document.body.append(tip);
+    }
+    tip.replaceChildren(el("p", "preview-title", info.title));
+    if (info.kind) tip.append(el("p", "preview-kind", info.kind));
+    if (info.summary) tip.append(el("p", "preview-summary", info.summary));
+    const r = a.getBoundingClientRect();
+    const width = Math.min(352, document.documentElement.clientWidth - 16);
+    tip.style.width = width + "px";
+    tip.style.left = Math.max(8, Math.min(r.left, document.documentElement.clientWidth - width - 8)) + window.scrollX + "px";
+    tip.style.top = r.bottom + window.scrollY + 6 + "px";
+    tip.hidden = false;
+    a.setAttribute("aria-describedby", "link-preview");
+  };
+  const start = (e) => {
+    const a = e.target.closest && e.target.closest("a");
+    if (!previewable(a) || a === current) return;
+    hide();
+    current = a;
+    timer = setTimeout(() => open(a), e.type === "focusin" ? 0 : 350);
+  };
+  const stop = (e) => {
+    const a = e.target.closest && e.target.closest("a");
+    if (a && a === current && !(e.relatedTarget && tip && tip.contains(e.relatedTarget))) hide();
+  };
+  if (main && window.fetch && window.DOMParser) {
+    main.addEventListener("mouseover", start);
+    main.addEventListener("focusin", start);
+    main.addEventListener("mouseout", stop);
+    main.addEventListener("focusout", stop);
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") hide(); });
+  }
+
+  /* ---------- Sortable tables: a button in each header cell sorts by that column. */
+  for (const table of document.querySelectorAll("table.sortable")) {
+    const heads = [...table.tHead.rows[0].cells];
+    const body = table.tBodies[0];
+    heads.forEach((th, col) => {
+      const button = el("button", "sort", th.textContent);
+      button.type = "button";
+      th.replaceChildren(button);
+      button.addEventListener("click", () => {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach((h) => h.removeAttribute("aria-sort"));
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const key = (row) => row.cells[col].textContent.trim();
+        const rows = [...body.rows];
+        const numeric = rows.every((r) => key(r) === "" || !isNaN(Number(key(r))));
+        rows.sort((a, b) => {
+          const x = key(a), y = key(b);
+          if (x === "" || y === "") return (x === "") - (y === "");
+          const c = numeric ? Number(x) - Number(y) : x.localeCompare(y, undefined, { sensitivity: "base" });
+          return ascending ? c : -c;
+        });
+        body.append(...rows);
+      });
+    });
+  }
+})();
