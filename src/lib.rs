@@ -120,12 +120,13 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let corpus = content::load(root, &config, &mut diagnostics);
     let templates = content::load_templates(root, &mut diagnostics);
     // Dates only change the output, so `check` skips the `git log`.
+    lap("load", &mut stages);
     let history = if options.out.is_some() {
         history::History::load(root)
     } else {
         history::History::default()
     };
-    lap("load", &mut stages);
+    lap("history", &mut stages);
 
     let index = build_index(&corpus, &mut diagnostics);
     let hrefs: Vec<String> = corpus

@@ -96,6 +96,14 @@ fn main() -> ExitCode {
                     report.elapsed.as_secs_f64(),
                     out.display()
                 );
+                if verbose {
+                    let stages: Vec<String> = report
+                        .stages
+                        .iter()
+                        .map(|(name, d)| format!("{name} {:.3} s", d.as_secs_f64()))
+                        .collect();
+                    println!("Stages: {}", stages.join(", "));
+                }
                 ExitCode::SUCCESS
             } else {
                 eprintln!(

@@ -12,6 +12,10 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
+use rayon::prelude::*;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -40,6 +44,9 @@ pub struct Entry<'a> {
 
 /// Folds text for matching: NFD, no combining marks, lower case.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -48,11 +55,14 @@ pub fn fold(text: &str) -> String {
 
 /// The folded terms of a text.
 pub fn terms(text: &str) -> Vec<String> {
-    fold(text)
+    split_terms(&fold(text)).map(str::to_string).collect()
+}
+
+/// The terms of already folded text.
+fn split_terms(folded: &str) -> impl Iterator<Item = &str> {
+    folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// The shard file (below `search/t/`) a term lives in; `None` for one-character terms, which
@@ -82,48 +92,78 @@ pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
         .collect();
     let index = serde_json::json!({ "v": 1, "kinds": kinds, "docs": docs });
 
-    // shard → term → [(count, page)]
-    let mut shards: BTreeMap<String, BTreeMap<String, Vec<(u32, usize)>>> = BTreeMap::new();
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    for (id, e) in entries.iter().enumerate() {
-        counts.clear();
-        let sources = [e.title, e.summary, e.text]
-            .into_iter()
-            .chain(e.aliases.iter().copied());
-        for source in sources {
-            for term in terms(source) {
-                *counts.entry(term).or_default() += 1;
+    // Terms and their counts per page, in parallel; then term → [(count, page)].
+    let per_page: Vec<Vec<(String, u32)>> = entries
+        .par_iter()
+        .map(|e| {
+            // Count raw words first and fold each distinct word once: most words repeat.
+            let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
+            let sources = [e.title, e.summary, e.text]
+                .into_iter()
+                .chain(e.aliases.iter().copied());
+            for source in sources {
+                for word in source
+                    .split(|c: char| {
+                        !(c.is_ascii_alphanumeric()
+                            || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
+                    })
+                    .filter(|w| !w.is_empty())
+                {
+                    *raw.entry(word).or_default() += 1;
+                }
             }
+            let mut counts: FxHashMap<String, u32> =
+                FxHashMap::with_capacity_and_hasher(raw.len(), Default::default());
+            for (word, n) in raw {
+                let folded = fold(word);
+                for term in split_terms(&folded) {
+                    *counts.entry(term.to_string()).or_default() += n;
+                }
+            }
+            counts.into_iter().collect()
+        })
+        .collect();
+    let mut postings: FxHashMap<String, Vec<(u32, usize)>> = FxHashMap::default();
+    for (id, counts) in per_page.into_iter().enumerate() {
+        for (term, n) in counts {
+            postings.entry(term).or_default().push((n, id));
         }
-        for (term, &n) in &counts {
-            if let Some(shard) = shard_of(term) {
-                shards
-                    .entry(shard)
-                    .or_default()
-                    .entry(term.clone())
-                    .or_default()
-                    .push((n, id));
-            }
+    }
+    // shard → term → pages; sorted, so the output does not depend on hashing.
+    let mut shards: BTreeMap<String, BTreeMap<String, Vec<(u32, usize)>>> = BTreeMap::new();
+    for (term, list) in postings {
+        if let Some(shard) = shard_of(&term) {
+            shards.entry(shard).or_default().insert(term, list);
         }
     }
     let mut files = vec![OutputFile {
         path: format!("{DIR}index.json"),
         bytes: index.to_string().into_bytes(),
     }];
-    for (shard, terms) in shards {
-        let map: serde_json::Map<String, serde_json::Value> = terms
-            .into_iter()
-            .map(|(term, mut postings)| {
-                postings.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                let ids: Vec<usize> = postings.into_iter().map(|(_, id)| id).collect();
-                (term, serde_json::json!(ids))
-            })
-            .collect();
-        files.push(OutputFile {
+    let shards: Vec<(String, BTreeMap<String, Vec<(u32, usize)>>)> = shards.into_iter().collect();
+    files.par_extend(shards.into_par_iter().map(|(shard, terms)| {
+        let mut json = String::from("{");
+        for (i, (term, mut postings)) in terms.into_iter().enumerate() {
+            postings.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&serde_json::Value::from(term).to_string());
+            json.push_str(":[");
+            for (j, (_, id)) in postings.iter().enumerate() {
+                if j > 0 {
+                    json.push(',');
+                }
+                json.push_str(&id.to_string());
+            }
+            json.push(']');
+        }
+        json.push('}');
+        OutputFile {
             path: format!("{DIR}t/{shard}.json"),
-            bytes: serde_json::Value::Object(map).to_string().into_bytes(),
-        });
-    }
+            bytes: json.into_bytes(),
+        }
+    }));
     files
 }
 
