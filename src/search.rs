@@ -30,6 +30,9 @@ const SHARD_CHARS: usize = 2;
 /// Longest summary kept per page, in characters.
 const SUMMARY_CHARS: usize = 160;
 
+/// Term → `(count, page)` for one shard.
+type Postings = BTreeMap<String, Vec<(u32, usize)>>;
+
 /// What the index needs of one page.
 pub struct Entry<'a> {
     pub title: &'a str,
@@ -130,7 +133,7 @@ pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
         }
     }
     // shard → term → pages; sorted, so the output does not depend on hashing.
-    let mut shards: BTreeMap<String, BTreeMap<String, Vec<(u32, usize)>>> = BTreeMap::new();
+    let mut shards: BTreeMap<String, Postings> = BTreeMap::new();
     for (term, list) in postings {
         if let Some(shard) = shard_of(&term) {
             shards.entry(shard).or_default().insert(term, list);
@@ -140,7 +143,7 @@ pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
         path: format!("{DIR}index.json"),
         bytes: index.to_string().into_bytes(),
     }];
-    let shards: Vec<(String, BTreeMap<String, Vec<(u32, usize)>>)> = shards.into_iter().collect();
+    let shards: Vec<(String, Postings)> = shards.into_iter().collect();
     files.par_extend(shards.into_par_iter().map(|(shard, terms)| {
         let mut json = String::from("{");
         for (i, (term, mut postings)) in terms.into_iter().enumerate() {

@@ -135,32 +135,30 @@
         options[i].scrollIntoView({ block: "nearest" });
       }
     };
+    // Options carry their address themselves: a link inside an option would be a control
+    // nested in a control. Clicks and Enter navigate.
+    const option = (id, href, parts) => {
+      const li = el("li");
+      li.setAttribute("role", "option");
+      li.id = id;
+      li.setAttribute("aria-selected", "false");
+      li.dataset.href = href;
+      li.append(...parts);
+      li.addEventListener("mousedown", (e) => e.preventDefault());
+      li.addEventListener("click", () => { location.href = href; });
+      return li;
+    };
     const show = (query) => {
       list.replaceChildren();
       results.forEach((d, i) => {
-        const li = el("li");
-        li.setAttribute("role", "option");
-        li.id = "search-option-" + i;
-        li.setAttribute("aria-selected", "false");
-        const a = el("a");
-        a.href = base + d.path;
-        a.tabIndex = -1;
-        a.append(el("span", "sr-title", d.title), el("span", "sr-kind", d.kind));
+        const parts = [el("span", "sr-title", d.title), el("span", "sr-kind", d.kind)];
         const alias = matchedAlias(d, query);
-        if (alias) a.append(el("span", "sr-alias", "also " + alias));
-        li.append(a);
-        li.addEventListener("mousedown", (e) => e.preventDefault());
-        list.append(li);
+        if (alias) parts.push(el("span", "sr-alias", "also " + alias));
+        list.append(option("search-option-" + i, base + d.path, parts));
       });
-      const all = el("li", "sr-all");
-      all.setAttribute("role", "option");
-      all.id = "search-option-all";
-      all.setAttribute("aria-selected", "false");
-      const a = el("a", "", results.length ? "All results for “" + query + "”" : "No page matches “" + query + "”: search the text");
-      a.href = base + "special/search/?q=" + encodeURIComponent(query);
-      a.tabIndex = -1;
-      all.append(a);
-      all.addEventListener("mousedown", (e) => e.preventDefault());
+      const all = option("search-option-all", base + "special/search/?q=" + encodeURIComponent(query),
+        [results.length ? "All results for “" + query + "”" : "No page matches “" + query + "”: search the text"]);
+      all.classList.add("sr-all");
       list.append(all);
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
@@ -190,8 +188,7 @@
         close();
       } else if (e.key === "Enter" && !list.hidden && options.length) {
         e.preventDefault();
-        const pick = options[active >= 0 ? active : 0].querySelector("a");
-        if (pick) location.href = pick.href;
+        location.href = options[active >= 0 ? active : 0].dataset.href;
       }
     });
     document.addEventListener("keydown", (e) => {
@@ -274,7 +271,7 @@
       tip = el("div");
       tip.id = "link-preview";
       tip.setAttribute("role", "tooltip");
-      document.body.append(tip);
+      main.append(tip);
     }
     tip.replaceChildren(el("p", "preview-title", info.title));
     if (info.kind) tip.append(el("p", "preview-kind", info.kind));

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may panic on their own fixtures.
 
 mod bad_input;
+mod browser;
 mod build;
 mod reader;
 mod support;

@@ -1,0 +1,256 @@
+//! Issue 4's quality bars, checked on the real wiki by the node scripts in tests/browser/: links
+//! (crawl), HTML validity (vnu), accessibility (axe), the front end end to end, and Lighthouse.
+//! The wiki is built once, into a temporary folder under Cargo's target tmp dir, and shared.
+//!
+//! A test whose tools are missing (node, tests/browser/node_modules, java, Chromium) prints
+//! `SKIPPED <test>: ...` to stderr and passes, unless `KWIKI_REQUIRE_BROWSER=1` is set.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::support::{TestSite, repo};
+
+const SITE_PREFIX: &str = "kwiki-browser-site-";
+
+/// The real wiki, built once for all tests here. A static is never dropped, so the folder lives
+/// under Cargo's target tmp dir, and folders left by earlier runs are removed after a day.
+static SITE: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+/// One heavy job at a time: Chromium (a11y, e2e, Lighthouse) and the validator's JVM, so that
+/// Lighthouse's timings never compete with another browser on a two-core machine.
+static HEAVY: Mutex<()> = Mutex::new(());
+
+fn site() -> &'static Path {
+    SITE.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_stale_sites(tmp);
+        let dir = tempfile::Builder::new()
+            .prefix(SITE_PREFIX)
+            .tempdir_in(tmp)
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+            .arg("build")
+            .arg("--root")
+            .arg(repo())
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "building the wiki failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+    .path()
+}
+
+fn remove_stale_sites(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    let day = Duration::from_secs(24 * 60 * 60);
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age > day);
+        if old && entry.file_name().to_string_lossy().starts_with(SITE_PREFIX) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// What a script needs besides the built site.
+enum Need {
+    Node,
+    Package(&'static str),
+    Java,
+    Chromium,
+}
+
+fn browser_dir() -> PathBuf {
+    repo().join("tests").join("browser")
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn missing(needs: &[Need]) -> Vec<String> {
+    let mut missing = Vec::new();
+    for need in needs {
+        match need {
+            Need::Node if !runs("node", "--version") => missing.push("node".to_string()),
+            Need::Package(name) if !browser_dir().join("node_modules").join(name).is_dir() => {
+                missing.push(format!("tests/browser/node_modules/{name}"));
+            }
+            Need::Java => {
+                let java = std::env::var("JAVA").unwrap_or_else(|_| "java".to_string());
+                if !runs(&java, "-version") {
+                    missing.push(format!("java ({java})"));
+                }
+            }
+            Need::Chromium => {
+                let chromium =
+                    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+                if !Path::new(&chromium).is_file() {
+                    missing.push(format!("Chromium at {chromium} (set CHROMIUM)"));
+                }
+            }
+            _ => {}
+        }
+    }
+    missing
+}
+
+/// Runs `node tests/browser/<script> <real wiki>`; fails with its output when it exits non-zero.
+fn run(test: &str, script: &str, needs: &[Need], heavy: bool) {
+    run_on(test, script, needs, heavy, site);
+}
+
+fn run_on(
+    test: &str,
+    script: &str,
+    needs: &[Need],
+    heavy: bool,
+    site: impl FnOnce() -> &'static Path,
+) {
+    let missing = missing(needs);
+    if !missing.is_empty() {
+        let message = format!(
+            "SKIPPED {test}: missing {} (run .ci/run or npm ci in tests/browser)",
+            missing.join(", ")
+        );
+        if std::env::var("KWIKI_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("{message}; KWIKI_REQUIRE_BROWSER=1 makes this a failure");
+        }
+        // Straight to stderr, past the test harness's capture, so a skip is never silent.
+        let _ = writeln!(std::io::stderr(), "{message}");
+        return;
+    }
+    let site = site();
+    let _turn = heavy.then(|| HEAVY.lock().unwrap_or_else(PoisonError::into_inner));
+    let started = Instant::now();
+    let out = Command::new("node")
+        .arg(script)
+        .arg(site)
+        .current_dir(browser_dir())
+        .output()
+        .unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{test}: node {script} {} failed ({}) after {:.1} s:\n{output}",
+        site.display(),
+        out.status,
+        started.elapsed().as_secs_f64()
+    );
+    eprintln!("{output}");
+}
+
+#[test]
+fn crawl() {
+    run("crawl", "crawl.mjs", &[Need::Node], false);
+}
+
+#[test]
+fn vnu() {
+    run(
+        "vnu",
+        "vnu.mjs",
+        &[Need::Node, Need::Package("vnu-jar"), Need::Java],
+        true,
+    );
+}
+
+#[test]
+fn a11y() {
+    run(
+        "a11y",
+        "a11y.mjs",
+        &[
+            Need::Node,
+            Need::Package("playwright-core"),
+            Need::Package("axe-core"),
+            Need::Chromium,
+        ],
+        true,
+    );
+}
+
+#[test]
+fn e2e() {
+    run(
+        "e2e",
+        "e2e.mjs",
+        &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
+        true,
+    );
+}
+
+#[test]
+fn lighthouse() {
+    run(
+        "lighthouse",
+        "lighthouse.mjs",
+        &[Need::Node, Need::Package("lighthouse"), Need::Chromium],
+        true,
+    );
+}
+
+/// A fixture with Hangul and accented names: the real wiki's sources have no Hangul.
+#[test]
+fn search_i18n() {
+    static FIXTURE: OnceLock<(TestSite, PathBuf)> = OnceLock::new();
+    let fixture = || -> &'static Path {
+        &FIXTURE
+            .get_or_init(|| {
+                let site = TestSite::new();
+                site.page(
+                    "content/groups/bangtan.md",
+                    "방탄소년단",
+                    "aliases = [\"Bangtan\"]\n",
+                    "A group. [[Jisoo]] and [[Beyoncé Club]] are here too.\n",
+                );
+                site.page(
+                    "content/groups/beyonce-club.md",
+                    "Beyoncé Club",
+                    "",
+                    "A group known for its 안무. See [[방탄소년단]].\n",
+                );
+                site.page(
+                    "content/people/jisoo.md",
+                    "Jisoo",
+                    "aliases = [\"지수\"]\n",
+                    "A singer. See [[방탄소년단]].\n",
+                );
+                let out = site.build();
+                assert!(out.status.success(), "{}", crate::support::stderr(&out));
+                let public = site.root().join("public");
+                (site, public)
+            })
+            .1
+    };
+    run_on(
+        "search_i18n",
+        "search-i18n.mjs",
+        &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
+        true,
+        fixture,
+    );
+}
