@@ -17,7 +17,7 @@ pub struct Dates {
 }
 
 /// Dates per site-relative path (`content/groups/bts.md`). Empty without git history.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct History {
     dates: HashMap<String, Dates>,
 }

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::content::PageId;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::markdown::{RenderedBody, Resolver};
 use crate::names::Index;
@@ -51,6 +52,10 @@ pub struct Report {
     pub redirects: usize,
     pub files: usize,
     pub written: bool,
+    /// The build had errors (or, under `--strict`, warnings that strict mode forbids).
+    pub failed: bool,
+    /// The build reused the previous one and re-rendered only what changed.
+    pub incremental: bool,
     pub elapsed: Duration,
     pub stages: Vec<(&'static str, Duration)>,
 }
@@ -70,148 +75,374 @@ impl Report {
     }
 }
 
-/// Runs the pipeline. Content problems are in the report; `Err` is for the environment (an
+/// Runs the pipeline once. Content problems are in the report; `Err` is for the environment (an
 /// output folder that cannot be written, a refused `--out`).
 pub fn run(options: &Options) -> anyhow::Result<Report> {
-    let started = Instant::now();
-    let mut stages = Vec::new();
-    let mut lap = {
-        let mut last = Instant::now();
-        move |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
-            let now = Instant::now();
-            stages.push((name, now - last));
-            last = now;
-        }
-    };
-    let root = &options.root;
     if let Some(out) = &options.out {
-        output::check_output_dir(root, out)?;
+        output::check_output_dir(&options.root, out)?;
     }
-    let mut diagnostics = Diagnostics::default();
-    let finish = |diagnostics: Diagnostics, stages, report: Report| -> Report {
-        let mut diagnostics = diagnostics;
-        if options.strict {
-            diagnostics.make_strict();
-        }
-        Report {
-            diagnostics: diagnostics.into_sorted(),
-            elapsed: started.elapsed(),
-            stages,
-            ..report
-        }
-    };
+    let mut session = Session::new(options.clone());
+    let mut report = session.build();
+    if let Some(out) = &options.out
+        && !report.failed
+    {
+        let started = Instant::now();
+        output::write(out, session.files(), &options.root.join("static"))?;
+        report.written = true;
+        report.stages.push(("write", started.elapsed()));
+        report.elapsed += started.elapsed();
+    }
+    Ok(report)
+}
 
-    let Some(mut config) = Config::load(root, &mut diagnostics) else {
-        return Ok(finish(diagnostics, stages, Report::default()));
-    };
-    if let Some(url) = &options.base_url {
-        match config.clone().with_base_url(url) {
-            Some(c) => config = c,
-            None => {
-                diagnostics.push(Diagnostic::error(
-                    "config",
-                    "--base-url",
-                    format!("{url:?} is not an absolute http(s) URL"),
-                ));
-                return Ok(finish(diagnostics, stages, Report::default()));
+/// What one good build produced, kept so the next build can redo only what a change needs.
+struct State {
+    config_text: String,
+    templates: Vec<content::TemplateSource>,
+    tera: tera::Tera,
+    corpus: content::Corpus,
+    hrefs: Vec<String>,
+    bodies: Vec<RenderedBody>,
+    home: Option<RenderedBody>,
+    graph: graph::LinkGraph,
+    history: history::History,
+    /// Every rendered file, sorted by path (static files are not here).
+    files: Vec<render::OutputFile>,
+}
+
+/// A sequence of builds of one site. The first build runs every stage; later ones reuse the
+/// last good build where the change allows it (see [`Session::build`]). `serve` keeps one.
+pub struct Session {
+    options: Options,
+    state: Option<State>,
+}
+
+impl Session {
+    pub fn new(options: Options) -> Session {
+        Session {
+            options,
+            state: None,
+        }
+    }
+
+    /// The rendered files of the last good build, sorted by path.
+    pub fn files(&self) -> &[render::OutputFile] {
+        self.state.as_ref().map_or(&[], |s| s.files.as_slice())
+    }
+
+    /// Builds the site in memory.
+    ///
+    /// When only page bodies or fields changed since the last good build (no page added,
+    /// removed or renamed, no alias changed, `site.toml` and templates untouched), it renders
+    /// Markdown only for the changed pages and re-renders only them, the pages they link to or
+    /// linked to (backlinks, relations, cited-by), and the generated lists. Anything else runs
+    /// every stage. Either way the files are byte-identical to a fresh build (tested).
+    pub fn build(&mut self) -> Report {
+        let started = Instant::now();
+        let mut stages = Vec::new();
+        let mut lap = {
+            let mut last = Instant::now();
+            move |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
+                let now = Instant::now();
+                stages.push((name, now - last));
+                last = now;
+            }
+        };
+        let options = &self.options;
+        let root = &options.root;
+        let mut diagnostics = Diagnostics::default();
+        let finish = |mut diagnostics: Diagnostics, stages, report: Report| -> Report {
+            if options.strict {
+                diagnostics.make_strict();
+            }
+            let mut failed = diagnostics.has_errors();
+            if options.strict {
+                failed |= diagnostics
+                    .iter()
+                    .any(|d| diagnostics::STRICT_CODES.contains(&d.code));
+            }
+            Report {
+                diagnostics: diagnostics.into_sorted(),
+                elapsed: started.elapsed(),
+                stages,
+                failed,
+                ..report
+            }
+        };
+
+        let config_text = std::fs::read_to_string(root.join("site.toml")).unwrap_or_default();
+        let Some(mut config) = Config::load(root, &mut diagnostics) else {
+            return finish(diagnostics, stages, Report::default());
+        };
+        if let Some(url) = &options.base_url {
+            match config.clone().with_base_url(url) {
+                Some(c) => config = c,
+                None => {
+                    diagnostics.push(Diagnostic::error(
+                        "config",
+                        "--base-url",
+                        format!("{url:?} is not an absolute http(s) URL"),
+                    ));
+                    return finish(diagnostics, stages, Report::default());
+                }
             }
         }
-    }
-    let corpus = content::load(root, &config, &mut diagnostics);
-    let templates = content::load_templates(root, &mut diagnostics);
-    // Dates only change the output, so `check` skips the `git log`.
-    lap("load", &mut stages);
-    let history = if options.out.is_some() {
-        history::History::load(root)
-    } else {
-        history::History::default()
-    };
-    lap("history", &mut stages);
-
-    let index = build_index(&corpus, &mut diagnostics);
-    let hrefs: Vec<String> = corpus
-        .pages
-        .iter()
-        .map(|p| {
-            urls::href(
-                &config,
-                &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
-            )
-        })
-        .collect();
-    let source_kind = config.kind_by_id("source");
-    let resolver = Resolver {
-        config: &config,
-        index: &index,
-        pages: &corpus.pages,
-        hrefs: &hrefs,
-        source_kind,
-    };
-    let bodies: Vec<RenderedBody> = corpus
-        .pages
-        .par_iter()
-        .map(|p| markdown::render(&resolver, &p.path, &p.text, p.body_offset))
-        .collect();
-    let home = corpus
-        .home
-        .as_ref()
-        .map(|h| markdown::render(&resolver, &h.path, &h.text, h.body_offset));
-    for body in bodies.iter().chain(home.iter()) {
-        diagnostics.extend(body.diagnostics.iter().cloned());
-    }
-    lap("markdown", &mut stages);
-
-    let mut graph_diagnostics = Vec::new();
-    let graph = graph::build(
-        &graph::GraphInput {
-            config: &config,
-            pages: &corpus.pages,
-            index: &index,
-            bodies: &bodies,
-            home: home.as_ref(),
-            source_kind,
-        },
-        &mut graph_diagnostics,
-    );
-    diagnostics.extend(graph_diagnostics);
-    lap("graph", &mut stages);
-
-    let mut render_diagnostics = Vec::new();
-    let mut files = Vec::new();
-    if let Some(mut tera) = render::compile_templates(&templates, &mut render_diagnostics) {
-        let input = render::RenderInput {
-            config: &config,
-            corpus: &corpus,
-            bodies: &bodies,
-            home: home.as_ref(),
-            graph: &graph,
-            history: &history,
+        let corpus = content::load(root, &config, &mut diagnostics);
+        let templates = content::load_templates(root, &mut diagnostics);
+        lap("load", &mut stages);
+        // Dates only change the output, so `check` skips the `git log`.
+        let history = if options.out.is_some() {
+            history::History::load(root)
+        } else {
+            history::History::default()
         };
-        files = render::render_site(&input, &mut tera, &hrefs, &mut render_diagnostics);
-    }
-    diagnostics.extend(render_diagnostics);
-    lap("render", &mut stages);
+        lap("history", &mut stages);
 
-    let mut report = Report {
-        pages: corpus.pages.len(),
-        redirects: graph.redirects.len(),
-        files: files.len(),
-        ..Report::default()
-    };
-    let mut failed = diagnostics.has_errors();
-    if options.strict {
-        failed |= diagnostics
+        let index = build_index(&corpus, &mut diagnostics);
+        let hrefs: Vec<String> = corpus
+            .pages
             .iter()
-            .any(|d| diagnostics::STRICT_CODES.contains(&d.code));
+            .map(|p| {
+                urls::href(
+                    &config,
+                    &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                )
+            })
+            .collect();
+        // The pages whose text changed, when nothing else did that would touch every page. The
+        // state is taken: a failed build leaves none, and the next build runs in full.
+        let previous = self.state.take();
+        let changed: Option<Vec<PageId>> = previous.as_ref().and_then(|old| {
+            let same_frame = old.config_text == config_text
+                && old.templates == templates
+                && old.hrefs == hrefs
+                && names_unchanged(&old.corpus, &corpus)
+                && old.history == history;
+            same_frame.then(|| {
+                (0..corpus.pages.len())
+                    .filter(|&i| old.corpus.pages[i].text != corpus.pages[i].text)
+                    .collect()
+            })
+        });
+        let source_kind = config.kind_by_id("source");
+        let resolver = Resolver {
+            config: &config,
+            index: &index,
+            pages: &corpus.pages,
+            hrefs: &hrefs,
+            source_kind,
+        };
+        let render_body =
+            |p: &content::Page| markdown::render(&resolver, &p.path, &p.text, p.body_offset);
+        let render_home = |c: &content::Corpus| {
+            c.home
+                .as_ref()
+                .map(|h| markdown::render(&resolver, &h.path, &h.text, h.body_offset))
+        };
+        let (bodies, home, reuse) = match (changed.as_deref(), previous) {
+            (Some(ids), Some(old)) => {
+                let old_links: Vec<PageId> = ids
+                    .iter()
+                    .flat_map(|&i| out_neighbours(&old.bodies[i], &old.graph, i))
+                    .collect();
+                let State {
+                    mut bodies,
+                    home: old_home,
+                    corpus: old_corpus,
+                    tera,
+                    files,
+                    ..
+                } = old;
+                let fresh: Vec<(PageId, RenderedBody)> = ids
+                    .par_iter()
+                    .map(|&i| (i, render_body(&corpus.pages[i])))
+                    .collect();
+                for (i, body) in fresh {
+                    bodies[i] = body;
+                }
+                let home_text = |c: &content::Corpus| c.home.as_ref().map(|h| h.text.clone());
+                let home = if home_text(&old_corpus) == home_text(&corpus) {
+                    old_home
+                } else {
+                    render_home(&corpus)
+                };
+                (bodies, home, Some((tera, files, old_links)))
+            }
+            _ => (
+                corpus.pages.par_iter().map(render_body).collect(),
+                render_home(&corpus),
+                None,
+            ),
+        };
+        for body in bodies.iter().chain(home.iter()) {
+            diagnostics.extend(body.diagnostics.iter().cloned());
+        }
+        lap("markdown", &mut stages);
+
+        let mut graph_diagnostics = Vec::new();
+        let graph = graph::build(
+            &graph::GraphInput {
+                config: &config,
+                pages: &corpus.pages,
+                index: &index,
+                bodies: &bodies,
+                home: home.as_ref(),
+                source_kind,
+            },
+            &mut graph_diagnostics,
+        );
+        diagnostics.extend(graph_diagnostics);
+        lap("graph", &mut stages);
+
+        let mut render_diagnostics = Vec::new();
+        let (mut tera, old_files, old_links) = match reuse {
+            Some((tera, files, links)) => (Some(tera), Some(files), links),
+            None => (
+                render::compile_templates(&templates, &mut render_diagnostics),
+                None,
+                Vec::new(),
+            ),
+        };
+        let mut files = Vec::new();
+        if let Some(tera) = &mut tera {
+            let input = render::RenderInput {
+                config: &config,
+                corpus: &corpus,
+                bodies: &bodies,
+                home: home.as_ref(),
+                graph: &graph,
+                history: &history,
+            };
+            files = match (changed.as_deref(), old_files) {
+                (Some(ids), Some(old_files)) => {
+                    // A page's HTML shows its neighbours (links, citations, infobox values) and
+                    // they show it back (backlinks, cited-by, relations): before and after.
+                    let mut affected: Vec<PageId> = ids.to_vec();
+                    affected.extend(old_links);
+                    for &i in ids {
+                        affected.extend(out_neighbours(&bodies[i], &graph, i));
+                    }
+                    affected.sort_unstable();
+                    affected.dedup();
+                    let fresh = render::render_site(
+                        &input,
+                        tera,
+                        &hrefs,
+                        render::Scope::Pages(&affected),
+                        &mut render_diagnostics,
+                    );
+                    // Kept from the last build: pages not re-rendered, and redirects (names
+                    // did not change). Every other file was just generated again.
+                    let mut kept: std::collections::HashSet<String> = graph
+                        .redirects
+                        .iter()
+                        .map(|r| urls::file_for(&r.path))
+                        .collect();
+                    kept.extend(
+                        (0..corpus.pages.len())
+                            .filter(|i| affected.binary_search(i).is_err())
+                            .map(|i| {
+                                let p = &corpus.pages[i];
+                                urls::file_for(&urls::page_path(
+                                    &config.kinds[p.kind].folder,
+                                    &p.slug,
+                                ))
+                            }),
+                    );
+                    let old_files = old_files
+                        .into_iter()
+                        .filter(|f| kept.contains(&f.path))
+                        .collect();
+                    patch(old_files, fresh)
+                }
+                _ => {
+                    let mut all = render::render_site(
+                        &input,
+                        tera,
+                        &hrefs,
+                        render::Scope::All,
+                        &mut render_diagnostics,
+                    );
+                    all.sort_by(|a, b| a.path.cmp(&b.path));
+                    all
+                }
+            };
+        }
+        diagnostics.extend(render_diagnostics);
+        lap("render", &mut stages);
+
+        let report = Report {
+            pages: corpus.pages.len(),
+            redirects: graph.redirects.len(),
+            files: files.len(),
+            incremental: changed.is_some(),
+            ..Report::default()
+        };
+        let report = finish(diagnostics, stages, report);
+        if let Some(tera) = tera
+            && !report.failed
+        {
+            self.state = Some(State {
+                config_text,
+                templates,
+                tera,
+                corpus,
+                hrefs,
+                bodies,
+                home,
+                graph,
+                history,
+                files,
+            });
+        }
+        report
     }
-    if let Some(out) = &options.out
-        && !failed
-    {
-        output::write(out, &files, &root.join("static"))?;
-        report.written = true;
-        lap("write", &mut stages);
+}
+
+/// No page added, removed, moved or renamed, no alias, kind or `featured` changed: the name
+/// index, every URL and every redirect stay as they were.
+fn names_unchanged(old: &content::Corpus, new: &content::Corpus) -> bool {
+    old.pages.len() == new.pages.len()
+        && old.pages.iter().zip(&new.pages).all(|(a, b)| {
+            a.path == b.path
+                && a.kind == b.kind
+                && a.slug == b.slug
+                && a.title == b.title
+                && a.featured == b.featured
+                && a.aliases
+                    .iter()
+                    .map(|x| &x.0)
+                    .eq(b.aliases.iter().map(|x| &x.0))
+        })
+}
+
+/// Pages a page's HTML can show something of, and which show something of it: its body links,
+/// citations and infobox links. Backlinks, inverse relations and cited-by lists are their
+/// reverse, so a change to a page reaches exactly these.
+fn out_neighbours(body: &RenderedBody, graph: &graph::LinkGraph, id: PageId) -> Vec<PageId> {
+    let mut out: Vec<PageId> = body.links.iter().map(|l| l.target).collect();
+    out.extend(body.citations.iter().copied());
+    for (_, items) in &graph.infobox[id] {
+        out.extend(items.iter().filter_map(|item| match item {
+            graph::FieldItem::Page(p) => Some(*p),
+            _ => None,
+        }));
     }
-    Ok(finish(diagnostics, stages, report))
+    out
+}
+
+/// Replaces (or adds) the fresh files in the sorted list of a previous build.
+fn patch(
+    mut files: Vec<render::OutputFile>,
+    fresh: Vec<render::OutputFile>,
+) -> Vec<render::OutputFile> {
+    for f in fresh {
+        match files.binary_search_by(|x| x.path.as_str().cmp(&f.path)) {
+            Ok(i) => files[i] = f,
+            Err(i) => files.insert(i, f),
+        }
+    }
+    files
 }
 
 /// Builds the title and alias index; a name two pages claim is an error on the second.

@@ -233,11 +233,20 @@ struct Renderer<'a> {
     page_templates: Vec<String>,
 }
 
-/// Renders every output file. Template errors are collected once per template position.
+/// Which pages to render: all, or (for an incremental rebuild) some pages and every generated
+/// file that can change without a name changing (everything but the redirects).
+#[derive(Clone, Copy)]
+pub enum Scope<'a> {
+    All,
+    Pages(&'a [PageId]),
+}
+
+/// Renders the output files of `scope`. Template errors are collected once per template position.
 pub fn render_site(
     input: &RenderInput,
     tera: &mut Tera,
     hrefs: &[String],
+    scope: Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<OutputFile> {
     let config = input.config;
@@ -296,10 +305,13 @@ pub fn render_site(
         page_templates,
     };
 
-    let results: Vec<Result<OutputFile, Diagnostic>> = (0..pages.len())
-        .into_par_iter()
-        .map(|id| renderer.page(id))
-        .collect();
+    let results: Vec<Result<OutputFile, Diagnostic>> = match scope {
+        Scope::All => (0..pages.len())
+            .into_par_iter()
+            .map(|id| renderer.page(id))
+            .collect(),
+        Scope::Pages(ids) => ids.par_iter().map(|&id| renderer.page(id)).collect(),
+    };
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
     let mut collect =
@@ -312,7 +324,7 @@ pub fn render_site(
     for r in results {
         collect(r, &mut files);
     }
-    for r in renderer.generated_pages() {
+    for r in renderer.generated_pages(matches!(scope, Scope::All)) {
         collect(r, &mut files);
     }
     diagnostics.extend(errors.into_values());
@@ -544,7 +556,7 @@ impl Renderer<'_> {
         )
     }
 
-    fn generated_pages(&self) -> Vec<Result<OutputFile, Diagnostic>> {
+    fn generated_pages(&self, redirects: bool) -> Vec<Result<OutputFile, Diagnostic>> {
         let input = self.input;
         let config = input.config;
         let pages = &input.corpus.pages;
@@ -673,7 +685,7 @@ impl Renderer<'_> {
             );
             out.push(self.render("disambiguation.html", &context, urls::file_for(&d.path)));
         }
-        for r in &graph.redirects {
+        for r in graph.redirects.iter().filter(|_| redirects) {
             let mut context = Context::new();
             let to = &pages[r.to];
             context.insert("alias", &r.alias);

@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod build;
+mod incremental;
 mod reader;
 mod support;
 mod wiki;
