@@ -40,7 +40,7 @@ try {
       await page.waitForFunction(
         (t) => [...document.querySelectorAll('#search-results [role=option] .sr-title')].some((e) => e.textContent === t),
         title,
-        { timeout: 2000 },
+        { timeout: 8000 },
       );
       first = await page.locator('#search-results [role=option] .sr-title').first().textContent();
     } catch {
