@@ -369,7 +369,7 @@ try {
     await flow('link preview (mouse)', [
       ['open an article', () => open(page, ARTICLE)],
       [
-        'hovering a .content a.wikilink shows #link-preview with the target title within ${WAIT / 1000} s',
+        `hovering a .content a.wikilink shows #link-preview with the target title within ${WAIT / 1000} s`,
         async () => {
           if (!(await link.count())) fail(`no .content a.wikilink:not(.new) on ${ARTICLE}`);
           expected = await titleAt(await link.getAttribute('href'));
