@@ -22,6 +22,7 @@ pub mod names;
 pub mod output;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod urls;
 
 use std::path::PathBuf;

@@ -54,6 +54,25 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Build the site in memory, serve it, and rebuild and reload open tabs on every save.
+    ///
+    /// Watches content/, templates/, static/ and site.toml. A burst of saves is one rebuild;
+    /// an edit to page text re-renders only the pages it affects. When a build fails, the
+    /// browser shows every problem over the last good page, which stays served.
+    Serve {
+        /// The site's root folder (with site.toml, content/, templates/, static/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to bind. Anything but loopback makes the preview reachable from the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -68,6 +87,20 @@ const WARNINGS_SHOWN: usize = 20;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+        } => match kwiki::serve::serve(&kwiki::serve::ServeOptions {
+            root,
+            bind,
+            port,
+            open,
+        }) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => environment_failure(&e),
+        },
         Command::Build {
             root,
             out,

@@ -22,7 +22,8 @@ use crate::urls::{self, escape_html};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so a server can hold a build's files while the next build runs.
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 /// Templates every site must have.
@@ -331,11 +332,11 @@ pub fn render_site(
     files.extend(renderer.search_index());
     files.push(OutputFile {
         path: urls::FEED.into(),
-        bytes: renderer.feed().into_bytes(),
+        bytes: renderer.feed().into_bytes().into(),
     });
     files.push(OutputFile {
         path: "sitemap.xml".into(),
-        bytes: renderer.sitemap().into_bytes(),
+        bytes: renderer.sitemap().into_bytes().into(),
     });
     files.push(OutputFile {
         path: "robots.txt".into(),
@@ -343,11 +344,12 @@ pub fn render_site(
             "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
             config.base_url
         )
-        .into_bytes(),
+        .into_bytes()
+        .into(),
     });
     files.push(OutputFile {
         path: ".nojekyll".into(),
-        bytes: Vec::new(),
+        bytes: Vec::new().into(),
     });
     files
 }
@@ -419,7 +421,7 @@ impl Renderer<'_> {
         match self.tera.render(template, context) {
             Ok(html) => Ok(OutputFile {
                 path,
-                bytes: html.into_bytes(),
+                bytes: html.into_bytes().into(),
             }),
             Err(e) => Err(template_error(&e, template)),
         }

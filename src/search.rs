@@ -141,7 +141,7 @@ pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
     }
     let mut files = vec![OutputFile {
         path: format!("{DIR}index.json"),
-        bytes: index.to_string().into_bytes(),
+        bytes: index.to_string().into_bytes().into(),
     }];
     let shards: Vec<(String, Postings)> = shards.into_iter().collect();
     files.par_extend(shards.into_par_iter().map(|(shard, terms)| {
@@ -164,7 +164,7 @@ pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
         json.push('}');
         OutputFile {
             path: format!("{DIR}t/{shard}.json"),
-            bytes: json.into_bytes(),
+            bytes: json.into_bytes().into(),
         }
     }));
     files

@@ -116,7 +116,7 @@ fn missing(needs: &[Need]) -> Vec<String> {
 
 /// Runs `node tests/browser/<script> <real wiki>`; fails with its output when it exits non-zero.
 fn run(test: &str, script: &str, needs: &[Need], heavy: bool) {
-    run_on(test, script, needs, heavy, site);
+    run_on(test, script, needs, heavy, site, &[]);
 }
 
 fn run_on(
@@ -125,6 +125,7 @@ fn run_on(
     needs: &[Need],
     heavy: bool,
     site: impl FnOnce() -> &'static Path,
+    extra: &[&str],
 ) {
     let missing = missing(needs);
     if !missing.is_empty() {
@@ -145,6 +146,8 @@ fn run_on(
     let out = Command::new("node")
         .arg(script)
         .arg(site)
+        .args(extra)
+        .env("KWIKI_BIN", env!("CARGO_BIN_EXE_kwiki"))
         .current_dir(browser_dir())
         .output()
         .unwrap();
@@ -252,5 +255,41 @@ fn search_i18n() {
         &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
         true,
         fixture,
+        &[],
+    );
+}
+
+/// `kwiki serve` in Chromium: live reload keeping the scroll position, the error overlay, and
+/// recovery. The script edits a page of a fixture site and restores it.
+#[test]
+fn live_reload() {
+    static FIXTURE: OnceLock<TestSite> = OnceLock::new();
+    let fixture = || -> &'static Path {
+        FIXTURE
+            .get_or_init(|| {
+                let site = TestSite::new();
+                let long: String = (1..=40)
+                    .map(|i| {
+                        format!("Paragraph {i} about [[Beta]] and the group's long history.\n\n")
+                    })
+                    .collect();
+                site.page("content/groups/alpha.md", "Alpha", "", &long);
+                site.page(
+                    "content/groups/beta.md",
+                    "Beta",
+                    "",
+                    "Beta admires [[Alpha]].\n",
+                );
+                site
+            })
+            .root()
+    };
+    run_on(
+        "live_reload",
+        "live-reload.mjs",
+        &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
+        true,
+        fixture,
+        &["content/groups/alpha.md", "/groups/alpha/"],
     );
 }

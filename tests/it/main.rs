@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod incremental;
 mod reader;
+mod serve;
 mod support;
 mod wiki;
 mod wikilinks;

@@ -1,0 +1,564 @@
+//! `kwiki serve`: builds the site in memory, serves it over HTTP, watches the sources, rebuilds
+//! on change (incrementally where it can, see `Session::build`) and tells open tabs to reload
+//! over Server-Sent Events.
+//!
+//! - One build thread owns the `Session` and the file watcher; HTTP handlers only read the
+//!   latest good `Snapshot` (an `Arc` swapped under a short write lock), so serving never waits
+//!   for a build.
+//! - Only in serve mode, HTML responses get `<script src="/__kwiki/live.js">` before
+//!   `</body>`; `kwiki build` output never contains it.
+//! - Request paths are percent-decoded and looked up in the in-memory site; a path with a `..`
+//!   or `.` segment, a backslash or a NUL byte is refused before any lookup, and nothing is ever
+//!   read from the file system by URL.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify::Watcher as _;
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::diagnostics::Severity;
+use crate::render::OutputFile;
+use crate::{Options, Report, Session};
+
+/// Options of `kwiki serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub open: bool,
+}
+
+/// Wait this long after the last change before rebuilding, so a burst of saves is one build.
+const QUIET: Duration = Duration::from_millis(100);
+/// Never wait longer than this for a burst to end.
+const MAX_WAIT: Duration = Duration::from_millis(600);
+
+const LIVE_JS: &str = include_str!("serve_live.js");
+const LIVE_TAG: &str = "<script src=\"/__kwiki/live.js\"></script>";
+
+/// The last good build, and the problems of the newest build if it failed.
+struct Snapshot {
+    /// Rendered files and `static/`, sorted by path.
+    files: Vec<OutputFile>,
+    /// Counts good builds; tabs reload when it changes.
+    generation: u64,
+    /// Diagnostics of the newest build, shown in the overlay; empty when it succeeded.
+    problems: Vec<Problem>,
+}
+
+#[derive(serde::Serialize, Clone)]
+struct Problem {
+    severity: &'static str,
+    code: &'static str,
+    location: String,
+    message: String,
+    notes: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+enum Message {
+    Build(String),
+    Shutdown,
+}
+
+struct Shared {
+    snapshot: RwLock<Arc<Snapshot>>,
+    events: broadcast::Sender<Message>,
+}
+
+impl Shared {
+    fn current(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(s) => Arc::clone(&s),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn event_json(snapshot: &Snapshot) -> String {
+        serde_json::json!({ "generation": snapshot.generation, "problems": snapshot.problems })
+            .to_string()
+    }
+}
+
+/// Runs the server until Ctrl-C. `Err` is an environment failure (port in use, no runtime).
+pub fn serve(options: &ServeOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(options))
+}
+
+async fn run(options: &ServeOptions) -> anyhow::Result<()> {
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = match tokio::net::TcpListener::bind(address).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => anyhow::bail!(
+            "port {} on {} is already in use (another kwiki serve?): pick another with --port N, or --port 0 for any free port",
+            options.port,
+            options.bind
+        ),
+        Err(e) => return Err(e).with_context(|| format!("listening on {address}")),
+    };
+    let local = listener.local_addr().context("reading the bound address")?;
+    let host = match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let url = format!("http://{host}:{}/", local.port());
+    if !local.ip().is_loopback() {
+        eprintln!(
+            "warning: serving on {} makes this preview reachable from other machines on the network",
+            local.ip()
+        );
+    }
+
+    let mut session = Session::new(Options {
+        root: options.root.clone(),
+        out: Some(options.root.join("public")),
+        base_url: Some(url.clone()),
+        strict: false,
+    });
+    let report = session.build();
+    print_build(&report);
+    let (events, _) = broadcast::channel(16);
+    let shared = Arc::new(Shared {
+        snapshot: RwLock::new(Arc::new(Snapshot {
+            files: snapshot_files(&session, &options.root),
+            generation: 1,
+            problems: problems(&report),
+        })),
+        events,
+    });
+
+    let watcher_shared = Arc::clone(&shared);
+    let root = options.root.clone();
+    std::thread::Builder::new()
+        .name("kwiki-watch".into())
+        .spawn(move || watch_and_rebuild(&root, session, &watcher_shared))
+        .context("starting the watcher thread")?;
+
+    let app = Router::new()
+        .route("/__kwiki/live.js", get(live_js))
+        .route("/__kwiki/events", get(events_stream))
+        .fallback(get(file))
+        .with_state(Arc::clone(&shared));
+    println!(
+        "Serving {} at {url} (Ctrl-C to stop)",
+        options.root.display()
+    );
+    if options.open {
+        open_browser(&url);
+    }
+    let shutdown_shared = Arc::clone(&shared);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            // Ends every open event stream, so the graceful shutdown does not wait on them.
+            let _ = shutdown_shared.events.send(Message::Shutdown);
+        })
+        .await
+        .context("serving")?;
+    println!("Stopped.");
+    Ok(())
+}
+
+fn print_build(report: &Report) {
+    let errors = report.errors();
+    if errors > 0 {
+        eprintln!("Build failed: {errors} errors; still serving the last good build");
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
+            eprintln!("{d}");
+        }
+    } else {
+        println!(
+            "Built {} pages{} in {:.0} ms, {} warnings",
+            report.pages,
+            if report.incremental {
+                " (incremental)"
+            } else {
+                ""
+            },
+            report.elapsed.as_secs_f64() * 1000.0,
+            report.warnings()
+        );
+    }
+}
+
+fn problems(report: &Report) -> Vec<Problem> {
+    if !report.failed {
+        return Vec::new();
+    }
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| Problem {
+            severity: "error",
+            code: d.code,
+            location: match &d.position {
+                Some(p) => format!("{}:{}:{}", d.path, p.line, p.column),
+                None => d.path.clone(),
+            },
+            message: d.message.clone(),
+            notes: d.notes.clone(),
+        })
+        .collect()
+}
+
+/// The session's files plus `static/`, sorted by path. Static files that a rendered file
+/// shadows lose, as in `output::write` (rendered files are written after).
+fn snapshot_files(session: &Session, root: &Path) -> Vec<OutputFile> {
+    let mut files: Vec<OutputFile> = session.files().to_vec();
+    let static_dir = root.join("static");
+    for entry in walkdir::WalkDir::new(&static_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let Ok(relative) = entry.path().strip_prefix(&static_dir) else {
+            continue;
+        };
+        let path = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Ok(bytes) = std::fs::read(entry.path())
+            && let Err(at) = files.binary_search_by(|f| f.path.as_str().cmp(&path))
+        {
+            files.insert(
+                at,
+                OutputFile {
+                    path,
+                    bytes: bytes.into(),
+                },
+            );
+        }
+    }
+    files
+}
+
+/// Is a changed path one the site is built from?
+fn relevant(root: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut parts = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy());
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let name = relative
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    // Editors' swap and backup files are not sources.
+    let scratch = name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+        || name.starts_with(".#");
+    match first.as_ref() {
+        "site.toml" => true,
+        "content" | "templates" | "static" => !scratch,
+        _ => false,
+    }
+}
+
+/// The build thread: waits for changes, lets a burst settle, rebuilds, publishes.
+fn watch_and_rebuild(root: &Path, mut session: Session, shared: &Shared) {
+    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let watched_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let filter_root = watched_root.clone();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            for path in event.paths {
+                if relevant(&filter_root, &path) {
+                    let _ = tx.send(path);
+                }
+            }
+        }
+    });
+    let mut watcher = match watcher {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!(
+                "warning: cannot watch {} for changes ({e}); live reload is off",
+                root.display()
+            );
+            return;
+        }
+    };
+    if let Err(e) = watcher.watch(&watched_root, notify::RecursiveMode::Recursive) {
+        eprintln!(
+            "warning: cannot watch {} for changes ({e}); live reload is off",
+            root.display()
+        );
+        return;
+    }
+    let mut generation = 1;
+    while let Ok(first) = rx.recv() {
+        // Debounce: wait until nothing changed for QUIET, at most MAX_WAIT.
+        let started = Instant::now();
+        let mut changed = vec![first];
+        loop {
+            let left = MAX_WAIT.saturating_sub(started.elapsed());
+            match rx.recv_timeout(QUIET.min(left)) {
+                Ok(path) => changed.push(path),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if left.is_zero() {
+                break;
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        for path in &changed {
+            let shown = path.strip_prefix(&watched_root).unwrap_or(path);
+            println!("Changed: {}", shown.display());
+        }
+        let report = session.build();
+        print_build(&report);
+        let previous = shared.current();
+        let next = if report.failed {
+            Snapshot {
+                files: previous.files.clone(),
+                generation: previous.generation,
+                problems: problems(&report),
+            }
+        } else {
+            generation += 1;
+            Snapshot {
+                files: snapshot_files(&session, root),
+                generation,
+                problems: Vec::new(),
+            }
+        };
+        let json = Shared::event_json(&next);
+        match shared.snapshot.write() {
+            Ok(mut s) => *s = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        }
+        let _ = shared.events.send(Message::Build(json));
+    }
+}
+
+fn open_browser(url: &str) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(program).arg(url).spawn() {
+        eprintln!("note: could not open a browser with {program} ({e}); open {url} yourself");
+    }
+}
+
+async fn live_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        LIVE_JS,
+    )
+        .into_response()
+}
+
+async fn events_stream(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let receiver = shared.events.subscribe();
+    let hello = Message::Build(Shared::event_json(&shared.current()));
+    let stream = tokio_stream::once(hello)
+        .chain(BroadcastStream::new(receiver).filter_map(Result::ok))
+        .take_while(|m| !matches!(m, Message::Shutdown))
+        .map(|m| {
+            let data = match m {
+                Message::Build(json) => json,
+                Message::Shutdown => String::new(),
+            };
+            Ok::<Event, std::convert::Infallible>(Event::default().event("build").data(data))
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Decodes a request path into a site path (`groups/bts/index.html` style, no leading slash),
+/// or `None` when it tries to leave the site.
+pub fn site_path(raw: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return None;
+    }
+    let trimmed = decoded.trim_start_matches('/');
+    let mut parts = Vec::new();
+    for part in trimmed.split('/') {
+        match part {
+            "." | ".." => return None,
+            // A drive letter or scheme-like segment never names a site file.
+            p if p.contains(':') => return None,
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn find<'a>(files: &'a [OutputFile], path: &str) -> Option<&'a OutputFile> {
+    files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .ok()
+        .map(|i| &files[i])
+}
+
+async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    let Some(path) = site_path(uri.path()) else {
+        return (StatusCode::BAD_REQUEST, "bad path\n").into_response();
+    };
+    let snapshot = shared.current();
+    let files = &snapshot.files;
+    let found = if path.is_empty() || path.ends_with('/') {
+        find(files, &format!("{path}index.html"))
+    } else if let Some(f) = find(files, &path) {
+        Some(f)
+    } else if find(files, &format!("{path}/index.html")).is_some() {
+        let mut location = format!("{}/", uri.path());
+        if let Some(q) = uri.query() {
+            location = format!("{location}?{q}");
+        }
+        return (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response();
+    } else {
+        None
+    };
+    match found {
+        Some(f) => respond(StatusCode::OK, f),
+        None => match find(files, "404.html") {
+            Some(f) => respond(StatusCode::NOT_FOUND, f),
+            None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        },
+    }
+}
+
+fn respond(status: StatusCode, file: &OutputFile) -> Response {
+    let kind = content_type(&file.path);
+    let body = if kind.starts_with("text/html") {
+        Body::from(inject(&file.bytes))
+    } else {
+        Body::from(axum::body::Bytes::from_owner(Arc::clone(&file.bytes)))
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The page with the live-reload script before `</body>` (or at the end).
+fn inject(html: &[u8]) -> Vec<u8> {
+    let at = find_last(html, b"</body>").unwrap_or(html.len());
+    let mut out = Vec::with_capacity(html.len() + LIVE_TAG.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(LIVE_TAG.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "txt" => "text/plain; charset=utf-8",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_site_are_refused() {
+        for bad in [
+            "/../site.toml",
+            "/%2e%2e/site.toml",
+            "/%2E%2E%2fsite.toml",
+            "/groups/../../etc/passwd",
+            "/./x",
+            "/a%5c..%5cb",
+            "/a%00b",
+            "/C:/Windows",
+            "/%ff",
+        ] {
+            assert_eq!(site_path(bad), None, "{bad}");
+        }
+        assert_eq!(site_path("/").as_deref(), Some(""));
+        assert_eq!(site_path("/groups/bts/").as_deref(), Some("groups/bts/"));
+        assert_eq!(site_path("//style.css").as_deref(), Some("style.css"));
+        assert_eq!(
+            site_path("/people/%EC%A7%80%EC%88%98/").as_deref(),
+            Some("people/지수/")
+        );
+    }
+
+    #[test]
+    fn the_live_script_goes_before_the_last_body_end() {
+        let out = inject(b"<html><body><p>&lt;/body&gt;</p></body></html>");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            format!("<html><body><p>&lt;/body&gt;</p>{LIVE_TAG}</body></html>")
+        );
+        assert!(String::from_utf8_lossy(&inject(b"<p>x")).ends_with(LIVE_TAG));
+    }
+}

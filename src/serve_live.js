@@ -1,0 +1,57 @@
+/* kwiki serve: reloads this tab after each good build and shows build errors over the page.
+   Injected only by `kwiki serve`, never part of `kwiki build` output. */
+(() => {
+  "use strict";
+  const key = "kwiki-serve-scroll:" + location.pathname;
+  const saved = sessionStorage.getItem(key);
+  if (saved !== null) {
+    sessionStorage.removeItem(key);
+    const [x, y] = saved.split(",").map(Number);
+    const restore = () => window.scrollTo(x, y);
+    if (document.readyState === "complete") restore();
+    else window.addEventListener("load", restore);
+  }
+  let generation = null;
+  let box = null;
+  const hide = () => { if (box) { box.remove(); box = null; } };
+  const show = (problems) => {
+    hide();
+    box = document.createElement("div");
+    box.id = "kwiki-serve-errors";
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgb(20 20 26/.94);" +
+      "color:#fff;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;padding:2rem";
+    const h = document.createElement("h2");
+    h.textContent = "Build failed: " + problems.length + (problems.length === 1 ? " problem" : " problems") +
+      ". Still showing the last good build; fix and save to recover.";
+    h.style.cssText = "font:600 18px system-ui,sans-serif;margin:0 0 1rem;color:#ff8a80";
+    box.append(h);
+    for (const p of problems) {
+      const item = document.createElement("pre");
+      item.style.cssText = "white-space:pre-wrap;margin:0 0 1rem;padding:.75rem;border-left:4px solid #ff8a80;background:#ffffff14";
+      item.textContent = p.location + ": " + p.severity + "[" + p.code + "]: " + p.message +
+        p.notes.map((n) => "\n    note: " + n).join("");
+      box.append(item);
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Hide";
+    close.style.cssText = "position:absolute;top:1rem;right:1rem;font:inherit";
+    close.addEventListener("click", hide);
+    box.append(close);
+    document.body.append(box);
+  };
+  const events = new EventSource("/__kwiki/events");
+  events.addEventListener("build", (e) => {
+    if (!e.data) return;
+    const state = JSON.parse(e.data);
+    if (state.problems.length) return show(state.problems);
+    hide();
+    if (generation !== null && state.generation !== generation) {
+      sessionStorage.setItem(key, window.scrollX + "," + window.scrollY);
+      location.reload();
+      return;
+    }
+    generation = state.generation;
+  });
+})();

@@ -1,0 +1,401 @@
+//! `kwiki serve` over real HTTP: the built page, live reload after an edit, one rebuild for a
+//! burst of saves, the error overlay's data and recovery, path traversal, a port in use, a load
+//! of requests while rebuilding, and Ctrl-C.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+struct Server {
+    child: Child,
+    addr: String,
+    lines: Receiver<String>,
+}
+
+impl Server {
+    fn start(site: &TestSite) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(site.root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            addr: String::new(),
+            lines,
+        };
+        let line = server.wait_for_line("Serving ");
+        let url = line
+            .split(" at ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        server.addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        server
+    }
+
+    fn wait_for_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("the server never printed {needle:?}");
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        get(&self.addr, path)
+    }
+
+    fn events(&self) -> Events {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "GET /__kwiki/events HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        Events {
+            stream,
+            buffer: String::new(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw HTTP/1.1 GET with `Connection: close`; the path is sent exactly as given.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {response:?}"));
+    (status, response)
+}
+
+struct Events {
+    stream: TcpStream,
+    buffer: String,
+}
+
+impl Events {
+    /// The data of the next `build` event, within `within`.
+    fn next(&mut self, within: Duration) -> Option<serde_json::Value> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: "))
+                    && event.contains("event: build")
+                {
+                    return Some(serde_json::from_str(data).unwrap());
+                }
+                continue;
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => {
+                    // Chunked transfer: chunk-size lines are noise around the SSE lines.
+                    self.buffer
+                        .push_str(&String::from_utf8_lossy(&chunk[..n]).replace('\r', ""));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+fn site() -> TestSite {
+    let site = TestSite::new();
+    site.page(
+        "content/groups/alpha.md",
+        "Alpha",
+        "summary = \"A group.\"\n",
+        "Alpha is a group. See [[Beta]].\n",
+    );
+    site.page(
+        "content/groups/beta.md",
+        "Beta",
+        "summary = \"Another group.\"\n",
+        "Beta admires [[Alpha]].\n",
+    );
+    site
+}
+
+#[test]
+fn an_edit_reloads_the_tab_with_the_new_page() {
+    let site = site();
+    let server = Server::start(&site);
+    let (status, page) = server.get("/groups/alpha/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Alpha is a group."));
+    assert!(page.contains("<script src=\"/__kwiki/live.js\"></script></body>"));
+    assert!(server.get("/__kwiki/live.js").1.contains("EventSource"));
+    // Links are rooted at the server, not at the production base path.
+    assert!(page.contains("href=\"/groups/beta/\""));
+
+    let mut events = server.events();
+    let hello = events.next(Duration::from_secs(5)).expect("a first event");
+    assert_eq!(hello["problems"], serde_json::json!([]));
+    let first = hello["generation"].as_u64().unwrap();
+
+    site.page(
+        "content/groups/alpha.md",
+        "Alpha",
+        "summary = \"A group.\"\n",
+        "Alpha is a group that tours. It tours with [[Beta]] now.\n",
+    );
+    let after = events
+        .next(Duration::from_secs(10))
+        .expect("a reload event");
+    assert_eq!(after["generation"].as_u64(), Some(first + 1));
+    assert!(
+        server
+            .get("/groups/alpha/")
+            .1
+            .contains("Alpha is a group that tours.")
+    );
+    // Beta's "What links here" carries Alpha's new sentence: the incremental rebuild saw it.
+    assert!(
+        server
+            .get("/groups/beta/")
+            .1
+            .contains("It tours with Beta now.")
+    );
+
+    // A burst of saves to several files is one rebuild.
+    for i in 0..5 {
+        site.page(
+            "content/groups/beta.md",
+            "Beta",
+            "summary = \"Another group.\"\n",
+            &format!("Beta admires [[Alpha]], take {i}.\n"),
+        );
+        site.page(
+            "content/groups/alpha.md",
+            "Alpha",
+            "summary = \"A group.\"\n",
+            &format!("Alpha is a group, take {i}. See [[Beta]].\n"),
+        );
+    }
+    let burst = events
+        .next(Duration::from_secs(10))
+        .expect("a rebuild after the burst");
+    assert_eq!(burst["generation"].as_u64(), Some(first + 2));
+    assert!(
+        events.next(Duration::from_millis(1500)).is_none(),
+        "a burst of saves must give one rebuild"
+    );
+    assert!(server.get("/groups/beta/").1.contains("take 4."));
+
+    // `kwiki build` output never carries the live-reload script.
+    assert!(site.build().status.success());
+    assert!(!site.read("groups/alpha/index.html").contains("__kwiki"));
+}
+
+#[test]
+fn a_broken_build_is_reported_to_the_browser_and_recovers() {
+    let site = site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    let first = events.next(Duration::from_secs(5)).unwrap()["generation"]
+        .as_u64()
+        .unwrap();
+
+    site.write(
+        "content/groups/alpha.md",
+        "+++\ntitle = \"Alpha\"\nsummary = [broken\n+++\nText.\n",
+    );
+    site.write(
+        "content/groups/beta.md",
+        "+++\ntitle = \"Beta\"\n+++\nBeta admires [[Gamma]] and [[Alpha]].\n",
+    );
+    let failed = events
+        .next(Duration::from_secs(10))
+        .expect("an error event");
+    let problems = failed["problems"].as_array().unwrap();
+    assert!(!problems.is_empty());
+    assert!(
+        problems.iter().any(|p| p["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("content/groups/alpha.md:3:")),
+        "{problems:?}"
+    );
+    assert_eq!(
+        failed["generation"].as_u64(),
+        Some(first),
+        "no reload on failure"
+    );
+    // The last good build is still served.
+    let (status, page) = server.get("/groups/alpha/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Alpha is a group."));
+    server.wait_for_line("Build failed");
+
+    site.page(
+        "content/groups/alpha.md",
+        "Alpha",
+        "summary = \"A group, fixed.\"\n",
+        "Alpha is back. See [[Beta]].\n",
+    );
+    let fixed = events
+        .next(Duration::from_secs(10))
+        .expect("a recovery event");
+    assert_eq!(fixed["problems"], serde_json::json!([]));
+    assert_eq!(fixed["generation"].as_u64(), Some(first + 1));
+    assert!(server.get("/groups/alpha/").1.contains("Alpha is back."));
+}
+
+#[test]
+fn paths_outside_the_site_are_refused() {
+    let site = site();
+    site.write("secret.txt", "TOP SECRET");
+    let server = Server::start(&site);
+    for path in [
+        "/../secret.txt",
+        "/../site.toml",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2E%2E/secret.txt",
+        "/groups/%2e%2e%2f%2e%2e%2fsecret.txt",
+        "/groups/..%2f..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "//etc/passwd",
+        "/style.css/../../secret.txt",
+        "/%00",
+    ] {
+        let (status, body) = server.get(path);
+        assert!(status == 400 || status == 404, "{path}: status {status}");
+        assert!(
+            !body.contains("TOP SECRET") && !body.contains("[kinds"),
+            "{path} leaked a file"
+        );
+    }
+    assert_eq!(server.get("/style.css").0, 200);
+    assert_eq!(server.get("/groups/alpha").0, 301);
+    assert_eq!(server.get("/no/such/page/").0, 404);
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let site = site();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = site.kwiki(&["serve", "--port", &port]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("already in use") && err.contains("--port"),
+        "{err}"
+    );
+}
+
+#[test]
+fn stays_up_under_load_while_rebuilding_and_stops_on_ctrl_c() {
+    let site = site();
+    let mut server = Server::start(&site);
+    let addr = server.addr.clone();
+    let load: Vec<_> = (0..4)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut failures = 0;
+                for i in 0..150 {
+                    let path = if i % 2 == 0 {
+                        "/groups/alpha/"
+                    } else {
+                        "/search/index.json"
+                    };
+                    if get(&addr, path).0 != 200 {
+                        failures += 1;
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    for i in 0..10 {
+        site.page(
+            "content/groups/alpha.md",
+            "Alpha",
+            "summary = \"A group.\"\n",
+            &format!("Alpha is a group, edit {i}. See [[Beta]].\n"),
+        );
+        std::thread::sleep(Duration::from_millis(120));
+    }
+    let failures: usize = load.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(failures, 0, "requests failed during rebuilds");
+    assert_eq!(server.get("/groups/alpha/").0, 200);
+
+    // Ctrl-C: SIGINT ends the server cleanly even with an event stream open.
+    let _events = server.events();
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    server.wait_for_line("Stopped.");
+}
