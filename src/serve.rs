@@ -151,10 +151,17 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
 
     let watcher_shared = Arc::clone(&shared);
     let root = options.root.clone();
-    std::thread::Builder::new()
-        .name("kwiki-watch".into())
-        .spawn(move || watch_and_rebuild(&root, session, &watcher_shared))
-        .context("starting the watcher thread")?;
+    match watch(&root) {
+        Ok((watcher, rx, watched_root)) => {
+            std::thread::Builder::new()
+                .name("kwiki-rebuild".into())
+                .spawn(move || {
+                    rebuild_loop(&root, &watched_root, watcher, &rx, session, &watcher_shared);
+                })
+                .context("starting the rebuild thread")?;
+        }
+        Err(e) => eprintln!("warning: {e:#}; live reload is off"),
+    }
 
     let app = Router::new()
         .route("/__kwiki/live.js", get(live_js))
@@ -291,12 +298,15 @@ fn relevant(root: &Path, path: &Path) -> bool {
     }
 }
 
-/// The build thread: waits for changes, lets a burst settle, rebuilds, publishes.
-fn watch_and_rebuild(root: &Path, mut session: Session, shared: &Shared) {
+/// Starts watching the site's sources; changed source paths arrive on the receiver. Set up
+/// before the server says it is ready, so no save after that line is missed.
+fn watch(
+    root: &Path,
+) -> anyhow::Result<(notify::RecommendedWatcher, mpsc::Receiver<PathBuf>, PathBuf)> {
     let (tx, rx) = mpsc::channel::<PathBuf>();
     let watched_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let filter_root = watched_root.clone();
-    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             if matches!(event.kind, notify::EventKind::Access(_)) {
                 return;
@@ -307,24 +317,24 @@ fn watch_and_rebuild(root: &Path, mut session: Session, shared: &Shared) {
                 }
             }
         }
-    });
-    let mut watcher = match watcher {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!(
-                "warning: cannot watch {} for changes ({e}); live reload is off",
-                root.display()
-            );
-            return;
-        }
-    };
-    if let Err(e) = watcher.watch(&watched_root, notify::RecursiveMode::Recursive) {
-        eprintln!(
-            "warning: cannot watch {} for changes ({e}); live reload is off",
-            root.display()
-        );
-        return;
-    }
+    })
+    .context("starting the file watcher")?;
+    watcher
+        .watch(&watched_root, notify::RecursiveMode::Recursive)
+        .with_context(|| format!("watching {}", root.display()))?;
+    Ok((watcher, rx, watched_root))
+}
+
+/// The build thread: waits for changes, lets a burst settle, rebuilds, publishes. The watcher
+/// is moved in to keep it alive.
+fn rebuild_loop(
+    root: &Path,
+    watched_root: &Path,
+    _watcher: notify::RecommendedWatcher,
+    rx: &mpsc::Receiver<PathBuf>,
+    mut session: Session,
+    shared: &Shared,
+) {
     let mut generation = 1;
     while let Ok(first) = rx.recv() {
         // Debounce: wait until nothing changed for QUIET, at most MAX_WAIT.
@@ -344,7 +354,7 @@ fn watch_and_rebuild(root: &Path, mut session: Session, shared: &Shared) {
         changed.sort();
         changed.dedup();
         for path in &changed {
-            let shown = path.strip_prefix(&watched_root).unwrap_or(path);
+            let shown = path.strip_prefix(watched_root).unwrap_or(path);
             println!("Changed: {}", shown.display());
         }
         let report = session.build();
