@@ -82,9 +82,16 @@ pub struct GraphInput<'a> {
     pub source_kind: Option<usize>,
 }
 
-/// Sort key that lists pages by kind (in `site.toml` order), then title.
-fn page_order(pages: &[Page], id: PageId) -> (usize, String, PageId) {
-    (pages[id].kind, normalize(&pages[id].title), id)
+/// Each page's place when pages are listed by kind (in `site.toml` order), then normalised
+/// title: computed once, so sorting compares integers instead of normalising titles.
+fn page_ranks(pages: &[Page]) -> Vec<usize> {
+    let mut order: Vec<PageId> = (0..pages.len()).collect();
+    order.sort_by_cached_key(|&i| (pages[i].kind, normalize(&pages[i].title), i));
+    let mut rank = vec![0; pages.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    rank
 }
 
 pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph {
@@ -97,6 +104,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         source_kind,
     } = *input;
     let n = pages.len();
+    let rank = page_ranks(pages);
     let mut graph = LinkGraph {
         backlinks: vec![Vec::new(); n],
         inverse: vec![Vec::new(); n],
@@ -181,7 +189,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     inverse_edges.sort_by(|a, b| {
         (a.0, a.1)
             .cmp(&(b.0, b.1))
-            .then_with(|| page_order(pages, a.3).cmp(&page_order(pages, b.3)))
+            .then_with(|| rank[a.3].cmp(&rank[b.3]))
     });
     for (target, _, label, from) in inverse_edges {
         let groups = &mut graph.inverse[target];
@@ -237,10 +245,10 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         }
     }
     for list in &mut graph.backlinks {
-        list.sort_by_cached_key(|b| page_order(pages, b.from));
+        list.sort_by_key(|b| rank[b.from]);
     }
     for list in &mut graph.cited_by {
-        list.sort_by_cached_key(|&p| page_order(pages, p));
+        list.sort_by_key(|&p| rank[p]);
     }
 
     // Categories: one spelling per name.
@@ -270,7 +278,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         }
     }
     for (_, (name, _, mut members)) in categories {
-        members.sort_by_cached_key(|&p| page_order(pages, p));
+        members.sort_by_key(|&p| rank[p]);
         let index = graph.categories.len();
         for &m in &members {
             graph.page_categories[m].push(index);
@@ -314,7 +322,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     }
     for (name, ids) in index.shared_names() {
         let mut ids = ids.clone();
-        ids.sort_by_cached_key(|&p| page_order(pages, p));
+        ids.sort_by_key(|&p| rank[p]);
         graph.disambiguations.push(Disambiguation {
             path: urls::disambiguation_path(name),
             name: name.clone(),

@@ -107,6 +107,8 @@ struct State {
     home: Option<RenderedBody>,
     graph: graph::LinkGraph,
     history: history::History,
+    search: search::SearchIndex,
+    summaries: Vec<String>,
     /// Every rendered file, sorted by path (static files are not here).
     files: Vec<render::OutputFile>,
 }
@@ -252,6 +254,9 @@ impl Session {
                     corpus: old_corpus,
                     tera,
                     files,
+                    search,
+                    summaries,
+                    graph: old_graph,
                     ..
                 } = old;
                 let fresh: Vec<(PageId, RenderedBody)> = ids
@@ -267,7 +272,11 @@ impl Session {
                 } else {
                     render_home(&corpus)
                 };
-                (bodies, home, Some((tera, files, old_links)))
+                (
+                    bodies,
+                    home,
+                    Some((tera, files, old_links, search, summaries, old_graph)),
+                )
             }
             _ => (
                 corpus.pages.par_iter().map(render_body).collect(),
@@ -296,14 +305,54 @@ impl Session {
         lap("graph", &mut stages);
 
         let mut render_diagnostics = Vec::new();
-        let (mut tera, old_files, old_links) = match reuse {
-            Some((tera, files, links)) => (Some(tera), Some(files), links),
+        let (mut tera, old_files, old_links, old_search, old_summaries, old_graph) = match reuse {
+            Some((tera, files, links, search, summaries, graph)) => (
+                Some(tera),
+                Some(files),
+                links,
+                Some(search),
+                summaries,
+                Some(graph),
+            ),
             None => (
                 render::compile_templates(&templates, &mut render_diagnostics),
                 None,
                 Vec::new(),
+                None,
+                Vec::new(),
+                None,
             ),
         };
+        // The search index: re-counted for the changed pages only, when the last build's is kept.
+        let summaries: Vec<String> = corpus
+            .pages
+            .iter()
+            .zip(&bodies)
+            .map(|(p, b)| render::summary_of(p, b))
+            .collect();
+        let entries: Vec<search::Entry> = corpus
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| search::Entry {
+                title: &p.title,
+                kind: p.kind,
+                path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
+                summary: &summaries[i],
+                text: &bodies[i].text,
+            })
+            .collect();
+        let search = match (old_search, changed.as_deref()) {
+            (Some(mut index), Some(ids)) => {
+                index.update(&entries, ids);
+                index
+            }
+            _ => search::SearchIndex::build(&entries),
+        };
+        let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
+        let search_files = search.files(&kind_names, &entries);
+        drop(entries);
         let mut files = Vec::new();
         if let Some(tera) = &mut tera {
             let input = render::RenderInput {
@@ -325,34 +374,32 @@ impl Session {
                     }
                     affected.sort_unstable();
                     affected.dedup();
-                    let fresh = render::render_site(
+                    let mut fresh = render::render_site(
                         &input,
                         tera,
                         &hrefs,
-                        render::Scope::Pages(&affected),
+                        render::Scope::Pages(&render::Partial {
+                            ids: &affected,
+                            summaries_changed: old_summaries != summaries,
+                            wanted_changed: old_graph
+                                .as_ref()
+                                .is_none_or(|g| g.wanted != graph.wanted),
+                            maintenance_changed: old_graph.as_ref().is_none_or(|g| {
+                                (&g.orphans, &g.unreachable, &g.uncited)
+                                    != (&graph.orphans, &graph.unreachable, &graph.uncited)
+                            }),
+                        }),
                         &mut render_diagnostics,
                     );
-                    // Kept from the last build: pages not re-rendered, and redirects (names
-                    // did not change). Every other file was just generated again.
-                    let mut kept: std::collections::HashSet<String> = graph
-                        .redirects
-                        .iter()
-                        .map(|r| urls::file_for(&r.path))
-                        .collect();
-                    kept.extend(
-                        (0..corpus.pages.len())
-                            .filter(|i| affected.binary_search(i).is_err())
-                            .map(|i| {
-                                let p = &corpus.pages[i];
-                                urls::file_for(&urls::page_path(
-                                    &config.kinds[p.kind].folder,
-                                    &p.slug,
-                                ))
-                            }),
-                    );
+                    fresh.extend(search_files);
+                    // Category pages and the search index are emitted whole (one can vanish);
+                    // every other old file is kept unless a fresh one replaces it.
                     let old_files = old_files
                         .into_iter()
-                        .filter(|f| kept.contains(&f.path))
+                        .filter(|f| {
+                            !(f.path.starts_with(urls::CATEGORIES)
+                                || f.path.starts_with(search::DIR))
+                        })
                         .collect();
                     patch(old_files, fresh)
                 }
@@ -364,6 +411,7 @@ impl Session {
                         render::Scope::All,
                         &mut render_diagnostics,
                     );
+                    all.extend(search_files);
                     all.sort_by(|a, b| a.path.cmp(&b.path));
                     all
                 }
@@ -393,6 +441,8 @@ impl Session {
                 home,
                 graph,
                 history,
+                search,
+                summaries,
                 files,
             });
         }

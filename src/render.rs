@@ -15,7 +15,6 @@ use crate::graph::{FieldItem, LinkGraph};
 use crate::history::History;
 use crate::markdown::{Heading, RenderedBody};
 use crate::names::normalize;
-use crate::search;
 use crate::urls::{self, escape_html};
 
 /// A file of the built site, relative to the output folder.
@@ -234,12 +233,27 @@ struct Renderer<'a> {
     page_templates: Vec<String>,
 }
 
-/// Which pages to render: all, or (for an incremental rebuild) some pages and every generated
-/// file that can change without a name changing (everything but the redirects).
+/// Which pages to render: all, or (for an incremental rebuild, where no name changed) some
+/// pages and the generated files that can show something of them: the home page, the indexes of
+/// their kinds, every category and disambiguation page, wanted and maintenance, the feed and the
+/// sitemap, and the A–Z list when a summary changed. Redirects, 404, search and random pages
+/// depend on names only.
 #[derive(Clone, Copy)]
 pub enum Scope<'a> {
     All,
-    Pages(&'a [PageId]),
+    Pages(&'a Partial<'a>),
+}
+
+/// What an incremental rebuild re-renders.
+pub struct Partial<'a> {
+    /// Pages to render, sorted.
+    pub ids: &'a [PageId],
+    /// Some page's summary changed: lists of all pages show summaries.
+    pub summaries_changed: bool,
+    /// The wanted pages (red links) changed.
+    pub wanted_changed: bool,
+    /// The maintenance lists (orphans, unreachable, uncited) changed.
+    pub maintenance_changed: bool,
 }
 
 /// Renders the output files of `scope`. Template errors are collected once per template position.
@@ -311,7 +325,11 @@ pub fn render_site(
             .into_par_iter()
             .map(|id| renderer.page(id))
             .collect(),
-        Scope::Pages(ids) => ids.par_iter().map(|&id| renderer.page(id)).collect(),
+        Scope::Pages(partial) => partial
+            .ids
+            .par_iter()
+            .map(|&id| renderer.page(id))
+            .collect(),
     };
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
@@ -325,11 +343,10 @@ pub fn render_site(
     for r in results {
         collect(r, &mut files);
     }
-    for r in renderer.generated_pages(matches!(scope, Scope::All)) {
+    for r in renderer.generated_pages(scope) {
         collect(r, &mut files);
     }
     diagnostics.extend(errors.into_values());
-    files.extend(renderer.search_index());
     files.push(OutputFile {
         path: urls::FEED.into(),
         bytes: renderer.feed().into_bytes().into(),
@@ -362,7 +379,8 @@ fn count_kinds(config: &Config, pages: &[Page]) -> Vec<usize> {
     counts
 }
 
-fn summary_of(page: &Page, body: &RenderedBody) -> String {
+/// A page's summary: its front matter's, else the start of its first paragraph.
+pub fn summary_of(page: &Page, body: &RenderedBody) -> String {
     if let Some(s) = &page.summary {
         return s.clone();
     }
@@ -558,12 +576,32 @@ impl Renderer<'_> {
         )
     }
 
-    fn generated_pages(&self, redirects: bool) -> Vec<Result<OutputFile, Diagnostic>> {
+    fn generated_pages(&self, scope: Scope) -> Vec<Result<OutputFile, Diagnostic>> {
         let input = self.input;
         let config = input.config;
         let pages = &input.corpus.pages;
         let graph = input.graph;
         let mut out = Vec::new();
+        let everything = Partial {
+            ids: &[],
+            summaries_changed: true,
+            wanted_changed: true,
+            maintenance_changed: true,
+        };
+        let (all, partial) = match scope {
+            Scope::All => (true, &everything),
+            Scope::Pages(partial) => (false, partial),
+        };
+        // Kinds and disambiguations that list a re-rendered page.
+        let mut shown = vec![all; pages.len()];
+        for &id in partial.ids {
+            shown[id] = true;
+        }
+        let mut kinds_shown = vec![all; config.kinds.len()];
+        for &id in partial.ids {
+            kinds_shown[pages[id].kind] = true;
+        }
+        let all_pages = partial.summaries_changed;
 
         // Home.
         let mut context = Context::new();
@@ -606,7 +644,12 @@ impl Renderer<'_> {
         out.push(self.render("home.html", &context, "index.html".into()));
 
         // One index per kind: a table of its pages and their first fields.
-        for (k, kind) in config.kinds.iter().enumerate() {
+        for (k, kind) in config
+            .kinds
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| kinds_shown[*k])
+        {
             let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
             ids.sort_by_cached_key(|&i| normalize(&pages[i].title));
             let columns: Vec<usize> = (0..kind.fields.len()).take(4).collect();
@@ -678,7 +721,11 @@ impl Renderer<'_> {
         }
 
         // Disambiguations and redirects.
-        for d in &graph.disambiguations {
+        for d in graph
+            .disambiguations
+            .iter()
+            .filter(|d| d.pages.iter().any(|&p| shown[p]))
+        {
             let mut context = Context::new();
             context.insert("name", &d.name);
             context.insert(
@@ -687,7 +734,7 @@ impl Renderer<'_> {
             );
             out.push(self.render("disambiguation.html", &context, urls::file_for(&d.path)));
         }
-        for r in graph.redirects.iter().filter(|_| redirects) {
+        for r in graph.redirects.iter().filter(|_| all) {
             let mut context = Context::new();
             let to = &pages[r.to];
             context.insert("alias", &r.alias);
@@ -703,10 +750,10 @@ impl Renderer<'_> {
         }
 
         // Special pages: all pages A–Z, wanted pages, maintenance.
-        let mut all: Vec<PageId> = (0..pages.len()).collect();
-        all.sort_by_cached_key(|&i| (normalize(&pages[i].title), i));
+        let mut sorted: Vec<PageId> = (0..pages.len()).collect();
+        sorted.sort_by_cached_key(|&i| (normalize(&pages[i].title), i));
         let mut letters: Vec<(String, Vec<LinkView>)> = Vec::new();
-        for i in all {
+        for i in sorted.into_iter().filter(|_| all_pages) {
             let letter = normalize(&pages[i].title)
                 .chars()
                 .next()
@@ -728,40 +775,48 @@ impl Renderer<'_> {
         context.insert("title", "All pages");
         context.insert("intro", "Every page of the wiki, A to Z.");
         context.insert("groups", &groups);
-        out.push(self.render("special.html", &context, urls::file_for(urls::ALL_PAGES)));
+        if all_pages {
+            out.push(self.render("special.html", &context, urls::file_for(urls::ALL_PAGES)));
+        }
 
-        let wanted: Vec<serde_json::Value> = graph
-            .wanted
-            .iter()
-            .map(|w| serde_json::json!({"name": w.name, "id": w.anchor, "pages": w.from.iter().map(|&p| self.link(p)).collect::<Vec<_>>()}))
-            .collect();
-        let mut context = Context::new();
-        context.insert("title", "Wanted pages");
-        context.insert(
-            "intro",
-            "Names that pages link to but no page has yet. Red links lead here.",
-        );
-        context.insert("groups", &wanted);
-        out.push(self.render("special.html", &context, urls::file_for(urls::WANTED)));
+        if partial.wanted_changed {
+            let wanted: Vec<serde_json::Value> = graph
+                .wanted
+                .iter()
+                .map(|w| serde_json::json!({"name": w.name, "id": w.anchor, "pages": w.from.iter().map(|&p| self.link(p)).collect::<Vec<_>>()}))
+                .collect();
+            let mut context = Context::new();
+            context.insert("title", "Wanted pages");
+            context.insert(
+                "intro",
+                "Names that pages link to but no page has yet. Red links lead here.",
+            );
+            context.insert("groups", &wanted);
+            out.push(self.render("special.html", &context, urls::file_for(urls::WANTED)));
+        }
 
-        let report = |name: &str, ids: &[PageId]| serde_json::json!({"name": name, "id": crate::names::slugify(name), "pages": ids.iter().map(|&p| self.link(p)).collect::<Vec<_>>()});
-        let mut context = Context::new();
-        context.insert("title", "Maintenance");
-        context.insert("intro", "Pages that need an editor's attention.");
-        context.insert(
-            "groups",
-            &vec![
-                report("Orphans (no page links here)", &graph.orphans),
-                report("Not reachable from the home page", &graph.unreachable),
-                report("Pages citing no source", &graph.uncited),
-            ],
-        );
-        out.push(self.render("special.html", &context, urls::file_for(urls::MAINTENANCE)));
+        if partial.maintenance_changed {
+            let report = |name: &str, ids: &[PageId]| serde_json::json!({"name": name, "id": crate::names::slugify(name), "pages": ids.iter().map(|&p| self.link(p)).collect::<Vec<_>>()});
+            let mut context = Context::new();
+            context.insert("title", "Maintenance");
+            context.insert("intro", "Pages that need an editor's attention.");
+            context.insert(
+                "groups",
+                &vec![
+                    report("Orphans (no page links here)", &graph.orphans),
+                    report("Not reachable from the home page", &graph.unreachable),
+                    report("Pages citing no source", &graph.uncited),
+                ],
+            );
+            out.push(self.render("special.html", &context, urls::file_for(urls::MAINTENANCE)));
+        }
 
-        let context = Context::new();
-        out.push(self.render("404.html", &context, "404.html".into()));
-        out.push(self.render("search.html", &context, urls::file_for(urls::SEARCH)));
-        out.push(self.render("random.html", &context, urls::file_for(urls::RANDOM)));
+        if all {
+            let context = Context::new();
+            out.push(self.render("404.html", &context, "404.html".into()));
+            out.push(self.render("search.html", &context, urls::file_for(urls::SEARCH)));
+            out.push(self.render("random.html", &context, urls::file_for(urls::RANDOM)));
+        }
         out
     }
 
@@ -770,28 +825,6 @@ impl Renderer<'_> {
             FieldItem::Page(p) => self.input.corpus.pages[*p].title.clone(),
             FieldItem::Missing(s) | FieldItem::Text(s) => s.clone(),
         }
-    }
-
-    /// The search index files (see `search`).
-    fn search_index(&self) -> Vec<OutputFile> {
-        let config = self.input.config;
-        let kinds: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
-        let entries: Vec<search::Entry> = self
-            .input
-            .corpus
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| search::Entry {
-                title: &p.title,
-                kind: p.kind,
-                path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
-                aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
-                summary: &self.summaries[i],
-                text: &self.input.bodies[i].text,
-            })
-            .collect();
-        search::build(&kinds, &entries)
     }
 
     /// An Atom feed of the most recently changed pages, by their git history. Pages without

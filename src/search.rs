@@ -10,7 +10,8 @@
 //! lower case; a term is a run of letters and digits. Hangul syllables decompose into jamo, so
 //! a syllable still being typed in an IME (바 on the way to 방) is already a prefix of its word.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -79,95 +80,196 @@ pub fn shard_of(term: &str) -> Option<String> {
     (key.len() == SHARD_CHARS).then(|| key.join("-"))
 }
 
-/// Builds every file of the index. Deterministic: sorted maps, pages in corpus order.
-pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
-    let docs: Vec<serde_json::Value> = entries
-        .iter()
-        .map(|e| {
-            serde_json::json!([
-                e.title,
-                e.kind,
-                e.path,
-                e.aliases,
-                truncate(e.summary, SUMMARY_CHARS)
-            ])
-        })
-        .collect();
-    let index = serde_json::json!({ "v": 1, "kinds": kinds, "docs": docs });
+/// The index of a build, kept by a `Session` so a rebuild re-counts only the changed pages and
+/// re-serialises only the shards their terms live in.
+#[derive(Default)]
+pub struct SearchIndex {
+    /// Per page: its terms and how often each occurs, sorted by term.
+    terms: Vec<Vec<(String, u32)>>,
+    /// shard → term → (count, page), each list in output order.
+    shards: BTreeMap<String, Postings>,
+    /// shard → its serialised file.
+    json: BTreeMap<String, Arc<[u8]>>,
+}
 
-    // Terms and their counts per page, in parallel; then term → [(count, page)].
-    let per_page: Vec<Vec<(String, u32)>> = entries
-        .par_iter()
-        .map(|e| {
-            // Count raw words first and fold each distinct word once: most words repeat.
-            let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
-            let sources = [e.title, e.summary, e.text]
-                .into_iter()
-                .chain(e.aliases.iter().copied());
-            for source in sources {
-                for word in source
-                    .split(|c: char| {
-                        !(c.is_ascii_alphanumeric()
-                            || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
-                    })
-                    .filter(|w| !w.is_empty())
-                {
-                    *raw.entry(word).or_default() += 1;
-                }
+impl SearchIndex {
+    /// Indexes every page. Deterministic: sorted maps, pages in corpus order.
+    pub fn build(entries: &[Entry]) -> SearchIndex {
+        let terms: Vec<Vec<(String, u32)>> = entries.par_iter().map(count_terms).collect();
+        let mut shards: BTreeMap<String, Postings> = BTreeMap::new();
+        let mut postings: FxHashMap<&str, Vec<(u32, usize)>> = FxHashMap::default();
+        for (id, counts) in terms.iter().enumerate() {
+            for (term, n) in counts {
+                postings.entry(term).or_default().push((*n, id));
             }
-            let mut counts: FxHashMap<String, u32> =
-                FxHashMap::with_capacity_and_hasher(raw.len(), Default::default());
-            for (word, n) in raw {
-                let folded = fold(word);
-                for term in split_terms(&folded) {
-                    *counts.entry(term.to_string()).or_default() += n;
-                }
+        }
+        for (term, mut list) in postings {
+            if let Some(shard) = shard_of(term) {
+                sort_postings(&mut list);
+                shards
+                    .entry(shard)
+                    .or_default()
+                    .insert(term.to_string(), list);
             }
-            counts.into_iter().collect()
-        })
-        .collect();
-    let mut postings: FxHashMap<String, Vec<(u32, usize)>> = FxHashMap::default();
-    for (id, counts) in per_page.into_iter().enumerate() {
-        for (term, n) in counts {
-            postings.entry(term).or_default().push((n, id));
+        }
+        let json = shards
+            .par_iter()
+            .map(|(shard, postings)| (shard.clone(), shard_json(postings)))
+            .collect();
+        SearchIndex {
+            terms,
+            shards,
+            json,
         }
     }
-    // shard → term → pages; sorted, so the output does not depend on hashing.
-    let mut shards: BTreeMap<String, Postings> = BTreeMap::new();
-    for (term, list) in postings {
-        if let Some(shard) = shard_of(&term) {
-            shards.entry(shard).or_default().insert(term, list);
+
+    /// Re-indexes the `changed` pages; the result equals `build` on the new entries.
+    pub fn update(&mut self, entries: &[Entry], changed: &[usize]) {
+        let fresh: Vec<(usize, Vec<(String, u32)>)> = changed
+            .par_iter()
+            .map(|&id| (id, count_terms(&entries[id])))
+            .collect();
+        let mut dirty: BTreeSet<String> = BTreeSet::new();
+        for (id, new_terms) in fresh {
+            let old_terms = std::mem::replace(&mut self.terms[id], new_terms);
+            for (term, _) in &old_terms {
+                let Some(shard) = shard_of(term) else {
+                    continue;
+                };
+                if let Some(postings) = self.shards.get_mut(&shard) {
+                    if let Some(list) = postings.get_mut(term) {
+                        list.retain(|&(_, page)| page != id);
+                        if list.is_empty() {
+                            postings.remove(term);
+                        }
+                    }
+                    if postings.is_empty() {
+                        self.shards.remove(&shard);
+                    }
+                }
+                dirty.insert(shard);
+            }
+            for (term, n) in &self.terms[id] {
+                let Some(shard) = shard_of(term) else {
+                    continue;
+                };
+                let list = self
+                    .shards
+                    .entry(shard.clone())
+                    .or_default()
+                    .entry(term.clone())
+                    .or_default();
+                let entry = (*n, id);
+                let at = list
+                    .binary_search_by(|probe| posting_order(probe, &entry))
+                    .unwrap_or_else(|at| at);
+                list.insert(at, entry);
+                dirty.insert(shard);
+            }
+        }
+        for shard in dirty {
+            match self.shards.get(&shard) {
+                Some(postings) => {
+                    self.json.insert(shard, shard_json(postings));
+                }
+                None => {
+                    self.json.remove(&shard);
+                }
+            }
         }
     }
-    let mut files = vec![OutputFile {
-        path: format!("{DIR}index.json"),
-        bytes: index.to_string().into_bytes().into(),
-    }];
-    let shards: Vec<(String, Postings)> = shards.into_iter().collect();
-    files.par_extend(shards.into_par_iter().map(|(shard, terms)| {
-        let mut json = String::from("{");
-        for (i, (term, mut postings)) in terms.into_iter().enumerate() {
-            postings.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            if i > 0 {
+
+    /// Every file of the index: `index.json` (always rewritten: titles and summaries are cheap)
+    /// and the shards.
+    pub fn files(&self, kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
+        let docs: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!([
+                    e.title,
+                    e.kind,
+                    e.path,
+                    e.aliases,
+                    truncate(e.summary, SUMMARY_CHARS)
+                ])
+            })
+            .collect();
+        let index = serde_json::json!({ "v": 1, "kinds": kinds, "docs": docs });
+        let mut files = vec![OutputFile {
+            path: format!("{DIR}index.json"),
+            bytes: index.to_string().into_bytes().into(),
+        }];
+        files.extend(self.json.iter().map(|(shard, bytes)| OutputFile {
+            path: format!("{DIR}t/{shard}.json"),
+            bytes: Arc::clone(bytes),
+        }));
+        files
+    }
+}
+
+/// Builds every file of the index at once.
+pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
+    SearchIndex::build(entries).files(kinds, entries)
+}
+
+/// A page's terms and their counts, sorted by term. Raw words are counted first and each
+/// distinct word is folded once: most words repeat.
+fn count_terms(e: &Entry) -> Vec<(String, u32)> {
+    let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
+    let sources = [e.title, e.summary, e.text]
+        .into_iter()
+        .chain(e.aliases.iter().copied());
+    for source in sources {
+        for word in source
+            .split(|c: char| {
+                !(c.is_ascii_alphanumeric()
+                    || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
+            })
+            .filter(|w| !w.is_empty())
+        {
+            *raw.entry(word).or_default() += 1;
+        }
+    }
+    let mut counts: FxHashMap<String, u32> =
+        FxHashMap::with_capacity_and_hasher(raw.len(), Default::default());
+    for (word, n) in raw {
+        let folded = fold(word);
+        for term in split_terms(&folded) {
+            *counts.entry(term.to_string()).or_default() += n;
+        }
+    }
+    let mut counts: Vec<(String, u32)> = counts.into_iter().collect();
+    counts.sort_unstable();
+    counts
+}
+
+/// Pages using the term most come first; ties in page order.
+fn posting_order(a: &(u32, usize), b: &(u32, usize)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+fn sort_postings(list: &mut [(u32, usize)]) {
+    list.sort_unstable_by(posting_order);
+}
+
+fn shard_json(postings: &Postings) -> Arc<[u8]> {
+    let mut json = String::from("{");
+    for (i, (term, list)) in postings.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&serde_json::Value::from(term.as_str()).to_string());
+        json.push_str(":[");
+        for (j, (_, id)) in list.iter().enumerate() {
+            if j > 0 {
                 json.push(',');
             }
-            json.push_str(&serde_json::Value::from(term).to_string());
-            json.push_str(":[");
-            for (j, (_, id)) in postings.iter().enumerate() {
-                if j > 0 {
-                    json.push(',');
-                }
-                json.push_str(&id.to_string());
-            }
-            json.push(']');
+            json.push_str(&id.to_string());
         }
-        json.push('}');
-        OutputFile {
-            path: format!("{DIR}t/{shard}.json"),
-            bytes: json.into_bytes().into(),
-        }
-    }));
-    files
+        json.push(']');
+    }
+    json.push('}');
+    json.into_bytes().into()
 }
 
 fn truncate(text: &str, max: usize) -> String {

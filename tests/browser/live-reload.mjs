@@ -54,8 +54,10 @@ try {
     await page.evaluate(() => window.scrollTo(0, 300));
     const before = await page.evaluate(() => window.scrollY);
     if (before < 100) throw new Error(`page too short to scroll (scrollY ${before})`);
+    const saved = Date.now();
     fs.writeFileSync(file, original.replace(/\n\+\+\+\n/, `\n+++\n${marker}.\n\n`));
-    await page.waitForFunction((m) => document.body.innerText.includes(m), marker, { timeout: 15000 });
+    await page.waitForFunction((m) => document.body.innerText.includes(m), marker, { timeout: 15000, polling: 10 });
+    console.log(`      edit to reloaded page: ${Date.now() - saved} ms (100 ms of it is the debounce)`);
     await page.waitForLoadState('load');
     await page.waitForTimeout(200);
     const after = await page.evaluate(() => window.scrollY);
