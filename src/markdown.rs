@@ -719,18 +719,23 @@ fn is_image_file(name: &str) -> bool {
 /// The sentence of `text` containing byte `position`, trimmed to a readable length.
 pub fn sentence_around(text: &str, position: usize) -> String {
     const MAX: usize = 240;
+    // Only a window around the link is searched: a longer sentence is cut to MAX around the
+    // link anyway, so the result is the same, and a page with many links stays linear.
+    const REACH: usize = 2 * MAX;
     let position = floor_boundary(text, position.min(text.len()));
-    let terminators = [". ", "! ", "? ", ": "];
-    let start = terminators
-        .iter()
-        .filter_map(|t| text[..position].rfind(t).map(|i| i + t.len()))
-        .max()
-        .unwrap_or(0);
-    let end = terminators
-        .iter()
-        .filter_map(|t| text[position..].find(t).map(|i| position + i + 1))
-        .min()
-        .unwrap_or(text.len());
+    let is_end = |bytes: &[u8], i: usize| {
+        matches!(bytes[i], b'.' | b'!' | b'?' | b':') && bytes.get(i + 1) == Some(&b' ')
+    };
+    let bytes = text.as_bytes();
+    let low = position.saturating_sub(REACH);
+    let start = (low..position.saturating_sub(1))
+        .rev()
+        .find(|&i| is_end(bytes, i) && i + 2 <= position)
+        .map_or(if low == 0 { 0 } else { floor_boundary(text, low) }, |i| i + 2);
+    let high = (position + REACH).min(text.len());
+    let end = (position..high.saturating_sub(1))
+        .find(|&i| is_end(bytes, i))
+        .map_or(if high == text.len() { high } else { floor_boundary(text, high) }, |i| i + 1);
     let sentence = text[start..end.max(start)].trim();
     if sentence.len() <= MAX {
         return sentence.to_string();
