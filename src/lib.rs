@@ -353,6 +353,7 @@ impl Session {
         let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
         let search_files = search.files(&kind_names, &entries);
         drop(entries);
+        lap("search", &mut stages);
         let mut files = Vec::new();
         if let Some(tera) = &mut tera {
             let input = render::RenderInput {

@@ -731,11 +731,25 @@ pub fn sentence_around(text: &str, position: usize) -> String {
     let start = (low..position.saturating_sub(1))
         .rev()
         .find(|&i| is_end(bytes, i) && i + 2 <= position)
-        .map_or(if low == 0 { 0 } else { floor_boundary(text, low) }, |i| i + 2);
+        .map_or(
+            if low == 0 {
+                0
+            } else {
+                floor_boundary(text, low)
+            },
+            |i| i + 2,
+        );
     let high = (position + REACH).min(text.len());
     let end = (position..high.saturating_sub(1))
         .find(|&i| is_end(bytes, i))
-        .map_or(if high == text.len() { high } else { floor_boundary(text, high) }, |i| i + 1);
+        .map_or(
+            if high == text.len() {
+                high
+            } else {
+                floor_boundary(text, high)
+            },
+            |i| i + 1,
+        );
     let sentence = text[start..end.max(start)].trim();
     if sentence.len() <= MAX {
         return sentence.to_string();

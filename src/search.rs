@@ -10,6 +10,7 @@
 //! lower case; a term is a run of letters and digits. Hangul syllables decompose into jamo, so
 //! a syllable still being typed in an IME (바 on the way to 방) is already a prefix of its word.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -85,7 +86,7 @@ pub fn shard_of(term: &str) -> Option<String> {
 #[derive(Default)]
 pub struct SearchIndex {
     /// Per page: its terms and how often each occurs, sorted by term.
-    terms: Vec<Vec<(String, u32)>>,
+    terms: Vec<PageTerms>,
     /// shard → term → (count, page), each list in output order.
     shards: BTreeMap<String, Postings>,
     /// shard → its serialised file.
@@ -95,12 +96,12 @@ pub struct SearchIndex {
 impl SearchIndex {
     /// Indexes every page. Deterministic: sorted maps, pages in corpus order.
     pub fn build(entries: &[Entry]) -> SearchIndex {
-        let terms: Vec<Vec<(String, u32)>> = entries.par_iter().map(count_terms).collect();
+        let terms: Vec<PageTerms> = entries.par_iter().map(count_terms).collect();
         let mut shards: BTreeMap<String, Postings> = BTreeMap::new();
         let mut postings: FxHashMap<&str, Vec<(u32, usize)>> = FxHashMap::default();
         for (id, counts) in terms.iter().enumerate() {
-            for (term, n) in counts {
-                postings.entry(term).or_default().push((*n, id));
+            for (term, n) in counts.iter() {
+                postings.entry(term).or_default().push((n, id));
             }
         }
         for (term, mut list) in postings {
@@ -125,14 +126,14 @@ impl SearchIndex {
 
     /// Re-indexes the `changed` pages; the result equals `build` on the new entries.
     pub fn update(&mut self, entries: &[Entry], changed: &[usize]) {
-        let fresh: Vec<(usize, Vec<(String, u32)>)> = changed
+        let fresh: Vec<(usize, PageTerms)> = changed
             .par_iter()
             .map(|&id| (id, count_terms(&entries[id])))
             .collect();
         let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (id, new_terms) in fresh {
             let old_terms = std::mem::replace(&mut self.terms[id], new_terms);
-            for (term, _) in &old_terms {
+            for (term, _) in old_terms.iter() {
                 let Some(shard) = shard_of(term) else {
                     continue;
                 };
@@ -149,7 +150,7 @@ impl SearchIndex {
                 }
                 dirty.insert(shard);
             }
-            for (term, n) in &self.terms[id] {
+            for (term, n) in self.terms[id].iter() {
                 let Some(shard) = shard_of(term) else {
                     continue;
                 };
@@ -157,9 +158,9 @@ impl SearchIndex {
                     .shards
                     .entry(shard.clone())
                     .or_default()
-                    .entry(term.clone())
+                    .entry(term.to_string())
                     .or_default();
-                let entry = (*n, id);
+                let entry = (n, id);
                 let at = list
                     .binary_search_by(|probe| posting_order(probe, &entry))
                     .unwrap_or_else(|at| at);
@@ -212,9 +213,29 @@ pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
     SearchIndex::build(entries).files(kinds, entries)
 }
 
-/// A page's terms and their counts, sorted by term. Raw words are counted first and each
-/// distinct word is folded once: most words repeat.
-fn count_terms(e: &Entry) -> Vec<(String, u32)> {
+/// A page's terms and their counts, sorted by term, in one string: one allocation per page
+/// rather than one per term.
+#[derive(Default)]
+struct PageTerms {
+    text: String,
+    /// (end of the term in `text`, count); each term starts where the previous ended.
+    ends: Vec<(u32, u32)>,
+}
+
+impl PageTerms {
+    fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(end, n)| {
+            let term = self.text.get(start..end as usize).unwrap_or("");
+            start = end as usize;
+            (term, n)
+        })
+    }
+}
+
+/// Counts a page's terms. Raw words are counted first and each distinct word is folded once
+/// (most words repeat); words already folded are never copied.
+fn count_terms(e: &Entry) -> PageTerms {
     let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
     let sources = [e.title, e.summary, e.text]
         .into_iter()
@@ -230,17 +251,33 @@ fn count_terms(e: &Entry) -> Vec<(String, u32)> {
             *raw.entry(word).or_default() += 1;
         }
     }
-    let mut counts: FxHashMap<String, u32> =
+    let mut counts: FxHashMap<Cow<str>, u32> =
         FxHashMap::with_capacity_and_hasher(raw.len(), Default::default());
     for (word, n) in raw {
+        if word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            *counts.entry(Cow::Borrowed(word)).or_default() += n;
+            continue;
+        }
         let folded = fold(word);
         for term in split_terms(&folded) {
-            *counts.entry(term.to_string()).or_default() += n;
+            *counts.entry(Cow::Owned(term.to_string())).or_default() += n;
         }
     }
-    let mut counts: Vec<(String, u32)> = counts.into_iter().collect();
-    counts.sort_unstable();
-    counts
+    let mut sorted: Vec<(Cow<str>, u32)> = counts.into_iter().collect();
+    sorted.sort_unstable();
+    let mut out = PageTerms {
+        text: String::with_capacity(sorted.iter().map(|(t, _)| t.len()).sum()),
+        ends: Vec::with_capacity(sorted.len()),
+    };
+    for (term, n) in sorted {
+        out.text.push_str(&term);
+        out.ends
+            .push((u32::try_from(out.text.len()).unwrap_or(u32::MAX), n));
+    }
+    out
 }
 
 /// Pages using the term most come first; ties in page order.
@@ -250,6 +287,23 @@ fn posting_order(a: &(u32, usize), b: &(u32, usize)) -> std::cmp::Ordering {
 
 fn sort_postings(list: &mut [(u32, usize)]) {
     list.sort_unstable_by(posting_order);
+}
+
+/// Appends a number's decimal digits without allocating.
+fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 fn shard_json(postings: &Postings) -> Arc<[u8]> {
@@ -264,7 +318,7 @@ fn shard_json(postings: &Postings) -> Arc<[u8]> {
             if j > 0 {
                 json.push(',');
             }
-            json.push_str(&id.to_string());
+            push_number(&mut json, *id);
         }
         json.push(']');
     }
