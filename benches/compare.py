@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Whole-process benchmark: kwiki against the Markdown "floor" and Hugo on the same corpus.
+
+    python3 benches/compare.py --pages 1000 10000 --runs 5 [--out-root /dev/shm] [--no-hugo]
+    python3 benches/compare.py --pages 1000 --runs 5 --guard 6   # CI regression guard
+
+For each size it generates the synthetic corpus with ../shared/bench/gen_corpus.py (seed 1) in
+kwiki and Hugo formats, builds `kwiki` and the `floor` example in release mode, then runs floor,
+kwiki and Hugo in turn (alternating, so machine noise hits all three alike), each into a fresh
+output folder under --out-root (tmpfs by default; pass a disk path to measure on disk). It reports
+medians of wall time and peak memory (the child's own max RSS, from wait4), kwiki's stage
+timings (`build -v`), and kwiki's time as ratios to the floor and to Hugo.
+
+--guard R fails (exit 1) when kwiki's median exceeds R times the floor's median in the same run:
+a ratio, never an absolute time, so it holds on a slow or busy machine.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GEN = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+
+
+def run(cmd, cwd=None):
+    """Runs a command; returns (seconds, peak RSS in MiB, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{out}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def corpus(pages, fmt, base):
+    target = base / f"corpus-{fmt}-{pages}"
+    if not (target / "content").is_dir():
+        if not GEN.is_file():
+            sys.exit(f"no corpus generator at {GEN}")
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run([sys.executable, str(GEN), "--pages", str(pages), "--seed", "1",
+                        "--format", fmt, "--out", str(target)], check=True,
+                       stdout=subprocess.DEVNULL)
+        if fmt == "kwiki":
+            for d in ("templates", "static"):
+                shutil.copytree(REPO / d, target / d, dirs_exist_ok=True)
+    return target
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--out-root", default="/dev/shm" if Path("/dev/shm").is_dir() else "/tmp")
+    ap.add_argument("--corpus-root", default="/tmp/kwiki-bench")
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--guard", type=float, help="fail if kwiki/floor exceeds this ratio")
+    args = ap.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "kwiki", "--example", "floor"],
+                   cwd=REPO, check=True)
+    kwiki = REPO / "target" / "release" / "kwiki"
+    floor = REPO / "target" / "release" / "examples" / "floor"
+    hugo = None if args.no_hugo else shutil.which("hugo")
+    corpus_root = Path(args.corpus_root)
+    corpus_root.mkdir(parents=True, exist_ok=True)
+    out_root = Path(args.out_root) / f"kwiki-bench-{os.getpid()}"
+    failed = False
+    for pages in args.pages:
+        site = corpus(pages, "kwiki", corpus_root)
+        hugo_site = corpus(pages, "hugo", corpus_root) if hugo else None
+        tools = {
+            "floor": lambda out: [floor, site / "content", out],
+            "kwiki": lambda out: [kwiki, "build", "-v", "--root", site, "--out", out],
+        }
+        if hugo:
+            tools["hugo"] = lambda out: [hugo, "--quiet", "--source", hugo_site, "--destination", out]
+        times = {t: [] for t in tools}
+        memory = {t: [] for t in tools}
+        stages = {}
+        for _ in range(args.runs):
+            for name, cmd in tools.items():
+                out = out_root / name
+                shutil.rmtree(out, ignore_errors=True)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                seconds, mib, text = run([str(c) for c in cmd(out)])
+                times[name].append(seconds)
+                memory[name].append(mib)
+                if name == "kwiki":
+                    m = re.search(r"Stages: (.*)", text)
+                    for part in (m.group(1).split(", ") if m else []):
+                        stage, value, _ = part.split(" ")
+                        stages.setdefault(stage, []).append(float(value))
+        shutil.rmtree(out_root, ignore_errors=True)
+        med = {t: statistics.median(v) for t, v in times.items()}
+        print(f"\n{pages} pages, output on {args.out_root}, medians of {args.runs} alternating runs")
+        print(f"  {'tool':6} {'wall s':>8} {'peak MiB':>9}")
+        for t in tools:
+            print(f"  {t:6} {med[t]:8.3f} {statistics.median(memory[t]):9.0f}")
+        print("  kwiki stages: " + ", ".join(f"{s} {statistics.median(v):.3f} s" for s, v in stages.items()))
+        ratio = med["kwiki"] / med["floor"]
+        line = f"  kwiki / floor = {ratio:.2f}x"
+        if hugo:
+            line += f"; hugo / kwiki = {med['hugo'] / med['kwiki']:.2f}x (kwiki is that many times faster)"
+        print(line)
+        if args.guard and ratio > args.guard:
+            print(f"  REGRESSION: kwiki/floor {ratio:.2f}x is above the guard {args.guard}x")
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
