@@ -6,7 +6,8 @@
 //! Corpus + Index ──markdown::render (parallel)──▶ RenderedBody per page
 //! bodies + front matter ──graph::build──▶ LinkGraph (backlinks, relations, reports)
 //! everything ──render::render_site (Tera, view structs, parallel)──▶ Vec<OutputFile>
-//! Vec<OutputFile> + static/ ──output::write──▶ public/ (staged beside, swapped in)
+//! pages (streamed as rendered) + other files + static/ ──output::Staging──▶ public/
+//!     (written beside it, swapped in only when the build is good)
 //! ```
 //!
 //! Every stage pushes diagnostics and goes on; [`run`] is the only place that orders the
@@ -26,6 +27,7 @@ pub mod serve;
 pub mod urls;
 
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -83,12 +85,34 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         output::check_output_dir(&options.root, out)?;
     }
     let mut session = Session::new(options.clone());
-    let mut report = session.build();
-    if let Some(out) = &options.out
-        && !report.failed
+    let Some(out) = &options.out else {
+        return Ok(session.build());
+    };
+    // Pages go into the staging folder as they are rendered; the other files, and the swap,
+    // follow once the build is known to be good. Dropping `staging` on any failure removes it
+    // and leaves the previous output alone.
+    let staging = output::Staging::begin(out, &options.root.join("static"))?;
+    let write_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let sink = |file: &render::OutputFile| {
+        if let Err(e) = staging.write(file) {
+            let mut slot = write_error.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.get_or_insert(e);
+        }
+    };
+    let mut report = session.build_with(Some(&sink));
+    if let Some(e) = write_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
     {
+        return Err(e);
+    }
+    if !report.failed {
         let started = Instant::now();
-        output::write(out, session.files(), &options.root.join("static"))?;
+        session
+            .streamed_rest
+            .par_iter()
+            .try_for_each(|f| staging.write(f))?;
+        staging.commit()?;
         report.written = true;
         report.stages.push(("write", started.elapsed()));
         report.elapsed += started.elapsed();
@@ -118,6 +142,8 @@ struct State {
 pub struct Session {
     options: Options,
     state: Option<State>,
+    /// After a build that streamed its pages out: the files it did not stream.
+    streamed_rest: Vec<render::OutputFile>,
 }
 
 impl Session {
@@ -125,6 +151,7 @@ impl Session {
         Session {
             options,
             state: None,
+            streamed_rest: Vec::new(),
         }
     }
 
@@ -141,6 +168,13 @@ impl Session {
     /// linked to (backlinks, relations, cited-by), and the generated lists. Anything else runs
     /// every stage. Either way the files are byte-identical to a fresh build (tested).
     pub fn build(&mut self) -> Report {
+        self.build_with(None)
+    }
+
+    /// `build`, handing each rendered page to `sink` as it is made (see `render_site`). The
+    /// other files are left in `streamed_rest`; no state is kept, so a session that streams
+    /// always builds in full.
+    fn build_with(&mut self, sink: Option<&render::Sink<'_>>) -> Report {
         let started = Instant::now();
         let mut stages = Vec::new();
         let mut lap = {
@@ -390,6 +424,7 @@ impl Session {
                                     != (&graph.orphans, &graph.unreachable, &graph.uncited)
                             }),
                         }),
+                        None,
                         &mut render_diagnostics,
                     );
                     fresh.extend(search_files);
@@ -410,6 +445,7 @@ impl Session {
                         tera,
                         &hrefs,
                         render::Scope::All,
+                        sink,
                         &mut render_diagnostics,
                     );
                     all.extend(search_files);
@@ -424,11 +460,20 @@ impl Session {
         let report = Report {
             pages: corpus.pages.len(),
             redirects: graph.redirects.len(),
-            files: files.len(),
+            files: files.len()
+                + if sink.is_some() {
+                    corpus.pages.len()
+                } else {
+                    0
+                },
             incremental: changed.is_some(),
             ..Report::default()
         };
         let report = finish(diagnostics, stages, report);
+        if sink.is_some() {
+            self.streamed_rest = files;
+            return report;
+        }
         if let Some(tera) = tera
             && !report.failed
         {

@@ -233,6 +233,9 @@ struct Renderer<'a> {
     page_templates: Vec<String>,
 }
 
+/// Receives each rendered page, from many threads at once.
+pub type Sink<'a> = dyn Fn(&OutputFile) + Sync + 'a;
+
 /// Which pages to render: all, or (for an incremental rebuild, where no name changed) some
 /// pages and the generated files that can show something of them: the home page, the indexes of
 /// their kinds, every category and disambiguation page, wanted and maintenance, the feed and the
@@ -257,11 +260,14 @@ pub struct Partial<'a> {
 }
 
 /// Renders the output files of `scope`. Template errors are collected once per template position.
+/// With a `sink`, each page is handed to it as soon as it is rendered and only its path is kept,
+/// so a one-shot build never holds the whole site in memory.
 pub fn render_site(
     input: &RenderInput,
     tera: &mut Tera,
     hrefs: &[String],
     scope: Scope,
+    sink: Option<&Sink<'_>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<OutputFile> {
     let config = input.config;
@@ -320,31 +326,39 @@ pub fn render_site(
         page_templates,
     };
 
-    let results: Vec<Result<OutputFile, Diagnostic>> = match scope {
+    // A streamed page is written by the sink and not kept.
+    let hand_over = |result: Result<OutputFile, Diagnostic>| match (result, sink) {
+        (Ok(file), Some(sink)) => {
+            sink(&file);
+            Ok(None)
+        }
+        (result, _) => result.map(Some),
+    };
+    let results: Vec<Result<Option<OutputFile>, Diagnostic>> = match scope {
         Scope::All => (0..pages.len())
             .into_par_iter()
-            .map(|id| renderer.page(id))
+            .map(|id| hand_over(renderer.page(id)))
             .collect(),
         Scope::Pages(partial) => partial
             .ids
             .par_iter()
-            .map(|&id| renderer.page(id))
+            .map(|&id| hand_over(renderer.page(id)))
             .collect(),
     };
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
-    let mut collect =
-        |result: Result<OutputFile, Diagnostic>, files: &mut Vec<OutputFile>| match result {
-            Ok(f) => files.push(f),
+    let generated = renderer
+        .generated_pages(scope)
+        .into_iter()
+        .map(|r| r.map(Some));
+    for r in results.into_iter().chain(generated) {
+        match r {
+            Ok(Some(f)) => files.push(f),
+            Ok(None) => {}
             Err(d) => {
                 errors.entry(d.to_string()).or_insert(d);
             }
-        };
-    for r in results {
-        collect(r, &mut files);
-    }
-    for r in renderer.generated_pages(scope) {
-        collect(r, &mut files);
+        }
     }
     diagnostics.extend(errors.into_values());
     files.push(OutputFile {

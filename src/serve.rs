@@ -236,7 +236,7 @@ fn problems(report: &Report) -> Vec<Problem> {
 }
 
 /// The session's files plus `static/`, sorted by path. Static files that a rendered file
-/// shadows lose, as in `output::write` (rendered files are written after).
+/// shadows lose, as in `output::Staging` (static files are copied first).
 fn snapshot_files(session: &Session, root: &Path) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = session.files().to_vec();
     let static_dir = root.join("static");
