@@ -44,7 +44,10 @@ fn page(content: &Path, out: &Path, path: &Path) -> std::io::Result<()> {
         | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut html_out, Parser::new_ext(body, options));
-    let relative = path.strip_prefix(content).unwrap_or(path).with_extension("");
+    let relative = path
+        .strip_prefix(content)
+        .unwrap_or(path)
+        .with_extension("");
     let dir = out.join(relative);
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("index.html"), html_out)

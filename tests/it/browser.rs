@@ -323,32 +323,30 @@ fn built_with_base(base_url: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn crawl_github_pages_project_site() {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
+fn crawl_with_base(test: &str, base_url: &'static str, base_path: &str) {
     run_on(
-        "crawl_github_pages_project_site",
+        test,
         "crawl.mjs",
         &[Need::Node],
         false,
-        || DIR.get_or_init(|| built_with_base("https://example.github.io/kpop-wiki/")),
+        || Box::leak(built_with_base(base_url).into_boxed_path()),
         &[],
-        &[("KWIKI_BASE", "/kpop-wiki/")],
+        &[("KWIKI_BASE", base_path)],
+    );
+}
+
+#[test]
+fn crawl_github_pages_project_site() {
+    crawl_with_base(
+        "crawl_github_pages_project_site",
+        "https://example.github.io/kpop-wiki/",
+        "/kpop-wiki/",
     );
 }
 
 #[test]
 fn crawl_domain_root() {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    run_on(
-        "crawl_domain_root",
-        "crawl.mjs",
-        &[Need::Node],
-        false,
-        || DIR.get_or_init(|| built_with_base("https://wiki.example.org/")),
-        &[],
-        &[("KWIKI_BASE", "/")],
-    );
+    crawl_with_base("crawl_domain_root", "https://wiki.example.org/", "/");
 }
 
 /// Hangul in titles, aliases and categories gives percent-encoded URLs that resolve on Pages.
