@@ -14,7 +14,7 @@ use crate::urls;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Backlink {
     pub from: PageId,
-    pub context: String,
+    pub context: std::sync::Arc<str>,
 }
 
 /// One infobox value: a page, a name with no page (red link), or plain text.
@@ -241,7 +241,10 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     }
     for (target, from, context) in field_edges {
         if target != from && linked[target].insert(from) {
-            graph.backlinks[target].push(Backlink { from, context });
+            graph.backlinks[target].push(Backlink {
+                from,
+                context: context.into(),
+            });
         }
     }
     for list in &mut graph.backlinks {

@@ -276,7 +276,7 @@ impl Session {
                 .as_ref()
                 .map(|h| markdown::render(&resolver, &h.path, &h.text, h.body_offset))
         };
-        let (bodies, home, reuse) = match (changed.as_deref(), previous) {
+        let (mut bodies, home, reuse) = match (changed.as_deref(), previous) {
             (Some(ids), Some(old)) => {
                 let old_links: Vec<PageId> = ids
                     .iter()
@@ -387,6 +387,17 @@ impl Session {
         let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
         let search_files = search.files(&kind_names, &entries);
         drop(entries);
+        // A streaming build keeps no state: the postings and the pages' plain text are not
+        // needed past this point, so they are freed before rendering, the memory peak.
+        let search = if sink.is_some() {
+            drop(search);
+            for body in &mut bodies {
+                body.text = String::new();
+            }
+            None
+        } else {
+            Some(search)
+        };
         lap("search", &mut stages);
         let mut files = Vec::new();
         if let Some(tera) = &mut tera {
@@ -474,7 +485,7 @@ impl Session {
             self.streamed_rest = files;
             return report;
         }
-        if let Some(tera) = tera
+        if let (Some(tera), Some(search)) = (tera, search)
             && !report.failed
         {
             self.state = Some(State {

@@ -44,8 +44,8 @@ pub struct OutLink {
     pub anchor: Option<String>,
     /// Byte offset of the link in the page's file.
     pub offset: usize,
-    /// The sentence around the link, as plain text.
-    pub context: String,
+    /// The sentence around the link, as plain text; shared with the backlinks that show it.
+    pub context: std::sync::Arc<str>,
     /// Links inside a footnote that cite a source are citations, not backlinks.
     pub is_citation: bool,
 }
@@ -425,7 +425,7 @@ impl<'r, 'a> State<'r, 'a> {
                         target: id,
                         anchor: anchor_id,
                         offset: file_offset,
-                        context: String::new(),
+                        context: "".into(),
                         is_citation,
                     });
                     self.pending_context
@@ -617,7 +617,7 @@ impl<'r, 'a> State<'r, 'a> {
     fn flush_context(&mut self) {
         for (link, position) in self.pending_context.drain(..) {
             if let Some(l) = self.result.links.get_mut(link) {
-                l.context = sentence_around(&self.block_text, position);
+                l.context = sentence_around(&self.block_text, position).into();
             }
         }
         self.block_text.clear();

@@ -504,7 +504,7 @@ impl Renderer<'_> {
             let item = BacklinkItem {
                 title: from.title.clone(),
                 href: self.hrefs[b.from].clone(),
-                context: b.context.clone(),
+                context: b.context.to_string(),
             };
             match backlinks.last_mut() {
                 Some(g) if g.kind == kind_name => g.items.push(item),

@@ -35,12 +35,6 @@ pub struct Page {
     pub fields: Vec<FieldValue>,
 }
 
-impl Page {
-    pub fn body(&self) -> &str {
-        &self.text[self.body_offset..]
-    }
-}
-
 /// `content/_index.md`: the home page's own text.
 #[derive(Debug, Clone)]
 pub struct Home {
