@@ -531,6 +531,29 @@ try {
     await context.close();
   }
 
+  // 7b. The full results page, where the header form goes on Enter with nothing selected.
+  {
+    const context = await newContext();
+    const page = await context.newPage();
+    await flow('search results page', [
+      [
+        `${BASE}special/search/?q=${SEARCH_QUERY} lists "${SEARCH_TITLE}" first, with a summary`,
+        async () => {
+          await page.goto(`${origin}${BASE}special/search/?q=${encodeURIComponent(SEARCH_QUERY)}`, { waitUntil: 'load' });
+          const first = page.locator('.search-page-results li').first();
+          await first.waitFor({ state: 'visible', timeout: WAIT }).catch(() => fail('no results listed'));
+          const link = (await first.locator('a').first().textContent())?.trim();
+          if (link !== SEARCH_TITLE) fail(`first result is "${link}"`);
+          const summary = (await first.locator('p').first().textContent())?.trim();
+          if (!summary) fail('the first result has no summary');
+          const field = await page.inputValue('#search-page-input');
+          if (field !== SEARCH_QUERY) fail(`the search field holds "${field}"`);
+        },
+      ],
+    ]);
+    await context.close();
+  }
+
   // 8. Without JavaScript.
   {
     const context = await newContext({ javaScriptEnabled: false });
