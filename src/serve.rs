@@ -55,7 +55,7 @@ const LIVE_TAG: &str = "<script src=\"/__kwiki/live.js\"></script>";
 struct Snapshot {
     /// Rendered files and `static/`, sorted by path.
     files: Vec<OutputFile>,
-    /// Counts good builds; tabs reload when it changes.
+    /// Counts good builds; tabs reload when it changes. 0: no good build yet.
     generation: u64,
     /// Diagnostics of the newest build, shown in the overlay; empty when it succeeded.
     problems: Vec<Problem>,
@@ -79,6 +79,9 @@ enum Message {
 struct Shared {
     snapshot: RwLock<Arc<Snapshot>>,
     events: broadcast::Sender<Message>,
+    /// Set once on Ctrl-C. Sticky, unlike a broadcast: an event stream opened while the server
+    /// shuts down sees it too, so no open stream holds the shutdown up.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -143,10 +146,11 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
     let shared = Arc::new(Shared {
         snapshot: RwLock::new(Arc::new(Snapshot {
             files: snapshot_files(&session, &options.root),
-            generation: 1,
+            generation: u64::from(!report.failed),
             problems: problems(&report),
         })),
         events,
+        stopping: tokio::sync::watch::channel(false).0,
     });
 
     let watcher_shared = Arc::clone(&shared);
@@ -168,6 +172,11 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
         .route("/__kwiki/events", get(events_stream))
         .fallback(get(file))
         .with_state(Arc::clone(&shared));
+    let shutdown_shared = Arc::clone(&shared);
+    // The handler is installed before "Serving" is printed, so an early Ctrl-C is never lost.
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("installing the Ctrl-C handler")?;
     println!(
         "Serving {} at {url} (Ctrl-C to stop)",
         options.root.display()
@@ -175,12 +184,14 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
     if options.open {
         open_browser(&url);
     }
-    let shutdown_shared = Arc::clone(&shared);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
+            #[cfg(unix)]
+            let _ = interrupt.recv().await;
+            #[cfg(not(unix))]
             let _ = tokio::signal::ctrl_c().await;
             // Ends every open event stream, so the graceful shutdown does not wait on them.
-            let _ = shutdown_shared.events.send(Message::Shutdown);
+            shutdown_shared.stopping.send_replace(true);
         })
         .await
         .context("serving")?;
@@ -335,7 +346,7 @@ fn rebuild_loop(
     mut session: Session,
     shared: &Shared,
 ) {
-    let mut generation = 1;
+    let mut generation = shared.current().generation;
     while let Ok(first) = rx.recv() {
         // Debounce: wait until nothing changed for QUIET, at most MAX_WAIT.
         let started = Instant::now();
@@ -409,9 +420,13 @@ async fn live_js() -> Response {
 
 async fn events_stream(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let receiver = shared.events.subscribe();
+    let stopping = tokio_stream::wrappers::WatchStream::new(shared.stopping.subscribe())
+        .filter(|&stop| stop)
+        .map(|_| Message::Shutdown);
     let hello = Message::Build(Shared::event_json(&shared.current()));
     let stream = tokio_stream::once(hello)
         .chain(BroadcastStream::new(receiver).filter_map(Result::ok))
+        .merge(stopping)
         .take_while(|m| !matches!(m, Message::Shutdown))
         .map(|m| {
             let data = match m {
@@ -459,6 +474,9 @@ async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     };
     let snapshot = shared.current();
     let files = &snapshot.files;
+    if snapshot.generation == 0 {
+        return no_build_yet(&snapshot.problems);
+    }
     let found = if path.is_empty() || path.ends_with('/') {
         find(files, &format!("{path}index.html"))
     } else if let Some(f) = find(files, &path) {
@@ -483,6 +501,31 @@ async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
             None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
         },
     }
+}
+
+/// Before the first good build there is no page to lay the overlay over: a bare page lists the
+/// problems and reloads itself when a save fixes them.
+fn no_build_yet(problems: &[Problem]) -> Response {
+    let mut html = String::from(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kwiki serve: build failed</title></head><body><h1>The site does not build yet</h1><ul>",
+    );
+    for p in problems {
+        html.push_str(&format!(
+            "<li><code>{}</code>: {}</li>",
+            crate::urls::escape_html(&p.location),
+            crate::urls::escape_html(&p.message)
+        ));
+    }
+    html.push_str("</ul><p>Fix and save; this page reloads by itself.</p></body></html>");
+    let mut response = Response::new(Body::from(inject(html.as_bytes())));
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 fn respond(status: StatusCode, file: &OutputFile) -> Response {

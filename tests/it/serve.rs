@@ -399,3 +399,28 @@ fn stays_up_under_load_while_rebuilding_and_stops_on_ctrl_c() {
     assert!(status.success(), "exit status {status}");
     server.wait_for_line("Stopped.");
 }
+
+#[test]
+fn a_site_that_never_built_shows_its_problems_and_recovers() {
+    let site = site();
+    site.write(
+        "content/groups/alpha.md",
+        "+++\ntitle = \"Alpha\"\nsummary = [broken\n+++\nText.\n",
+    );
+    let server = Server::start(&site);
+    let (status, page) = server.get("/groups/beta/");
+    assert_eq!(status, 503);
+    assert!(page.contains("content/groups/alpha.md:3:"), "{page}");
+    assert!(page.contains("/__kwiki/live.js"));
+    let mut events = server.events();
+    events.next(Duration::from_secs(5)).expect("a first event");
+    site.page(
+        "content/groups/alpha.md",
+        "Alpha",
+        "summary = \"A group.\"\n",
+        "Alpha is fixed. See [[Beta]].\n",
+    );
+    let fixed = events.next(Duration::from_secs(10)).expect("a build event");
+    assert_eq!(fixed["problems"], serde_json::json!([]));
+    assert!(server.get("/groups/alpha/").1.contains("Alpha is fixed."));
+}
