@@ -243,6 +243,10 @@ try {
           }
           const opts = await options(page);
           if (!opts[0].text.includes(SEARCH_TITLE)) fail(`first option is "${opts[0].text}"`);
+          // One result per line: every option starts at the same x, each below the previous.
+          const boxes = await page.locator(OPTIONS).evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+          const stacked = boxes.every((b, i) => i === 0 || (Math.abs(b.left - boxes[0].left) < 1 && b.top >= boxes[i - 1].bottom - 1));
+          if (!stacked) fail(`options are not one per line: ${boxes.map((b) => `${Math.round(b.left)},${Math.round(b.top)}`).join(' ')}`);
           const loaded = requests.filter((u) => u.startsWith(`${BASE}search/`));
           console.log(`      (${opts.length} options; search files fetched: ${loaded.join(', ') || 'none'})`);
         },
