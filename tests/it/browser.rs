@@ -218,45 +218,57 @@ fn lighthouse() {
     );
 }
 
-/// A fixture with Hangul and accented names: the real wiki's sources have no Hangul.
+/// A fixture with Hangul and accented titles, aliases, categories and a heading (the real wiki's
+/// sources have no Hangul), built once for the search and crawl tests.
+fn hangul_site() -> &'static Path {
+    static FIXTURE: OnceLock<(TestSite, PathBuf)> = OnceLock::new();
+    &FIXTURE
+        .get_or_init(|| {
+            let site = TestSite::new();
+            site.write(
+                "content/_index.md",
+                "+++\ntitle = \"Home\"\n+++\nSee [[방탄소년단]], [[지수]] and [[Beyoncé Club#역사]].\n",
+            );
+            site.page(
+                "content/groups/bangtan.md",
+                "방탄소년단",
+                "aliases = [\"방탄\", \"Bangtan\"]\ncategories = [\"보이 그룹\"]\n",
+                "A group. [[Jisoo]] and [[Beyoncé Club]] are here too.\n",
+            );
+            site.page(
+                "content/groups/beyonce-club.md",
+                "Beyoncé Club",
+                "categories = [\"보이 그룹\"]\n",
+                "A group known for its 안무. See [[방탄]].\n\n## 역사\n\nHistory.\n",
+            );
+            site.page(
+                "content/people/jisoo.md",
+                "Jisoo",
+                "aliases = [\"지수\"]\n",
+                "A singer. See [[방탄소년단]].\n",
+            );
+            let out = site.build();
+            assert!(out.status.success(), "{}", crate::support::stderr(&out));
+            let public = site.root().join("public");
+            assert!(
+                std::fs::read_dir(public.join("people"))
+                    .unwrap()
+                    .any(|e| e.unwrap().file_name().to_string_lossy() == "지수"),
+                "the Hangul alias has a redirect folder"
+            );
+            (site, public)
+        })
+        .1
+}
+
 #[test]
 fn search_i18n() {
-    static FIXTURE: OnceLock<(TestSite, PathBuf)> = OnceLock::new();
-    let fixture = || -> &'static Path {
-        &FIXTURE
-            .get_or_init(|| {
-                let site = TestSite::new();
-                site.page(
-                    "content/groups/bangtan.md",
-                    "방탄소년단",
-                    "aliases = [\"Bangtan\"]\n",
-                    "A group. [[Jisoo]] and [[Beyoncé Club]] are here too.\n",
-                );
-                site.page(
-                    "content/groups/beyonce-club.md",
-                    "Beyoncé Club",
-                    "",
-                    "A group known for its 안무. See [[방탄소년단]].\n",
-                );
-                site.page(
-                    "content/people/jisoo.md",
-                    "Jisoo",
-                    "aliases = [\"지수\"]\n",
-                    "A singer. See [[방탄소년단]].\n",
-                );
-                let out = site.build();
-                assert!(out.status.success(), "{}", crate::support::stderr(&out));
-                let public = site.root().join("public");
-                (site, public)
-            })
-            .1
-    };
     run_on(
         "search_i18n",
         "search-i18n.mjs",
         &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
         true,
-        fixture,
+        hangul_site,
         &[],
         &[],
     );
@@ -352,52 +364,12 @@ fn crawl_domain_root() {
 /// Hangul in titles, aliases and categories gives percent-encoded URLs that resolve on Pages.
 #[test]
 fn crawl_hangul_urls() {
-    static FIXTURE: OnceLock<(TestSite, PathBuf)> = OnceLock::new();
-    let fixture = || -> &'static Path {
-        &FIXTURE
-            .get_or_init(|| {
-                let site = TestSite::new();
-                site.write(
-                    "content/_index.md",
-                    "+++\ntitle = \"Home\"\n+++\nSee [[방탄소년단]], [[지수]] and [[Beyoncé Club#역사]].\n",
-                );
-                site.page(
-                    "content/groups/bangtan.md",
-                    "방탄소년단",
-                    "aliases = [\"방탄\", \"Bangtan Boys\"]\ncategories = [\"보이 그룹\"]\n",
-                    "A group. See [[Jisoo]] and [[Beyoncé Club]].\n",
-                );
-                site.page(
-                    "content/groups/beyonce-club.md",
-                    "Beyoncé Club",
-                    "categories = [\"보이 그룹\"]\n",
-                    "A group. See [[방탄]].\n\n## 역사\n\nHistory.\n",
-                );
-                site.page(
-                    "content/people/jisoo.md",
-                    "Jisoo",
-                    "aliases = [\"지수\"]\n",
-                    "A singer. See [[방탄소년단]].\n",
-                );
-                let out = site.build();
-                assert!(out.status.success(), "{}", crate::support::stderr(&out));
-                let public = site.root().join("public");
-                assert!(
-                    std::fs::read_dir(public.join("people"))
-                        .unwrap()
-                        .any(|e| e.unwrap().file_name().to_string_lossy() == "지수"),
-                    "the Hangul alias has a redirect folder"
-                );
-                (site, public)
-            })
-            .1
-    };
     run_on(
         "crawl_hangul_urls",
         "crawl.mjs",
         &[Need::Node],
         false,
-        fixture,
+        hangul_site,
         &[],
         &[("KWIKI_BASE", "/kpop-wiki/")],
     );
