@@ -4,7 +4,8 @@
 //
 //   node search-i18n.mjs <siteDir>
 //
-// The fixture has "방탄소년단" (alias "Bangtan"), "Beyoncé Club" and "Jisoo" (alias "지수"),
+// The fixture (hangul_site in tests/it/browser.rs) has "방탄소년단" (aliases "방탄", "Bangtan"),
+// "Beyoncé Club" and "Jisoo" (alias "지수"),
 // and a body word "안무" (choreography) only in the text of "Beyoncé Club".
 
 import { serve } from './server.mjs';
