@@ -692,6 +692,11 @@ impl<'r, 'a> State<'r, 'a> {
             );
         }
         self.result.first_paragraph = self.result.first_paragraph.trim().to_string();
+        // Bodies live until the end of the build, ten thousand of them: no spare capacity.
+        self.result.html.shrink_to_fit();
+        self.result.text.shrink_to_fit();
+        self.result.footnotes_html.shrink_to_fit();
+        self.result.links.shrink_to_fit();
         self.result
     }
 }
