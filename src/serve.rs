@@ -134,6 +134,8 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
         );
     }
 
+    // A session never writes (only `run` does); `out` being set makes it read git dates, as a
+    // build would, so the preview shows "last edited".
     let mut session = Session::new(Options {
         root: options.root.clone(),
         out: Some(options.root.join("public")),
