@@ -128,10 +128,12 @@ enum OneOrMany {
 
 impl Config {
     /// Reads and parses `site.toml` under `root`.
-    pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Config> {
+    /// Reads and parses `site.toml`; also returns its text, so a rebuild can tell whether it
+    /// changed without reading it again.
+    pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<(Config, String)> {
         let path = root.join("site.toml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&text, diagnostics),
+            Ok(text) => Config::parse(&text, diagnostics).map(|c| (c, text)),
             Err(e) => {
                 diagnostics.push(Diagnostic::error(
                     "config",

@@ -207,8 +207,7 @@ impl Session {
             }
         };
 
-        let config_text = std::fs::read_to_string(root.join("site.toml")).unwrap_or_default();
-        let Some(mut config) = Config::load(root, &mut diagnostics) else {
+        let Some((mut config, config_text)) = Config::load(root, &mut diagnostics) else {
             return finish(diagnostics, stages, Report::default());
         };
         if let Some(url) = &options.base_url {
@@ -408,6 +407,7 @@ impl Session {
                 home: home.as_ref(),
                 graph: &graph,
                 history: &history,
+                summaries: &summaries,
             };
             files = match (changed.as_deref(), old_files) {
                 (Some(ids), Some(old_files)) => {

@@ -147,6 +147,8 @@ pub struct RenderInput<'a> {
     pub home: Option<&'a RenderedBody>,
     pub graph: &'a LinkGraph,
     pub history: &'a History,
+    /// Each page's summary (`summary_of`), computed once per build.
+    pub summaries: &'a [String],
 }
 
 /// Compiles the templates; every template with a syntax error is reported.
@@ -228,7 +230,7 @@ struct Renderer<'a> {
     input: &'a RenderInput<'a>,
     tera: &'a Tera,
     hrefs: &'a [String],
-    summaries: Vec<String>,
+    summaries: &'a [String],
     /// Per kind: `kinds/<id>.html` if the site has it, else `page.html`; chosen once per build.
     page_templates: Vec<String>,
 }
@@ -301,11 +303,7 @@ pub fn render_site(
         feed_href: urls::href(config, urls::FEED),
     };
     tera.global_context().insert("site", &site);
-    let summaries = pages
-        .iter()
-        .zip(input.bodies)
-        .map(|(p, b)| summary_of(p, b))
-        .collect();
+    let summaries = input.summaries;
     let page_templates = config
         .kinds
         .iter()

@@ -58,11 +58,6 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
-/// The folded terms of a text.
-pub fn terms(text: &str) -> Vec<String> {
-    split_terms(&fold(text)).map(str::to_string).collect()
-}
-
 /// The terms of already folded text.
 fn split_terms(folded: &str) -> impl Iterator<Item = &str> {
     folded
@@ -208,11 +203,6 @@ impl SearchIndex {
     }
 }
 
-/// Builds every file of the index at once.
-pub fn build(kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
-    SearchIndex::build(entries).files(kinds, entries)
-}
-
 /// A page's terms and their counts, sorted by term, in one string: one allocation per page
 /// rather than one per term.
 #[derive(Default)]
@@ -343,7 +333,7 @@ mod tests {
         // 방 is ᄇ ᅡ ᆼ: the syllable still being typed (바) is a prefix of it.
         assert!(fold("방탄").starts_with(&fold("바")));
         assert_eq!(
-            terms("K-pop's “idol” 2024"),
+            split_terms(&fold("K-pop's “idol” 2024")).collect::<Vec<_>>(),
             ["k", "pop", "s", "idol", "2024"]
         );
         assert_eq!(shard_of("pop").as_deref(), Some("70-6f"));
@@ -360,10 +350,8 @@ mod tests {
             summary: "",
             text,
         };
-        let files = build(
-            &["Group".into()],
-            &[e("One", "dance"), e("Two", "dance dance dance")],
-        );
+        let entries = [e("One", "dance"), e("Two", "dance dance dance")];
+        let files = SearchIndex::build(&entries).files(&["Group".into()], &entries);
         let shard = files
             .iter()
             .find(|f| f.path == "search/t/64-61.json")
