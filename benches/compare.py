@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GEN = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+GEN = REPO / "benches" / "gen_corpus.py"  # a copy of ../shared/bench/gen_corpus.py
 
 
 def run(cmd, cwd=None):

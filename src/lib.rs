@@ -27,6 +27,7 @@ pub mod serve;
 pub mod urls;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,9 @@ pub struct Report {
     pub incremental: bool,
     pub elapsed: Duration,
     pub stages: Vec<(&'static str, Duration)>,
+    /// The process's peak resident memory (KiB) when each stage ended, where the platform tells
+    /// (Linux's `VmHWM`).
+    pub peaks: Vec<(&'static str, Option<u64>)>,
 }
 
 impl Report {
@@ -93,13 +97,16 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     // and leaves the previous output alone.
     let staging = output::Staging::begin(out, &options.root.join("static"))?;
     let write_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let streamed = AtomicUsize::new(0);
     let sink = |file: &render::OutputFile| {
+        streamed.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = staging.write(file) {
             let mut slot = write_error.lock().unwrap_or_else(PoisonError::into_inner);
             slot.get_or_insert(e);
         }
     };
     let mut report = session.build_with(Some(&sink));
+    report.files += streamed.into_inner();
     if let Some(e) = write_error
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner)
@@ -115,8 +122,13 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         staging.commit()?;
         report.written = true;
         report.stages.push(("write", started.elapsed()));
+        report.peaks.push(("write", peak_memory_kib()));
         report.elapsed += started.elapsed();
     }
+    // Freeing a big site's products (millions of small allocations) takes a noticeable share of
+    // a build; nothing waits for it, so it happens off the caller's path. A process that exits
+    // first simply skips it.
+    std::thread::spawn(move || drop(session));
     Ok(report)
 }
 
@@ -177,18 +189,22 @@ impl Session {
     fn build_with(&mut self, sink: Option<&render::Sink<'_>>) -> Report {
         let started = Instant::now();
         let mut stages = Vec::new();
+        let mut peaks = Vec::new();
         let mut lap = {
             let mut last = Instant::now();
-            move |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
+            move |name: &'static str,
+                  stages: &mut Vec<(&'static str, Duration)>,
+                  peaks: &mut Vec<(&'static str, Option<u64>)>| {
                 let now = Instant::now();
                 stages.push((name, now - last));
+                peaks.push((name, peak_memory_kib()));
                 last = now;
             }
         };
         let options = &self.options;
         let root = &options.root;
         let mut diagnostics = Diagnostics::default();
-        let finish = |mut diagnostics: Diagnostics, stages, report: Report| -> Report {
+        let finish = |mut diagnostics: Diagnostics, stages, peaks, report: Report| -> Report {
             if options.strict {
                 diagnostics.make_strict();
             }
@@ -202,13 +218,14 @@ impl Session {
                 diagnostics: diagnostics.into_sorted(),
                 elapsed: started.elapsed(),
                 stages,
+                peaks,
                 failed,
                 ..report
             }
         };
 
         let Some((mut config, config_text)) = Config::load(root, &mut diagnostics) else {
-            return finish(diagnostics, stages, Report::default());
+            return finish(diagnostics, stages, peaks, Report::default());
         };
         if let Some(url) = &options.base_url {
             match config.clone().with_base_url(url) {
@@ -219,20 +236,20 @@ impl Session {
                         "--base-url",
                         format!("{url:?} is not an absolute http(s) URL"),
                     ));
-                    return finish(diagnostics, stages, Report::default());
+                    return finish(diagnostics, stages, peaks, Report::default());
                 }
             }
         }
-        let corpus = content::load(root, &config, &mut diagnostics);
+        let mut corpus = content::load(root, &config, &mut diagnostics);
         let templates = content::load_templates(root, &mut diagnostics);
-        lap("load", &mut stages);
+        lap("load", &mut stages, &mut peaks);
         // Dates only change the output, so `check` skips the `git log`.
         let history = if options.out.is_some() {
             history::History::load(root)
         } else {
             history::History::default()
         };
-        lap("history", &mut stages);
+        lap("history", &mut stages, &mut peaks);
 
         let index = build_index(&corpus, &mut diagnostics);
         let hrefs: Vec<String> = corpus
@@ -268,14 +285,23 @@ impl Session {
             hrefs: &hrefs,
             source_kind,
         };
-        let render_body =
-            |p: &content::Page| markdown::render(&resolver, &p.path, &p.text, p.body_offset);
+        // A page's search terms are counted as soon as its body is rendered, so its plain text
+        // (only search reads it) is dropped here instead of living until the search stage.
+        let render_body = |p: &content::Page| {
+            let mut body = markdown::render(&resolver, &p.path, &p.text, p.body_offset);
+            let text = std::mem::take(&mut body.text);
+            let summary = render::summary_of(p, &body);
+            let names = p.aliases.iter().map(|a| a.0.as_str());
+            let sources = [p.title.as_str(), summary.as_str(), text.as_str()];
+            let terms = search::count_terms(sources.into_iter().chain(names));
+            (body, terms)
+        };
         let render_home = |c: &content::Corpus| {
             c.home
                 .as_ref()
                 .map(|h| markdown::render(&resolver, &h.path, &h.text, h.body_offset))
         };
-        let (mut bodies, home, reuse) = match (changed.as_deref(), previous) {
+        let (bodies, home, terms, reuse) = match (changed.as_deref(), previous) {
             (Some(ids), Some(old)) => {
                 let old_links: Vec<PageId> = ids
                     .iter()
@@ -292,12 +318,14 @@ impl Session {
                     graph: old_graph,
                     ..
                 } = old;
-                let fresh: Vec<(PageId, RenderedBody)> = ids
+                let fresh: Vec<(PageId, (RenderedBody, search::PageTerms))> = ids
                     .par_iter()
                     .map(|&i| (i, render_body(&corpus.pages[i])))
                     .collect();
-                for (i, body) in fresh {
+                let mut fresh_terms = Vec::with_capacity(fresh.len());
+                for (i, (body, terms)) in fresh {
                     bodies[i] = body;
+                    fresh_terms.push((i, terms));
                 }
                 let home_text = |c: &content::Corpus| c.home.as_ref().map(|h| h.text.clone());
                 let home = if home_text(&old_corpus) == home_text(&corpus) {
@@ -308,19 +336,19 @@ impl Session {
                 (
                     bodies,
                     home,
+                    fresh_terms,
                     Some((tera, files, old_links, search, summaries, old_graph)),
                 )
             }
-            _ => (
-                corpus.pages.par_iter().map(render_body).collect(),
-                render_home(&corpus),
-                None,
-            ),
+            _ => {
+                let (bodies, terms) = corpus.pages.par_iter().map(render_body).unzip();
+                (bodies, render_home(&corpus), terms_of_all(terms), None)
+            }
         };
         for body in bodies.iter().chain(home.iter()) {
             diagnostics.extend(body.diagnostics.iter().cloned());
         }
-        lap("markdown", &mut stages);
+        lap("markdown", &mut stages, &mut peaks);
 
         let mut graph_diagnostics = Vec::new();
         let graph = graph::build(
@@ -335,7 +363,14 @@ impl Session {
             &mut graph_diagnostics,
         );
         diagnostics.extend(graph_diagnostics);
-        lap("graph", &mut stages);
+        // Past the graph no stage reads the Markdown source (diagnostics point into it only
+        // up to here), so a streaming build, which keeps no state, frees it now.
+        if sink.is_some() {
+            for page in &mut corpus.pages {
+                page.text = String::new();
+            }
+        }
+        lap("graph", &mut stages, &mut peaks);
 
         let mut render_diagnostics = Vec::new();
         let (mut tera, old_files, old_links, old_search, old_summaries, old_graph) = match reuse {
@@ -373,31 +408,32 @@ impl Session {
                 path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
                 aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
                 summary: &summaries[i],
-                text: &bodies[i].text,
             })
             .collect();
-        let search = match (old_search, changed.as_deref()) {
-            (Some(mut index), Some(ids)) => {
-                index.update(&entries, ids);
+        let search = match old_search {
+            Some(mut index) => {
+                index.update(terms);
                 index
             }
-            _ => search::SearchIndex::build(&entries),
+            None => search::SearchIndex::build(terms.into_iter().map(|(_, t)| t).collect()),
         };
         let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
-        let search_files = search.files(&kind_names, &entries);
+        let mut search_files = search.files(&kind_names, &entries);
         drop(entries);
-        // A streaming build keeps no state: the postings and the pages' plain text are not
-        // needed past this point, so they are freed before rendering, the memory peak.
+        if let Some(sink) = sink {
+            for file in search_files.drain(..) {
+                sink(&file);
+            }
+        }
+        // A streaming build keeps no state: the postings are not needed past this point, so
+        // they are freed before rendering.
         let search = if sink.is_some() {
             drop(search);
-            for body in &mut bodies {
-                body.text = String::new();
-            }
             None
         } else {
             Some(search)
         };
-        lap("search", &mut stages);
+        lap("search", &mut stages, &mut peaks);
         let mut files = Vec::new();
         if let Some(tera) = &mut tera {
             let input = render::RenderInput {
@@ -466,21 +502,17 @@ impl Session {
             };
         }
         diagnostics.extend(render_diagnostics);
-        lap("render", &mut stages);
+        lap("render", &mut stages, &mut peaks);
 
         let report = Report {
             pages: corpus.pages.len(),
             redirects: graph.redirects.len(),
-            files: files.len()
-                + if sink.is_some() {
-                    corpus.pages.len()
-                } else {
-                    0
-                },
+            // A streaming build counts what it streamed itself (`run`).
+            files: files.len(),
             incremental: changed.is_some(),
             ..Report::default()
         };
-        let report = finish(diagnostics, stages, report);
+        let report = finish(diagnostics, stages, peaks, report);
         if sink.is_some() {
             self.streamed_rest = files;
             return report;
@@ -505,6 +537,18 @@ impl Session {
         }
         report
     }
+}
+
+/// The peak resident memory of this process so far, in KiB, on Linux; `None` elsewhere.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// No page added, removed, moved or renamed, no alias, kind or `featured` changed: the name
@@ -537,6 +581,11 @@ fn out_neighbours(body: &RenderedBody, graph: &graph::LinkGraph, id: PageId) -> 
         }));
     }
     out
+}
+
+/// Every page's terms, numbered, as `SearchIndex::update` takes the changed ones.
+fn terms_of_all(terms: Vec<search::PageTerms>) -> Vec<(PageId, search::PageTerms)> {
+    terms.into_iter().enumerate().collect()
 }
 
 /// Replaces (or adds) the fresh files in the sorted list of a previous build.

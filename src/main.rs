@@ -136,6 +136,14 @@ fn main() -> ExitCode {
                         .map(|(name, d)| format!("{name} {:.3} s", d.as_secs_f64()))
                         .collect();
                     println!("Stages: {}", stages.join(", "));
+                    let peaks: Vec<String> = report
+                        .peaks
+                        .iter()
+                        .filter_map(|(name, kib)| kib.map(|k| format!("{name} {}", k / 1024)))
+                        .collect();
+                    if !peaks.is_empty() {
+                        println!("Peak memory after each stage (MiB): {}", peaks.join(", "));
+                    }
                 }
                 ExitCode::SUCCESS
             } else {

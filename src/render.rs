@@ -233,6 +233,8 @@ struct Renderer<'a> {
     summaries: &'a [String],
     /// Per kind: `kinds/<id>.html` if the site has it, else `page.html`; chosen once per build.
     page_templates: Vec<String>,
+    /// Where a streaming build sends each file as soon as it is rendered.
+    sink: Option<&'a Sink<'a>>,
 }
 
 /// Receives each rendered page, from many threads at once.
@@ -322,33 +324,24 @@ pub fn render_site(
         hrefs,
         summaries,
         page_templates,
+        sink,
     };
 
-    // A streamed page is written by the sink and not kept.
-    let hand_over = |result: Result<OutputFile, Diagnostic>| match (result, sink) {
-        (Ok(file), Some(sink)) => {
-            sink(&file);
-            Ok(None)
-        }
-        (result, _) => result.map(Some),
-    };
+    // A streamed file is written by the sink and not kept.
     let results: Vec<Result<Option<OutputFile>, Diagnostic>> = match scope {
         Scope::All => (0..pages.len())
             .into_par_iter()
-            .map(|id| hand_over(renderer.page(id)))
+            .map(|id| renderer.hand_over(renderer.page(id)))
             .collect(),
         Scope::Pages(partial) => partial
             .ids
             .par_iter()
-            .map(|&id| hand_over(renderer.page(id)))
+            .map(|&id| renderer.hand_over(renderer.page(id)))
             .collect(),
     };
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
-    let generated = renderer
-        .generated_pages(scope)
-        .into_iter()
-        .map(|r| r.map(Some));
+    let generated = renderer.generated_pages(scope);
     for r in results.into_iter().chain(generated) {
         match r {
             Ok(Some(f)) => files.push(f),
@@ -440,6 +433,30 @@ impl Renderer<'_> {
             href: urls::href(self.input.config, &urls::kind_path(&k.folder)),
             count: 0,
         }
+    }
+
+    /// Hands a rendered file to the sink of a streaming build (keeping nothing), or keeps it.
+    fn hand_over(
+        &self,
+        result: Result<OutputFile, Diagnostic>,
+    ) -> Result<Option<OutputFile>, Diagnostic> {
+        match (result, self.sink) {
+            (Ok(file), Some(sink)) => {
+                sink(&file);
+                Ok(None)
+            }
+            (result, _) => result.map(Some),
+        }
+    }
+
+    /// `render`, then `hand_over`.
+    fn emit(
+        &self,
+        template: &str,
+        context: &Context,
+        path: String,
+    ) -> Result<Option<OutputFile>, Diagnostic> {
+        self.hand_over(self.render(template, context, path))
     }
 
     fn render(
@@ -588,7 +605,7 @@ impl Renderer<'_> {
         )
     }
 
-    fn generated_pages(&self, scope: Scope) -> Vec<Result<OutputFile, Diagnostic>> {
+    fn generated_pages(&self, scope: Scope) -> Vec<Result<Option<OutputFile>, Diagnostic>> {
         let input = self.input;
         let config = input.config;
         let pages = &input.corpus.pages;
@@ -653,15 +670,11 @@ impl Renderer<'_> {
                 },
             })),
         );
-        out.push(self.render("home.html", &context, "index.html".into()));
+        out.push(self.emit("home.html", &context, "index.html".into()));
 
-        // One index per kind: a table of its pages and their first fields.
-        for (k, kind) in config
-            .kinds
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| kinds_shown[*k])
-        {
+        // One index per kind: a table of its pages and their first fields. This and the other
+        // generated lists render in parallel, like the pages.
+        let kind_index = |(k, kind): (usize, &crate::config::Kind)| {
             let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
             ids.sort_by_cached_key(|&i| normalize(&pages[i].title));
             let columns: Vec<usize> = (0..kind.fields.len()).take(4).collect();
@@ -697,12 +710,20 @@ impl Renderer<'_> {
                     .collect::<Vec<_>>(),
             );
             context.insert("rows", &rows);
-            out.push(self.render(
+            self.emit(
                 "kind.html",
                 &context,
                 urls::file_for(&urls::kind_path(&kind.folder)),
-            ));
-        }
+            )
+        };
+        out.par_extend(
+            config
+                .kinds
+                .par_iter()
+                .enumerate()
+                .filter(|(k, _)| kinds_shown[*k])
+                .map(kind_index),
+        );
 
         // Categories.
         let category_links: Vec<LinkView> = graph
@@ -717,36 +738,39 @@ impl Renderer<'_> {
             .collect();
         let mut context = Context::new();
         context.insert("categories", &category_links);
-        out.push(self.render(
+        out.push(self.emit(
             "categories.html",
             &context,
             urls::file_for(urls::CATEGORIES),
         ));
-        for c in &graph.categories {
+        out.par_extend(graph.categories.par_iter().map(|c| {
             let mut context = Context::new();
             context.insert("name", &c.name);
             context.insert(
                 "pages",
                 &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
             );
-            out.push(self.render("category.html", &context, urls::file_for(&c.path)));
-        }
+            self.emit("category.html", &context, urls::file_for(&c.path))
+        }));
 
         // Disambiguations and redirects.
-        for d in graph
-            .disambiguations
-            .iter()
-            .filter(|d| d.pages.iter().any(|&p| shown[p]))
-        {
-            let mut context = Context::new();
-            context.insert("name", &d.name);
-            context.insert(
-                "pages",
-                &d.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
-            );
-            out.push(self.render("disambiguation.html", &context, urls::file_for(&d.path)));
-        }
-        for r in graph.redirects.iter().filter(|_| all) {
+        out.par_extend(
+            graph
+                .disambiguations
+                .par_iter()
+                .filter(|d| d.pages.iter().any(|&p| shown[p]))
+                .map(|d| {
+                    let mut context = Context::new();
+                    context.insert("name", &d.name);
+                    context.insert(
+                        "pages",
+                        &d.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
+                    );
+                    self.emit("disambiguation.html", &context, urls::file_for(&d.path))
+                }),
+        );
+        let redirects: &[_] = if all { &graph.redirects } else { &[] };
+        out.par_extend(redirects.par_iter().map(|r| {
             let mut context = Context::new();
             let to = &pages[r.to];
             context.insert("alias", &r.alias);
@@ -758,8 +782,8 @@ impl Renderer<'_> {
                     &urls::page_path(&config.kinds[to.kind].folder, &to.slug),
                 ),
             );
-            out.push(self.render("redirect.html", &context, urls::file_for(&r.path)));
-        }
+            self.emit("redirect.html", &context, urls::file_for(&r.path))
+        }));
 
         // Special pages: all pages A–Z, wanted pages, maintenance.
         let mut sorted: Vec<PageId> = (0..pages.len()).collect();
@@ -788,7 +812,7 @@ impl Renderer<'_> {
         context.insert("intro", "Every page of the wiki, A to Z.");
         context.insert("groups", &groups);
         if all_pages {
-            out.push(self.render("special.html", &context, urls::file_for(urls::ALL_PAGES)));
+            out.push(self.emit("special.html", &context, urls::file_for(urls::ALL_PAGES)));
         }
 
         if partial.wanted_changed {
@@ -804,7 +828,7 @@ impl Renderer<'_> {
                 "Names that pages link to but no page has yet. Red links lead here.",
             );
             context.insert("groups", &wanted);
-            out.push(self.render("special.html", &context, urls::file_for(urls::WANTED)));
+            out.push(self.emit("special.html", &context, urls::file_for(urls::WANTED)));
         }
 
         if partial.maintenance_changed {
@@ -820,14 +844,14 @@ impl Renderer<'_> {
                     report("Pages citing no source", &graph.uncited),
                 ],
             );
-            out.push(self.render("special.html", &context, urls::file_for(urls::MAINTENANCE)));
+            out.push(self.emit("special.html", &context, urls::file_for(urls::MAINTENANCE)));
         }
 
         if all {
             let context = Context::new();
-            out.push(self.render("404.html", &context, "404.html".into()));
-            out.push(self.render("search.html", &context, urls::file_for(urls::SEARCH)));
-            out.push(self.render("random.html", &context, urls::file_for(urls::RANDOM)));
+            out.push(self.emit("404.html", &context, "404.html".into()));
+            out.push(self.emit("search.html", &context, urls::file_for(urls::SEARCH)));
+            out.push(self.emit("random.html", &context, urls::file_for(urls::RANDOM)));
         }
         out
     }

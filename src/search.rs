@@ -33,7 +33,7 @@ const SHARD_CHARS: usize = 2;
 const SUMMARY_CHARS: usize = 160;
 
 /// Term → `(count, page)` for one shard.
-type Postings = BTreeMap<String, Vec<(u32, usize)>>;
+type Postings = BTreeMap<String, Vec<(u32, u32)>>;
 
 /// What the index needs of one page.
 pub struct Entry<'a> {
@@ -43,8 +43,6 @@ pub struct Entry<'a> {
     pub path: String,
     pub aliases: Vec<&'a str>,
     pub summary: &'a str,
-    /// Plain text of the body.
-    pub text: &'a str,
 }
 
 /// Folds text for matching: NFD, no combining marks, lower case.
@@ -89,12 +87,15 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    /// Indexes every page. Deterministic: sorted maps, pages in corpus order.
-    pub fn build(entries: &[Entry]) -> SearchIndex {
-        let terms: Vec<PageTerms> = entries.par_iter().map(count_terms).collect();
+    /// Indexes every page from its counted terms ([`count_terms`], one per page in corpus
+    /// order). Deterministic: sorted maps, pages in corpus order.
+    pub fn build(terms: Vec<PageTerms>) -> SearchIndex {
         let mut shards: BTreeMap<String, Postings> = BTreeMap::new();
-        let mut postings: FxHashMap<&str, Vec<(u32, usize)>> = FxHashMap::default();
+        // (count, page) as two `u32`s: three million postings at 10k pages, so their width
+        // is a good part of the build's peak memory.
+        let mut postings: FxHashMap<&str, Vec<(u32, u32)>> = FxHashMap::default();
         for (id, counts) in terms.iter().enumerate() {
+            let id = page_u32(id);
             for (term, n) in counts.iter() {
                 postings.entry(term).or_default().push((n, id));
             }
@@ -119,12 +120,9 @@ impl SearchIndex {
         }
     }
 
-    /// Re-indexes the `changed` pages; the result equals `build` on the new entries.
-    pub fn update(&mut self, entries: &[Entry], changed: &[usize]) {
-        let fresh: Vec<(usize, PageTerms)> = changed
-            .par_iter()
-            .map(|&id| (id, count_terms(&entries[id])))
-            .collect();
+    /// Re-indexes the changed pages, given as (page, its freshly counted terms); the result
+    /// equals `build` on the new terms of every page.
+    pub fn update(&mut self, fresh: Vec<(usize, PageTerms)>) {
         let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (id, new_terms) in fresh {
             let old_terms = std::mem::replace(&mut self.terms[id], new_terms);
@@ -134,7 +132,7 @@ impl SearchIndex {
                 };
                 if let Some(postings) = self.shards.get_mut(&shard) {
                     if let Some(list) = postings.get_mut(term) {
-                        list.retain(|&(_, page)| page != id);
+                        list.retain(|&(_, page)| page != page_u32(id));
                         if list.is_empty() {
                             postings.remove(term);
                         }
@@ -155,7 +153,7 @@ impl SearchIndex {
                     .or_default()
                     .entry(term.to_string())
                     .or_default();
-                let entry = (n, id);
+                let entry = (n, page_u32(id));
                 let at = list
                     .binary_search_by(|probe| posting_order(probe, &entry))
                     .unwrap_or_else(|at| at);
@@ -204,9 +202,10 @@ impl SearchIndex {
 }
 
 /// A page's terms and their counts, sorted by term, in one string: one allocation per page
-/// rather than one per term.
+/// rather than one per term. Counted in the Markdown stage, so the page's plain text need not
+/// outlive it.
 #[derive(Default)]
-struct PageTerms {
+pub struct PageTerms {
     text: String,
     /// (end of the term in `text`, count); each term starts where the previous ended.
     ends: Vec<(u32, u32)>,
@@ -223,13 +222,11 @@ impl PageTerms {
     }
 }
 
-/// Counts a page's terms. Raw words are counted first and each distinct word is folded once
-/// (most words repeat); words already folded are never copied.
-fn count_terms(e: &Entry) -> PageTerms {
+/// Counts a page's terms (title, summary, aliases and body text). Raw words are counted first
+/// and each distinct word is folded once (most words repeat); words already folded are never
+/// copied.
+pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms {
     let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
-    let sources = [e.title, e.summary, e.text]
-        .into_iter()
-        .chain(e.aliases.iter().copied());
     for source in sources {
         for word in source
             .split(|c: char| {
@@ -271,12 +268,18 @@ fn count_terms(e: &Entry) -> PageTerms {
 }
 
 /// Pages using the term most come first; ties in page order.
-fn posting_order(a: &(u32, usize), b: &(u32, usize)) -> std::cmp::Ordering {
+fn posting_order(a: &(u32, u32), b: &(u32, u32)) -> std::cmp::Ordering {
     b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-fn sort_postings(list: &mut [(u32, usize)]) {
+fn sort_postings(list: &mut [(u32, u32)]) {
     list.sort_unstable_by(posting_order);
+}
+
+/// A page number as stored in the postings. Page numbers index a `Vec` of pages held in memory,
+/// so more than `u32::MAX` of them cannot occur; saturating keeps this total anyway.
+fn page_u32(id: usize) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
 }
 
 /// Appends a number's decimal digits without allocating.
@@ -308,7 +311,7 @@ fn shard_json(postings: &Postings) -> Arc<[u8]> {
             if j > 0 {
                 json.push(',');
             }
-            push_number(&mut json, *id);
+            push_number(&mut json, *id as usize);
         }
         json.push(']');
     }
@@ -342,16 +345,19 @@ mod tests {
 
     #[test]
     fn postings_rank_pages_by_term_count_and_shard_by_prefix() {
-        let e = |title, text| Entry {
+        let e = |title| Entry {
             title,
             kind: 0,
             path: String::new(),
             aliases: vec![],
             summary: "",
-            text,
         };
-        let entries = [e("One", "dance"), e("Two", "dance dance dance")];
-        let files = SearchIndex::build(&entries).files(&["Group".into()], &entries);
+        let entries = [e("One"), e("Two")];
+        let terms = vec![
+            count_terms(["One", "dance"]),
+            count_terms(["Two", "dance dance dance"]),
+        ];
+        let files = SearchIndex::build(terms).files(&["Group".into()], &entries);
         let shard = files
             .iter()
             .find(|f| f.path == "search/t/64-61.json")
