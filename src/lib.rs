@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod names;
 pub mod output;
 pub mod render;
+pub mod sanitize;
 pub mod search;
 pub mod serve;
 pub mod urls;

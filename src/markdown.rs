@@ -146,6 +146,8 @@ struct State<'r, 'a> {
     link_stack: Vec<bool>,
     /// Inside a wikilink embed that became an image: skip its label.
     skip_image_label: bool,
+    /// The page has raw HTML: its output goes through the sanitizer.
+    has_raw_html: bool,
     block_text: String,
     pending_context: Vec<(usize, usize)>,
     containers: usize,
@@ -176,6 +178,7 @@ impl<'r, 'a> State<'r, 'a> {
             footnote_numbers: Vec::new(),
             link_stack: Vec::new(),
             skip_image_label: false,
+            has_raw_html: false,
             block_text: String::new(),
             pending_context: Vec::new(),
             containers: 0,
@@ -371,10 +374,13 @@ impl<'r, 'a> State<'r, 'a> {
                 self.emit(Event::Code(code));
             }
             Event::Html(html) | Event::InlineHtml(html) => {
-                // Raw HTML is shown, not executed. Comments are an editor's notes: dropped.
+                // Raw HTML goes through the sanitizer's allow-list when the page is finished
+                // (`crate::sanitize`); here an editor is told what will be removed. Comments are
+                // an editor's notes: dropped.
                 if !html.trim_start().starts_with("<!--") {
-                    self.add_text(&html);
-                    self.emit(Event::Text(html));
+                    self.has_raw_html = true;
+                    self.warn_disallowed_html(&html, offset);
+                    self.emit(Event::Html(html));
                 }
             }
             Event::SoftBreak => {
@@ -382,6 +388,37 @@ impl<'r, 'a> State<'r, 'a> {
                 self.emit(Event::SoftBreak);
             }
             other => self.emit(other),
+        }
+    }
+
+    /// A warning for each element the sanitizer will remove from this raw HTML.
+    fn warn_disallowed_html(&mut self, html: &str, offset: usize) {
+        let mut rest = html;
+        let mut named: Vec<String> = Vec::new();
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at + 1..];
+            // A closing tag was warned about at its opening one.
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if name.is_empty()
+                || crate::sanitize::ALLOWED_TAGS.contains(&name.as_str())
+                || named.contains(&name)
+            {
+                continue;
+            }
+            self.result.diagnostics.push(
+                Diagnostic::warning(
+                    "unsafe-html",
+                    self.path,
+                    format!("<{name}> is not allowed in a page; it is removed from the output"),
+                )
+                .at_offset(self.text, self.file_offset(offset))
+                .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
+            );
+            named.push(name);
         }
     }
 
@@ -501,7 +538,10 @@ impl<'r, 'a> State<'r, 'a> {
                     Diagnostic::warning(
                         "unsafe-link",
                         self.path,
-                        format!("link scheme '{scheme}:' is not allowed; the link was disabled"),
+                        format!(
+                            "link scheme '{}:' is not allowed; the link was disabled",
+                            scheme.escape_debug()
+                        ),
                     )
                     .at_offset(self.text, self.file_offset(offset)),
                 );
@@ -627,7 +667,11 @@ impl<'r, 'a> State<'r, 'a> {
         self.flush_context();
         let mut html = String::with_capacity(self.text.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, self.out.into_iter());
-        self.result.html = html;
+        self.result.html = if self.has_raw_html {
+            crate::sanitize::clean(&html)
+        } else {
+            html
+        };
         let mut defs = self.footnote_defs;
         if !self.footnote_numbers.is_empty() {
             let mut notes = String::from("<ol class=\"footnotes\">\n");
@@ -674,7 +718,11 @@ impl<'r, 'a> State<'r, 'a> {
                 }
             }
             notes.push_str("</ol>\n");
-            self.result.footnotes_html = notes;
+            self.result.footnotes_html = if self.has_raw_html {
+                crate::sanitize::clean(&notes)
+            } else {
+                notes
+            };
         }
         let mut unused: Vec<(String, usize)> = defs
             .into_iter()

@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod build;
+mod hostile;
 mod incremental;
 mod reader;
 mod serve;
