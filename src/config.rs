@@ -196,6 +196,11 @@ impl Config {
                     folder_offset,
                     format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'"),
                 ));
+            } else if crate::urls::is_device_name(&folder) {
+                diagnostics.push(error(
+                    folder_offset,
+                    format!("kind '{id}': folder {folder:?} is a device name on Windows, where the site could not be checked out"),
+                ));
             } else if RESERVED_FOLDERS.contains(&folder.as_str()) {
                 diagnostics.push(error(
                     folder_offset,

@@ -111,6 +111,50 @@ pub fn position_of(text: &str, offset: usize) -> Position {
     }
 }
 
+/// Caps how many diagnostics of one code one file gets. A pathological page (260,000 references
+/// to a missing footnote) would otherwise get as many warnings, each locating itself by
+/// scanning the page: quadratic time, and a report no one reads.
+#[derive(Debug, Default)]
+pub struct Budget {
+    counts: Vec<(&'static str, usize)>,
+}
+
+impl Budget {
+    /// Diagnostics of one code shown per file; the rest are counted.
+    pub const LIMIT: usize = 100;
+
+    /// Whether another diagnostic of `code` may be made; counts it either way.
+    pub fn allow(&mut self, code: &'static str) -> bool {
+        let count = match self.counts.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => n,
+            None => {
+                self.counts.push((code, 0));
+                &mut self.counts.last_mut().expect("just pushed").1
+            }
+        };
+        *count += 1;
+        *count <= Self::LIMIT
+    }
+
+    /// One diagnostic per code that went over the limit, saying how many were left out.
+    pub fn overflow(&self, path: &str) -> Vec<Diagnostic> {
+        self.counts
+            .iter()
+            .filter(|(_, n)| *n > Self::LIMIT)
+            .map(|(code, n)| {
+                Diagnostic::warning(
+                    code,
+                    path,
+                    format!(
+                        "{} more [{code}] problems in this file are not shown",
+                        n - Self::LIMIT
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
 /// Collects diagnostics from every stage.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {

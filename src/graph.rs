@@ -2,11 +2,11 @@
 //! relations `site.toml` declares, citations, categories, redirects, disambiguations and the
 //! maintenance reports (red links, orphans, unreachable and uncited pages). Pure.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::config::{Config, FieldType};
 use crate::content::{Page, PageId, Value};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Budget, Diagnostic};
 use crate::markdown::RenderedBody;
 use crate::names::{Index, Resolution, normalize, slugify};
 use crate::urls;
@@ -128,6 +128,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     let mut field_edges: Vec<(PageId, PageId, String)> = Vec::new();
     for (id, page) in pages.iter().enumerate() {
         let kind = &config.kinds[page.kind];
+        let mut budget = Budget::default();
         for fv in &page.fields {
             let field = &kind.fields[fv.field];
             let items = match (&fv.value, &field.ty) {
@@ -143,7 +144,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                         }
                         Resolution::Found(target) => {
                             let wanted_kinds: Vec<&str> = allowed.iter().map(|&k| config.kinds[k].name.as_str()).collect();
-                            diagnostics.push(
+                            if budget.allow("wrong-kind") { diagnostics.push(
                                 Diagnostic::error(
                                     "wrong-kind",
                                     &page.path,
@@ -157,22 +158,22 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                                     ),
                                 )
                                 .at_offset(&page.text, *offset),
-                            );
+                            ); }
                             FieldItem::Page(target)
                         }
                         Resolution::Ambiguous(ids) => {
                             let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", pages[i].title, pages[i].path)).collect();
-                            diagnostics.push(
+                            if budget.allow("ambiguous-link") { diagnostics.push(
                                 Diagnostic::error("ambiguous-link", &page.path, format!("field '{}': \"{name}\" matches {}", field.key, names.join(", ")))
                                     .at_offset(&page.text, *offset),
-                            );
+                            ); }
                             FieldItem::Text(name.clone())
                         }
                         Resolution::Missing => {
-                            diagnostics.push(
+                            if budget.allow("red-link") { diagnostics.push(
                                 Diagnostic::warning("red-link", &page.path, format!("field '{}': no page is titled or aliased \"{name}\"", field.key))
                                     .at_offset(&page.text, *offset),
-                            );
+                            ); }
                             add_wanted(name, id);
                             FieldItem::Missing(name.clone())
                         }
@@ -185,6 +186,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             };
             graph.infobox[id].push((fv.field, items));
         }
+        diagnostics.extend(budget.overflow(&page.path));
     }
     inverse_edges.sort_by(|a, b| {
         (a.0, a.1)
@@ -202,10 +204,15 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
 
     // Backlinks from bodies, then from infoboxes; citations.
     let mut linked: Vec<HashSet<PageId>> = vec![HashSet::new(); n];
+    // Heading ids of the pages some link points into, made on first use: looking each anchor up
+    // in a list of headings would be quadratic on a page with thousands of both.
+    let mut anchors: HashMap<PageId, HashSet<&str>> = HashMap::new();
     for (from, body) in bodies.iter().enumerate() {
+        let mut budget = Budget::default();
         for link in &body.links {
             if link.is_citation {
-                if !graph.cited_by[link.target].contains(&from) {
+                // Pages are visited in order, so a repeat can only be the last entry.
+                if graph.cited_by[link.target].last() != Some(&from) {
                     graph.cited_by[link.target].push(from);
                 }
                 continue;
@@ -214,7 +221,17 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 continue;
             }
             if let Some(anchor) = &link.anchor
-                && !bodies[link.target].headings.iter().any(|h| &h.id == anchor)
+                && !anchors
+                    .entry(link.target)
+                    .or_insert_with(|| {
+                        bodies[link.target]
+                            .headings
+                            .iter()
+                            .map(|h| h.id.as_str())
+                            .collect()
+                    })
+                    .contains(anchor.as_str())
+                && budget.allow("unknown-anchor")
             {
                 diagnostics.push(
                     Diagnostic::warning(
@@ -238,6 +255,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         for red in &body.red_links {
             add_wanted(&red.target, from);
         }
+        diagnostics.extend(budget.overflow(&pages[from].path));
     }
     for (target, from, context) in field_edges {
         if target != from && linked[target].insert(from) {
@@ -370,7 +388,18 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             );
         }
         if source_kind.is_some_and(|s| s != pages[id].kind) {
-            for &offset in &bodies[id].uncited_paragraphs {
+            let shown = bodies[id].uncited_paragraphs.len().min(Budget::LIMIT);
+            if bodies[id].uncited_paragraphs.len() > shown {
+                diagnostics.push(Diagnostic::warning(
+                    "uncited-paragraph",
+                    &pages[id].path,
+                    format!(
+                        "{} more [uncited-paragraph] problems in this file are not shown",
+                        bodies[id].uncited_paragraphs.len() - shown
+                    ),
+                ));
+            }
+            for &offset in &bodies[id].uncited_paragraphs[..shown] {
                 diagnostics.push(
                     Diagnostic::warning(
                         "uncited-paragraph",

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::config::{Config, KindId};
 use crate::content::{Page, PageId};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Budget, Diagnostic};
 use crate::names::{Index, Resolution, slugify};
 use crate::urls::{self, escape_html};
 
@@ -104,6 +104,16 @@ pub fn options() -> Options {
 }
 
 /// Renders the Markdown `text[body_offset..]` of the file at `path`.
+/// Deepest nesting of raw HTML elements a page may have (`State::track_html_depth`). Browsers
+/// themselves stop nesting at about 512.
+pub const MAX_HTML_DEPTH: usize = 256;
+
+/// Elements that never have a closing tag.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
 pub fn render(resolver: &Resolver, path: &str, text: &str, body_offset: usize) -> RenderedBody {
     let body = &text[body_offset..];
     let (source, inserted) = escape_table_pipes(body);
@@ -142,12 +152,21 @@ struct State<'r, 'a> {
     footnote: Option<(String, Vec<Event<'a>>)>,
     footnote_defs: HashMap<String, (Vec<Event<'a>>, usize)>,
     footnote_numbers: Vec<(String, usize, usize)>, // label, references, offset of first
+    /// Label → its place in `footnote_numbers`.
+    footnote_index: HashMap<String, usize>,
     /// For each open link: did we open it as raw HTML (`true`) or as a Markdown event?
     link_stack: Vec<bool>,
     /// Inside a wikilink embed that became an image: skip its label.
     skip_image_label: bool,
     /// The page has raw HTML: its output goes through the sanitizer.
     has_raw_html: bool,
+    /// Diagnostics per code, capped (`Budget`).
+    budget: Budget,
+    /// The pages in `result.citations`, for a constant-time repeat check.
+    cited: std::collections::HashSet<PageId>,
+    /// How deep the raw HTML seen so far nests (`track_html_depth`).
+    html_depth: usize,
+    html_too_deep: bool,
     block_text: String,
     pending_context: Vec<(usize, usize)>,
     containers: usize,
@@ -176,9 +195,14 @@ impl<'r, 'a> State<'r, 'a> {
             footnote: None,
             footnote_defs: HashMap::new(),
             footnote_numbers: Vec::new(),
+            footnote_index: HashMap::new(),
             link_stack: Vec::new(),
             skip_image_label: false,
             has_raw_html: false,
+            budget: Budget::default(),
+            cited: std::collections::HashSet::new(),
+            html_depth: 0,
+            html_too_deep: false,
             block_text: String::new(),
             pending_context: Vec::new(),
             containers: 0,
@@ -380,6 +404,7 @@ impl<'r, 'a> State<'r, 'a> {
                 if !html.trim_start().starts_with("<!--") {
                     self.has_raw_html = true;
                     self.warn_disallowed_html(&html, offset);
+                    self.track_html_depth(&html, offset);
                     self.emit(Event::Html(html));
                 }
             }
@@ -388,6 +413,47 @@ impl<'r, 'a> State<'r, 'a> {
                 self.emit(Event::SoftBreak);
             }
             other => self.emit(other),
+        }
+    }
+
+    /// Follows how deep the page's raw HTML nests (an upper bound: every non-void opening tag
+    /// counts until its closing tag). An HTML parser spends time proportional to the depth on
+    /// every tag, so a page nesting deeper than [`MAX_HTML_DEPTH`] is an error and is never
+    /// parsed: 400,000 nested `<div>`s would otherwise take minutes.
+    fn track_html_depth(&mut self, html: &str, offset: usize) {
+        let mut rest = html;
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at + 1..];
+            let closing = rest.starts_with('/');
+            let name: String = rest
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if name.is_empty() || VOID_ELEMENTS.contains(&name.as_str()) {
+                continue;
+            }
+            let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+            if closing {
+                self.html_depth = self.html_depth.saturating_sub(1);
+            } else if !self_closing {
+                self.html_depth += 1;
+                if self.html_depth > MAX_HTML_DEPTH && !self.html_too_deep {
+                    self.html_too_deep = true;
+                    if self.budget.allow("html-too-deep") {
+                        self.result.diagnostics.push(
+                            Diagnostic::error(
+                                "html-too-deep",
+                                self.path,
+                                format!("raw HTML nests more than {MAX_HTML_DEPTH} elements deep here"),
+                            )
+                            .at_offset(self.text, self.file_offset(offset))
+                            .note("close the elements you open; pages are rendered from Markdown, with a little HTML"),
+                        );
+                    }
+                }
+            }
         }
     }
 
@@ -409,15 +475,17 @@ impl<'r, 'a> State<'r, 'a> {
             {
                 continue;
             }
-            self.result.diagnostics.push(
-                Diagnostic::warning(
-                    "unsafe-html",
-                    self.path,
-                    format!("<{name}> is not allowed in a page; it is removed from the output"),
-                )
-                .at_offset(self.text, self.file_offset(offset))
-                .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
-            );
+            if self.budget.allow("unsafe-html") {
+                self.result.diagnostics.push(
+                    Diagnostic::warning(
+                        "unsafe-html",
+                        self.path,
+                        format!("<{name}> is not allowed in a page; it is removed from the output"),
+                    )
+                    .at_offset(self.text, self.file_offset(offset))
+                    .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
+                );
+            }
             named.push(name);
         }
     }
@@ -449,7 +517,7 @@ impl<'r, 'a> State<'r, 'a> {
                 let is_citation =
                     self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
                 if is_citation {
-                    if !self.result.citations.contains(&id) {
+                    if self.cited.insert(id) {
                         self.result.citations.push(id);
                     }
                     if let Some(p) = &mut self.paragraph {
@@ -480,19 +548,21 @@ impl<'r, 'a> State<'r, 'a> {
                     .iter()
                     .map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path))
                     .collect();
-                self.result.diagnostics.push(
-                    Diagnostic::error(
-                        "ambiguous-link",
-                        self.path,
-                        format!(
-                            "[[{target}]] matches {} pages: {}",
-                            ids.len(),
-                            names.join(", ")
-                        ),
-                    )
-                    .at_offset(self.text, file_offset)
-                    .note("link to one of them by its full title"),
-                );
+                if self.budget.allow("ambiguous-link") {
+                    self.result.diagnostics.push(
+                        Diagnostic::error(
+                            "ambiguous-link",
+                            self.path,
+                            format!(
+                                "[[{target}]] matches {} pages: {}",
+                                ids.len(),
+                                names.join(", ")
+                            ),
+                        )
+                        .at_offset(self.text, file_offset)
+                        .note("link to one of them by its full title"),
+                    );
+                }
                 let href = urls::href(self.r.config, &urls::disambiguation_path(target.trim()));
                 self.html(format!(
                     "<a class=\"wikilink ambiguous\" href=\"{}\">",
@@ -500,14 +570,16 @@ impl<'r, 'a> State<'r, 'a> {
                 ));
             }
             Resolution::Missing => {
-                self.result.diagnostics.push(
-                    Diagnostic::warning(
-                        "red-link",
-                        self.path,
-                        format!("no page is titled or aliased \"{}\"", target.trim()),
-                    )
-                    .at_offset(self.text, file_offset),
-                );
+                if self.budget.allow("red-link") {
+                    self.result.diagnostics.push(
+                        Diagnostic::warning(
+                            "red-link",
+                            self.path,
+                            format!("no page is titled or aliased \"{}\"", target.trim()),
+                        )
+                        .at_offset(self.text, file_offset),
+                    );
+                }
                 self.result.red_links.push(RedLink {
                     target: target.trim().to_string(),
                     offset: file_offset,
@@ -534,17 +606,19 @@ impl<'r, 'a> State<'r, 'a> {
         {
             let scheme = trimmed[..i].to_ascii_lowercase();
             if !matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel") {
-                self.result.diagnostics.push(
-                    Diagnostic::warning(
-                        "unsafe-link",
-                        self.path,
-                        format!(
-                            "link scheme '{}:' is not allowed; the link was disabled",
-                            scheme.escape_debug()
-                        ),
-                    )
-                    .at_offset(self.text, self.file_offset(offset)),
-                );
+                if self.budget.allow("unsafe-link") {
+                    self.result.diagnostics.push(
+                        Diagnostic::warning(
+                            "unsafe-link",
+                            self.path,
+                            format!(
+                                "link scheme '{}:' is not allowed; the link was disabled",
+                                scheme.escape_debug()
+                            ),
+                        )
+                        .at_offset(self.text, self.file_offset(offset)),
+                    );
+                }
                 return CowStr::Borrowed("#");
             }
             return url;
@@ -562,16 +636,14 @@ impl<'r, 'a> State<'r, 'a> {
             p.cited = true;
         }
         let file_offset = self.file_offset(offset);
-        let (number, nth) = match self
-            .footnote_numbers
-            .iter()
-            .position(|(l, _, _)| l == label)
-        {
+        let (number, nth) = match self.footnote_index.get(label).copied() {
             Some(i) => {
                 self.footnote_numbers[i].1 += 1;
                 (i + 1, self.footnote_numbers[i].1)
             }
             None => {
+                self.footnote_index
+                    .insert(label.to_string(), self.footnote_numbers.len());
                 self.footnote_numbers
                     .push((label.to_string(), 1, file_offset));
                 (self.footnote_numbers.len(), 1)
@@ -599,17 +671,19 @@ impl<'r, 'a> State<'r, 'a> {
                 continue;
             }
             let at = self.file_offset(start);
-            self.result.diagnostics.push(
-                Diagnostic::warning(
-                    "footnote",
-                    self.path,
-                    format!("footnote [^{label}] has no definition"),
-                )
-                .at_offset(self.text, at)
-                .note(format!(
-                    "add a line `[^{label}]: [[Source page]]` at the end of the page"
-                )),
-            );
+            if self.budget.allow("footnote") {
+                self.result.diagnostics.push(
+                    Diagnostic::warning(
+                        "footnote",
+                        self.path,
+                        format!("footnote [^{label}] has no definition"),
+                    )
+                    .at_offset(self.text, at)
+                    .note(format!(
+                        "add a line `[^{label}]: [[Source page]]` at the end of the page"
+                    )),
+                );
+            }
         }
     }
 
@@ -667,7 +741,10 @@ impl<'r, 'a> State<'r, 'a> {
         self.flush_context();
         let mut html = String::with_capacity(self.text.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, self.out.into_iter());
-        self.result.html = if self.has_raw_html {
+        self.result.html = if self.html_too_deep {
+            // An error: the page is never written, and is not worth parsing.
+            String::new()
+        } else if self.has_raw_html {
             crate::sanitize::clean(&html)
         } else {
             html
@@ -700,17 +777,19 @@ impl<'r, 'a> State<'r, 'a> {
                         notes.push_str(&format!("<li id=\"fn-{n}\">{inner}</li>\n"));
                     }
                     None => {
-                        self.result.diagnostics.push(
-                            Diagnostic::warning(
-                                "footnote",
-                                self.path,
-                                format!("footnote [^{label}] has no definition"),
-                            )
-                            .at_offset(self.text, *offset)
-                            .note(format!(
-                                "add a line `[^{label}]: [[Source page]]` at the end of the page"
-                            )),
-                        );
+                        if self.budget.allow("footnote") {
+                            self.result.diagnostics.push(
+                                Diagnostic::warning(
+                                    "footnote",
+                                    self.path,
+                                    format!("footnote [^{label}] has no definition"),
+                                )
+                                .at_offset(self.text, *offset)
+                                .note(format!(
+                                    "add a line `[^{label}]: [[Source page]]` at the end of the page"
+                                )),
+                            );
+                        }
                         notes.push_str(&format!(
                             "<li id=\"fn-{n}\"><p>(missing note){back}</p></li>\n"
                         ));
@@ -718,7 +797,9 @@ impl<'r, 'a> State<'r, 'a> {
                 }
             }
             notes.push_str("</ol>\n");
-            self.result.footnotes_html = if self.has_raw_html {
+            self.result.footnotes_html = if self.html_too_deep {
+                String::new()
+            } else if self.has_raw_html {
                 crate::sanitize::clean(&notes)
             } else {
                 notes
@@ -730,15 +811,19 @@ impl<'r, 'a> State<'r, 'a> {
             .collect();
         unused.sort_by_key(|u| u.1);
         for (label, offset) in unused {
-            self.result.diagnostics.push(
-                Diagnostic::warning(
-                    "footnote",
-                    self.path,
-                    format!("footnote [^{label}] is defined but never referenced"),
-                )
-                .at_offset(self.text, offset),
-            );
+            if self.budget.allow("footnote") {
+                self.result.diagnostics.push(
+                    Diagnostic::warning(
+                        "footnote",
+                        self.path,
+                        format!("footnote [^{label}] is defined but never referenced"),
+                    )
+                    .at_offset(self.text, offset),
+                );
+            }
         }
+        let overflow = self.budget.overflow(self.path);
+        self.result.diagnostics.extend(overflow);
         self.result.first_paragraph = self.result.first_paragraph.trim().to_string();
         // Bodies live until the end of the build, ten thousand of them: no spare capacity.
         self.result.html.shrink_to_fit();

@@ -7,6 +7,7 @@
 //! pass.
 
 use std::collections::HashMap;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::content::PageId;
 
@@ -42,7 +43,8 @@ pub fn normalize(name: &str) -> String {
 pub fn slugify(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut dash = false;
-    for c in normalize(name).chars() {
+    // Composed (NFC), so "é" typed either way is one folder, not two that look alike.
+    for c in normalize(name).nfc() {
         if c.is_alphanumeric() {
             if dash && !out.is_empty() {
                 out.push('-');

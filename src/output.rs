@@ -91,6 +91,7 @@ impl Staging {
             std::fs::remove_dir_all(&staging.staging)
                 .with_context(|| format!("removing {}", staging.staging.display()))?;
         }
+        recover_interrupted(&parent, &name, out)?;
         copy_static(&staging.staging, static_dir)?;
         Ok(staging)
     }
@@ -151,12 +152,64 @@ impl Drop for Staging {
     }
 }
 
+/// Cleans up after builds that were killed: their half-written staging folders are removed, and
+/// if one was killed between moving the previous output aside and moving the new one in (two
+/// renames), the previous output is moved back. A folder of a build still running (its process
+/// alive, on systems with `/proc`) is left alone.
+fn recover_interrupted(parent: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
+    // Without /proc there is no telling a killed build from a running one: leave them.
+    let Ok(entries) = std::fs::read_dir(parent).map_err(drop).and_then(|e| {
+        if Path::new("/proc/self").exists() {
+            Ok(e)
+        } else {
+            Err(())
+        }
+    }) else {
+        return Ok(());
+    };
+    let mut stale: Vec<(PathBuf, bool)> = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let (rest, is_new) = if let Some(rest) = file_name.strip_prefix(&format!(".{name}.new-")) {
+            (rest, true)
+        } else if let Some(rest) = file_name.strip_prefix(&format!(".{name}.old-")) {
+            (rest, false)
+        } else {
+            continue;
+        };
+        let alive = rest.parse::<u32>().is_ok_and(|pid| {
+            pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if !alive {
+            stale.push((entry.path(), is_new));
+        }
+    }
+    stale.sort();
+    for (path, is_new) in stale {
+        if !is_new && !out.exists() {
+            std::fs::rename(&path, out).with_context(|| {
+                format!("restoring the previous output from {}", path.display())
+            })?;
+        } else {
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("removing {} left by a killed build", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn copy_static(staging: &Path, static_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(staging).with_context(|| format!("creating {}", staging.display()))?;
     if static_dir.is_dir() {
+        let escaped = std::cell::RefCell::new(Vec::new());
+        let base = static_dir
+            .canonicalize()
+            .with_context(|| format!("reading {}", static_dir.display()))?;
         for entry in walkdir::WalkDir::new(static_dir)
             .follow_links(true)
             .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| crate::content::keep_link(&base, e, &escaped))
         {
             let entry = entry.with_context(|| format!("reading {}", static_dir.display()))?;
             let relative = entry
@@ -171,6 +224,14 @@ fn copy_static(staging: &Path, static_dir: &Path) -> anyhow::Result<()> {
                 std::fs::copy(entry.path(), &target)
                     .with_context(|| format!("copying {}", entry.path().display()))?;
             }
+        }
+        if let Some(path) = escaped.into_inner().first() {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            bail!(
+                "{}: symbolic link to {} leaves static/; it is not followed (copy the file into static/ instead)",
+                path.display(),
+                target.display()
+            );
         }
     }
     Ok(())

@@ -172,7 +172,7 @@ mod tests {
             "{clean}"
         );
         assert!(
-            clean.contains(r#"<td style="text-align: center">x</td>"#),
+            clean.contains(r#"<td style="text-align:center">x</td>"#),
             "{clean}"
         );
         assert!(!clean.contains("position"), "{clean}");

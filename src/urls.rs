@@ -15,7 +15,38 @@ pub fn file_for(relative: &str) -> String {
 
 /// `groups/ateez/`: a page's path below the base.
 pub fn page_path(folder: &str, slug: &str) -> String {
-    format!("{folder}/{slug}/")
+    format!("{folder}/{}/", segment(slug))
+}
+
+/// Names Windows reserves for devices in any folder, whatever the extension: a clone of the
+/// built site (or of a wiki with such a page) could not be checked out there.
+const WINDOWS_DEVICES: &[&str] = &["con", "prn", "aux", "nul", "conin$", "conout$", "clock$"];
+
+/// Whether a path segment is a Windows device name (`CON`, `nul`, `COM1`, `LPT¹`...).
+pub fn is_device_name(segment: &str) -> bool {
+    let lower = segment.to_lowercase();
+    let stem = lower.split('.').next().unwrap_or("").trim_end();
+    if WINDOWS_DEVICES.contains(&stem) {
+        return true;
+    }
+    let rest = stem
+        .strip_prefix("com")
+        .or_else(|| stem.strip_prefix("lpt"));
+    matches!(
+        rest,
+        Some("0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³")
+    )
+}
+
+/// A slug as an output folder name. Slugs hold only letters, digits and `-` (`slugify`,
+/// `is_valid_slug`), so they cannot climb out of the output; a Windows device name gets a `_`,
+/// which no slug contains, so the result cannot meet another slug.
+pub fn segment(slug: &str) -> std::borrow::Cow<'_, str> {
+    if is_device_name(slug) {
+        format!("{slug}_").into()
+    } else {
+        slug.into()
+    }
 }
 
 pub fn kind_path(folder: &str) -> String {
@@ -23,11 +54,11 @@ pub fn kind_path(folder: &str) -> String {
 }
 
 pub fn category_path(name: &str) -> String {
-    format!("categories/{}/", non_empty(slugify(name)))
+    format!("categories/{}/", segment(&non_empty(slugify(name))))
 }
 
 pub fn disambiguation_path(name: &str) -> String {
-    format!("disambiguation/{}/", non_empty(slugify(name)))
+    format!("disambiguation/{}/", segment(&non_empty(slugify(name))))
 }
 
 pub const CATEGORIES: &str = "categories/";
@@ -88,6 +119,30 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_device_names_never_become_folders() {
+        for name in [
+            "con", "CON", "nul", "aux", "prn", "com1", "lpt9", "com¹", "lpt³", "con.txt",
+        ] {
+            assert!(is_device_name(name), "{name}");
+            assert_eq!(segment(name), format!("{name}_"));
+        }
+        for name in [
+            "console",
+            "com",
+            "com10",
+            "lpt",
+            "icon",
+            "nul-2",
+            "conference",
+        ] {
+            assert!(!is_device_name(name), "{name}");
+            assert_eq!(segment(name), name);
+        }
+        assert_eq!(category_path("Con"), "categories/con_/");
+        assert_eq!(page_path("groups", "aux"), "groups/aux_/");
+    }
 
     #[test]
     fn paths_are_encoded() {

@@ -55,6 +55,41 @@ pub struct Corpus {
 /// A template file's name (relative to `templates/`) and text.
 pub type TemplateSource = (String, String);
 
+/// Symbolic links are followed only when they resolve inside the folder being walked (`base`,
+/// canonical): a pull request must not publish `.git/config` or `/etc/passwd` through one. A
+/// link that leaves is not walked and is recorded in `escaped`; a loop is reported by walkdir.
+pub fn keep_link(
+    base: &Path,
+    entry: &walkdir::DirEntry,
+    escaped: &std::cell::RefCell<Vec<PathBuf>>,
+) -> bool {
+    if !entry.path_is_symlink() {
+        return true;
+    }
+    let inside = std::fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(base));
+    if !inside {
+        escaped.borrow_mut().push(entry.path().to_path_buf());
+    }
+    inside
+}
+
+/// The error for a symbolic link that `keep_link` refused.
+pub fn escaped_link(root: &Path, path: &Path, folder: &str) -> Diagnostic {
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|e| e.to_string());
+    Diagnostic::error(
+        "symlink",
+        display_path(root, path),
+        format!("symbolic link to {target} leaves {folder}/; it is not followed"),
+    )
+    .note(format!("copy the file into {folder}/ instead"))
+}
+
+/// Largest page file, in bytes. Rendering is linear in a page's size, but memory for a page of
+/// pathological Markdown (a million `[`) reaches about 150 times its size.
+pub const MAX_PAGE_BYTES: u64 = 4 << 20;
+
 pub fn is_valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -81,9 +116,15 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         return Corpus::default();
     }
     let mut files: Vec<(PathBuf, Option<KindId>)> = Vec::new();
+    let escaped = std::cell::RefCell::new(Vec::new());
+    let base = content_dir
+        .canonicalize()
+        .unwrap_or_else(|_| content_dir.clone());
     let walker = walkdir::WalkDir::new(&content_dir)
         .follow_links(true)
-        .sort_by_file_name();
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| keep_link(&base, e, &escaped));
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -150,6 +191,9 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         }
     }
 
+    for path in escaped.into_inner() {
+        diagnostics.push(escaped_link(root, &path, "content"));
+    }
     let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files
         .par_iter()
         .map(|(path, kind)| load_file(root, path, *kind, config))
@@ -208,6 +252,24 @@ fn load_file(
             )
             .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
             .note(format!("suggested: {}.md", suggest_slug(&stem))),
+        );
+        return (Loaded::Skipped, problems);
+    }
+    // Checked before reading, so a huge file is never loaded.
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_PAGE_BYTES
+    {
+        problems.push(
+            Diagnostic::error(
+                "page-too-large",
+                &display,
+                format!(
+                    "the page is {:.1} MiB; a page may be at most {} MiB",
+                    meta.len() as f64 / 1048576.0,
+                    MAX_PAGE_BYTES >> 20
+                ),
+            )
+            .note("split it into several pages"),
         );
         return (Loaded::Skipped, problems);
     }
@@ -339,9 +401,13 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
         ));
         return out;
     }
+    let escaped = std::cell::RefCell::new(Vec::new());
+    let base = dir.canonicalize().unwrap_or_else(|_| dir.clone());
     for entry in walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| keep_link(&base, e, &escaped))
     {
         let entry = match entry {
             Ok(e) => e,
@@ -366,6 +432,9 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
                 format!("cannot read: {e}"),
             )),
         }
+    }
+    for path in escaped.into_inner() {
+        diagnostics.push(escaped_link(root, &path, "templates"));
     }
     out
 }
