@@ -125,15 +125,15 @@ impl Budget {
 
     /// Whether another diagnostic of `code` may be made; counts it either way.
     pub fn allow(&mut self, code: &'static str) -> bool {
-        let count = match self.counts.iter_mut().find(|(c, _)| *c == code) {
-            Some((_, n)) => n,
+        let at = match self.counts.iter().position(|(c, _)| *c == code) {
+            Some(at) => at,
             None => {
                 self.counts.push((code, 0));
-                &mut self.counts.last_mut().expect("just pushed").1
+                self.counts.len() - 1
             }
         };
-        *count += 1;
-        *count <= Self::LIMIT
+        self.counts[at].1 += 1;
+        self.counts[at].1 <= Self::LIMIT
     }
 
     /// One diagnostic per code that went over the limit, saying how many were left out.

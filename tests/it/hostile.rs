@@ -196,10 +196,8 @@ fn problems_in_html(path: &str, text: &str, own_scripts: &[String], base: &str) 
             | "math" | "animate" | "set" | "foreignobject" | "textarea" => {
                 bad(format!("must not be in the output: {}", el.html()));
             }
-            "form" => {
-                if !el.value().attr("action").is_some_and(own_url) {
-                    bad(format!("posts outside the site: {}", el.html()));
-                }
+            "form" if !el.value().attr("action").is_some_and(own_url) => {
+                bad(format!("posts outside the site: {}", el.html()));
             }
             "meta" => {
                 if let Some(content) = el.value().attr("content")
@@ -214,13 +212,13 @@ fn problems_in_html(path: &str, text: &str, own_scripts: &[String], base: &str) 
                     }
                 }
             }
-            "link" => {
+            "link"
                 if el.value().attr("href").is_some_and(|h| {
                     dangerous_url(h)
                         || (el.value().attr("rel") == Some("stylesheet") && !own_url(h))
-                }) {
-                    bad(format!("loads {}", el.html()));
-                }
+                }) =>
+            {
+                bad(format!("loads {}", el.html()));
             }
             _ => {}
         }
@@ -287,10 +285,11 @@ fn check_tree(public: &Path, base: &str) -> (usize, Vec<String>) {
                     problems.push(format!("{rel}: holds a raw '<'"));
                 }
             }
-            Some("xml") => {
-                if text.to_ascii_lowercase().contains("<script") || text.contains("javascript:") {
-                    problems.push(format!("{rel}: carries script"));
-                }
+            Some("xml")
+                if text.to_ascii_lowercase().contains("<script")
+                    || text.contains("javascript:") =>
+            {
+                problems.push(format!("{rel}: carries script"));
             }
             _ => {}
         }
@@ -385,4 +384,36 @@ fn the_documented_allow_list_of_html_stays_available() {
         assert!(html.contains(kept), "{kept} missing from\n{html}");
     }
     assert!(!stderr(&out).contains("unsafe-html"), "{}", stderr(&out));
+}
+
+/// Autoescaping stays on: the templates never turn it off, and mark as safe only what kwiki
+/// itself made safe (sanitized bodies and notes, escaped JSON-LD).
+#[test]
+fn templates_keep_autoescaping_and_mark_only_kwikis_own_html_safe() {
+    let allowed = [
+        "page.content",
+        "page.footnotes",
+        "page.json_ld",
+        "json_ld",
+        "intro",
+    ];
+    let mut uses = Vec::new();
+    for entry in walkdir::WalkDir::new(repo().join("templates")) {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(!text.contains("autoescape"), "{name} changes autoescaping");
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("| safe") {
+            let before = &rest[..at];
+            let expr = before[before.rfind("{{").expect("inside {{ }}") + 2..].trim();
+            assert!(allowed.contains(&expr), "{name}: `{expr} | safe`");
+            uses.push(expr.to_string());
+            rest = &rest[at + 6..];
+        }
+    }
+    assert!(uses.iter().any(|u| u == "page.content"), "{uses:?}");
 }
