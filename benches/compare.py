@@ -3,6 +3,7 @@
 
     python3 benches/compare.py --pages 1000 10000 --runs 5 [--out-root /dev/shm] [--no-hugo]
     python3 benches/compare.py --pages 1000 --runs 5 --guard 6   # CI regression guard
+    python3 benches/compare.py --pages 10000 --runs 1 --no-hugo --serve   # edit-to-reload
 
 For each size it generates the synthetic corpus with ../shared/bench/gen_corpus.py (seed 1) in
 kwiki and Hugo formats, builds `kwiki` and the `floor` example in release mode, then runs floor,
@@ -56,6 +57,54 @@ def corpus(pages, fmt, base):
     return target
 
 
+def serve_reload(kwiki, site, runs):
+    """Edit-to-reload time of `kwiki serve`: from appending a sentence to one page to the
+    build event on the live-reload stream (what makes an open tab reload). Returns the times."""
+    import http.client
+    import queue
+    import threading
+    proc = subprocess.Popen([str(kwiki), "serve", "--root", str(site), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = None
+        for line in proc.stdout:
+            m = re.search(r"Serving .* at (http://[^ ]+)", line)
+            if m:
+                url = m.group(1)
+                break
+        if not url:
+            sys.exit("kwiki serve did not start")
+        host, port = re.match(r"http://([^:/]+):(\d+)", url).groups()
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request("GET", "/__kwiki/events")
+        resp = conn.getresponse()
+        events = queue.Queue()
+
+        def read():
+            for raw in resp:
+                if raw.startswith(b"event: build"):
+                    events.put(time.perf_counter())
+        threading.Thread(target=read, daemon=True).start()
+        page = sorted((site / "content").glob("*/*.md"))[0]
+        original = page.read_text()
+        times = []
+        time.sleep(0.5)
+        try:
+            for run in range(runs):
+                while not events.empty():
+                    events.get()
+                started = time.perf_counter()
+                page.write_text(f"{original}\nEdited {run} times in the benchmark.\n")
+                times.append(events.get(timeout=30) - started)
+                time.sleep(0.2)
+        finally:
+            page.write_text(original)
+        return times
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
@@ -64,6 +113,8 @@ def main():
     ap.add_argument("--corpus-root", default="/tmp/kwiki-bench")
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--guard", type=float, help="fail if kwiki/floor exceeds this ratio")
+    ap.add_argument("--serve", action="store_true",
+                    help="also measure kwiki serve's edit-to-reload time for a one-page edit")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "kwiki", "--example", "floor"],
@@ -112,6 +163,10 @@ def main():
         if hugo:
             line += f"; hugo / kwiki = {med['hugo'] / med['kwiki']:.2f}x (kwiki is that many times faster)"
         print(line)
+        if args.serve:
+            reloads = serve_reload(kwiki, site, 11)
+            print(f"  kwiki serve, one-page edit to reload event: median {statistics.median(reloads) * 1000:.0f} ms"
+                  f" (min {min(reloads) * 1000:.0f}, max {max(reloads) * 1000:.0f}, {len(reloads)} edits)")
         if args.guard and ratio > args.guard:
             print(f"  REGRESSION: kwiki/floor {ratio:.2f}x is above the guard {args.guard}x")
             failed = True

@@ -4,6 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
 use crate::config::{Config, FieldType};
 use crate::content::{Page, PageId, Value};
 use crate::diagnostics::{Budget, Diagnostic};
@@ -16,6 +20,9 @@ pub struct Backlink {
     pub from: PageId,
     pub context: std::sync::Arc<str>,
 }
+
+/// A page's infobox: (field index, values), in front-matter order.
+pub type InfoboxRows = Vec<(usize, Vec<FieldItem>)>;
 
 /// One infobox value: a page, a name with no page (red link), or plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +67,7 @@ pub struct LinkGraph {
     /// Per page: (heading, pages) for every declared inverse relation that reaches it.
     pub inverse: Vec<Vec<(String, Vec<PageId>)>>,
     /// Per page: (field index, values), in the page's front-matter order.
-    pub infobox: Vec<Vec<(usize, Vec<FieldItem>)>>,
+    pub infobox: Vec<Arc<InfoboxRows>>,
     pub cited_by: Vec<Vec<PageId>>,
     pub categories: Vec<Category>,
     /// Per page: indices into `categories`.
@@ -71,6 +78,25 @@ pub struct LinkGraph {
     pub orphans: Vec<PageId>,
     pub unreachable: Vec<PageId>,
     pub uncited: Vec<PageId>,
+    /// Each page's place in kind-then-title order.
+    pub rank: Vec<usize>,
+    /// Diagnostics that depend on names only (redirect clashes), kept with the redirects.
+    pub name_diagnostics: Vec<Diagnostic>,
+    /// Per page: what resolving its infobox gave, kept for the next incremental build.
+    infoboxes: Vec<Arc<PageInfobox>>,
+}
+
+/// (target, (declaring kind, field), relation heading, page declaring it).
+type InverseEdge = (PageId, (usize, usize), Arc<str>, PageId);
+
+/// What resolving one page's infobox gives.
+#[derive(Debug, Clone, Default)]
+struct PageInfobox {
+    rows: Arc<InfoboxRows>,
+    inverse_edges: Vec<InverseEdge>,
+    field_edges: Vec<(PageId, PageId, Arc<str>)>,
+    wanted: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 pub struct GraphInput<'a> {
@@ -80,6 +106,13 @@ pub struct GraphInput<'a> {
     pub bodies: &'a [RenderedBody],
     pub home: Option<&'a RenderedBody>,
     pub source_kind: Option<usize>,
+    /// The last build's graph, when no page was added, removed or renamed and no alias changed
+    /// since: ranks, redirects and disambiguations are taken from it.
+    pub previous: Option<&'a LinkGraph>,
+    /// With `previous`: the pages whose text changed since it was made.
+    pub changed: Option<&'a [PageId]>,
+    /// The graph will be `previous` for a later build: keep what that needs.
+    pub keep: bool,
 }
 
 /// Each page's place when pages are listed by kind (in `site.toml` order), then normalised
@@ -102,13 +135,17 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         bodies,
         home,
         source_kind,
+        previous,
+        changed,
+        keep,
     } = *input;
     let n = pages.len();
-    let rank = page_ranks(pages);
+    // What depends on names only is the previous graph's when no name changed.
+    let rank = previous.map_or_else(|| page_ranks(pages), |p| p.rank.clone());
     let mut graph = LinkGraph {
         backlinks: vec![Vec::new(); n],
         inverse: vec![Vec::new(); n],
-        infobox: vec![Vec::new(); n],
+        infobox: vec![Arc::default(); n],
         cited_by: vec![Vec::new(); n],
         page_categories: vec![Vec::new(); n],
         ..LinkGraph::default()
@@ -123,12 +160,19 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         }
     };
 
-    // Infobox links and the inverse relations they declare.
-    let mut inverse_edges: Vec<(PageId, (usize, usize), String, PageId)> = Vec::new();
-    let mut field_edges: Vec<(PageId, PageId, String)> = Vec::new();
-    for (id, page) in pages.iter().enumerate() {
+    // Infobox links and the inverse relations they declare: each page on its own, in parallel,
+    // then merged in page order.
+    let infobox_of = |(id, page): (PageId, &Page)| {
         let kind = &config.kinds[page.kind];
         let mut budget = Budget::default();
+        let mut rows = Vec::with_capacity(page.fields.len());
+        let mut out = PageInfobox {
+            rows: Arc::default(),
+            inverse_edges: Vec::new(),
+            field_edges: Vec::new(),
+            wanted: Vec::new(),
+            diagnostics: Vec::new(),
+        };
         for fv in &page.fields {
             let field = &kind.fields[fv.field];
             let items = match (&fv.value, &field.ty) {
@@ -137,44 +181,50 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                     .map(|(name, offset)| match index.resolve(name) {
                         Resolution::Found(target) if allowed.contains(&pages[target].kind) => {
                             if let Some(label) = &field.inverse {
-                                inverse_edges.push((target, (page.kind, fv.field), label.clone(), id));
+                                out.inverse_edges.push((target, (page.kind, fv.field), label.as_str().into(), id));
                             }
-                            field_edges.push((target, id, format!("{}: {}", field.label, pages[target].title)));
+                            out.field_edges.push((target, id, format!("{}: {}", field.label, pages[target].title).into()));
                             FieldItem::Page(target)
                         }
                         Resolution::Found(target) => {
-                            let wanted_kinds: Vec<&str> = allowed.iter().map(|&k| config.kinds[k].name.as_str()).collect();
-                            if budget.allow("wrong-kind") { diagnostics.push(
-                                Diagnostic::error(
-                                    "wrong-kind",
-                                    &page.path,
-                                    format!(
-                                        "field '{}' must name a page of kind {}, but \"{}\" is a {} ({})",
-                                        field.key,
-                                        wanted_kinds.join(" or "),
-                                        pages[target].title,
-                                        config.kinds[pages[target].kind].name,
-                                        pages[target].path
-                                    ),
-                                )
-                                .at_offset(&page.text, *offset),
-                            ); }
+                            if budget.allow("wrong-kind") {
+                                let wanted_kinds: Vec<&str> = allowed.iter().map(|&k| config.kinds[k].name.as_str()).collect();
+                                out.diagnostics.push(
+                                    Diagnostic::error(
+                                        "wrong-kind",
+                                        &page.path,
+                                        format!(
+                                            "field '{}' must name a page of kind {}, but \"{}\" is a {} ({})",
+                                            field.key,
+                                            wanted_kinds.join(" or "),
+                                            pages[target].title,
+                                            config.kinds[pages[target].kind].name,
+                                            pages[target].path
+                                        ),
+                                    )
+                                    .at_offset(&page.text, *offset),
+                                );
+                            }
                             FieldItem::Page(target)
                         }
                         Resolution::Ambiguous(ids) => {
-                            let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", pages[i].title, pages[i].path)).collect();
-                            if budget.allow("ambiguous-link") { diagnostics.push(
-                                Diagnostic::error("ambiguous-link", &page.path, format!("field '{}': \"{name}\" matches {}", field.key, names.join(", ")))
-                                    .at_offset(&page.text, *offset),
-                            ); }
+                            if budget.allow("ambiguous-link") {
+                                let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", pages[i].title, pages[i].path)).collect();
+                                out.diagnostics.push(
+                                    Diagnostic::error("ambiguous-link", &page.path, format!("field '{}': \"{name}\" matches {}", field.key, names.join(", ")))
+                                        .at_offset(&page.text, *offset),
+                                );
+                            }
                             FieldItem::Text(name.clone())
                         }
                         Resolution::Missing => {
-                            if budget.allow("red-link") { diagnostics.push(
-                                Diagnostic::warning("red-link", &page.path, format!("field '{}': no page is titled or aliased \"{name}\"", field.key))
-                                    .at_offset(&page.text, *offset),
-                            ); }
-                            add_wanted(name, id);
+                            if budget.allow("red-link") {
+                                out.diagnostics.push(
+                                    Diagnostic::warning("red-link", &page.path, format!("field '{}': no page is titled or aliased \"{name}\"", field.key))
+                                        .at_offset(&page.text, *offset),
+                                );
+                            }
+                            out.wanted.push(name.clone());
                             FieldItem::Missing(name.clone())
                         }
                     })
@@ -184,9 +234,44 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 (Value::List(items), _) => items.iter().map(|s| FieldItem::Text(s.clone())).collect(),
                 (Value::Links(names), _) => names.iter().map(|(s, _)| FieldItem::Text(s.clone())).collect(),
             };
-            graph.infobox[id].push((fv.field, items));
+            rows.push((fv.field, items));
         }
-        diagnostics.extend(budget.overflow(&page.path));
+        out.diagnostics.extend(budget.overflow(&page.path));
+        out.rows = Arc::new(rows);
+        out
+    };
+    // With the previous graph (no name changed), a page whose text did not change resolves
+    // its infobox exactly as before: only the changed pages are resolved again.
+    let infoboxes: Vec<Arc<PageInfobox>> = match (previous, changed) {
+        (Some(previous), Some(changed)) if previous.infoboxes.len() == n => {
+            let mut infoboxes = previous.infoboxes.clone();
+            for &id in changed {
+                infoboxes[id] = Arc::new(infobox_of((id, &pages[id])));
+            }
+            infoboxes
+        }
+        _ => pages
+            .par_iter()
+            .enumerate()
+            .map(|p| Arc::new(infobox_of(p)))
+            .collect(),
+    };
+    let mut inverse_edges: Vec<InverseEdge> = Vec::new();
+    let mut field_edges: Vec<(PageId, PageId, Arc<str>)> = Vec::new();
+    for (id, info) in infoboxes.iter().enumerate() {
+        inverse_edges.extend(info.inverse_edges.iter().cloned());
+        field_edges.extend(info.field_edges.iter().cloned());
+        for name in &info.wanted {
+            add_wanted(name, id);
+        }
+        diagnostics.extend(info.diagnostics.iter().cloned());
+    }
+    for (id, info) in infoboxes.iter().enumerate() {
+        graph.infobox[id] = Arc::clone(&info.rows);
+    }
+    // A build that keeps no state keeps no infobox edges either.
+    if keep {
+        graph.infoboxes = infoboxes;
     }
     inverse_edges.sort_by(|a, b| {
         (a.0, a.1)
@@ -195,15 +280,16 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     });
     for (target, _, label, from) in inverse_edges {
         let groups = &mut graph.inverse[target];
-        match groups.iter_mut().find(|(l, _)| *l == label) {
+        match groups.iter_mut().find(|(l, _)| **l == *label) {
             Some((_, list)) if !list.contains(&from) => list.push(from),
             Some(_) => {}
-            None => groups.push((label, vec![from])),
+            None => groups.push((label.to_string(), vec![from])),
         }
     }
 
     // Backlinks from bodies, then from infoboxes; citations.
-    let mut linked: Vec<HashSet<PageId>> = vec![HashSet::new(); n];
+    // Body links are visited in page order, so a page already linking a target is the last
+    // entry of the target's list; infobox links then check the body entries by binary search.
     // Heading ids of the pages some link points into, made on first use: looking each anchor up
     // in a list of headings would be quadratic on a page with thousands of both.
     let mut anchors: HashMap<PageId, HashSet<&str>> = HashMap::new();
@@ -245,7 +331,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                     .at_offset(&pages[from].text, link.offset),
                 );
             }
-            if linked[link.target].insert(from) {
+            if graph.backlinks[link.target].last().map(|b| b.from) != Some(from) {
                 graph.backlinks[link.target].push(Backlink {
                     from,
                     context: link.context.clone(),
@@ -257,12 +343,15 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         }
         diagnostics.extend(budget.overflow(&pages[from].path));
     }
+    let body_counts: Vec<usize> = graph.backlinks.iter().map(Vec::len).collect();
     for (target, from, context) in field_edges {
-        if target != from && linked[target].insert(from) {
-            graph.backlinks[target].push(Backlink {
-                from,
-                context: context.into(),
-            });
+        let list = &graph.backlinks[target];
+        let in_body = list[..body_counts[target]]
+            .binary_search_by_key(&from, |b| b.from)
+            .is_ok();
+        let again = list.len() > body_counts[target] && list.last().map(|b| b.from) == Some(from);
+        if target != from && !in_body && !again {
+            graph.backlinks[target].push(Backlink { from, context });
         }
     }
     for list in &mut graph.backlinks {
@@ -311,45 +400,57 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         });
     }
 
-    // Redirects for aliases; they may not take a path that a page or another redirect has.
-    let mut taken: HashSet<String> = pages
-        .iter()
-        .map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug))
-        .collect();
-    for (id, page) in pages.iter().enumerate() {
-        let folder = &config.kinds[page.kind].folder;
-        for (alias, offset) in &page.aliases {
-            let slug = slugify(alias);
-            // Shared or shadowed aliases lead to a disambiguation or another page, not here.
-            if slug.is_empty() || slug == page.slug || index.resolve(alias) != Resolution::Found(id)
-            {
-                continue;
+    if let Some(previous) = previous {
+        graph.redirects = previous.redirects.clone();
+        graph.disambiguations = previous.disambiguations.clone();
+        graph.name_diagnostics = previous.name_diagnostics.clone();
+    } else {
+        let mut name_diagnostics = Vec::new();
+        // Redirects for aliases; they may not take a path that a page or another redirect has.
+        let mut taken: HashSet<String> = pages
+            .iter()
+            .map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug))
+            .collect();
+        for (id, page) in pages.iter().enumerate() {
+            let folder = &config.kinds[page.kind].folder;
+            for (alias, offset) in &page.aliases {
+                let slug = slugify(alias);
+                // Shared or shadowed aliases lead to a disambiguation or another page, not here.
+                if slug.is_empty()
+                    || slug == page.slug
+                    || index.resolve(alias) != Resolution::Found(id)
+                {
+                    continue;
+                }
+                let path = urls::page_path(folder, &slug);
+                if taken.contains(&path) {
+                    name_diagnostics.push(
+                        Diagnostic::warning("redirect-clash", &page.path, format!("alias \"{alias}\" would redirect from /{path}, which is already taken; no redirect made"))
+                            .at_offset(&page.text, *offset),
+                    );
+                    continue;
+                }
+                taken.insert(path.clone());
+                graph.redirects.push(Redirect {
+                    path,
+                    alias: alias.clone(),
+                    to: id,
+                });
             }
-            let path = urls::page_path(folder, &slug);
-            if taken.contains(&path) {
-                diagnostics.push(
-                    Diagnostic::warning("redirect-clash", &page.path, format!("alias \"{alias}\" would redirect from /{path}, which is already taken; no redirect made"))
-                        .at_offset(&page.text, *offset),
-                );
-                continue;
-            }
-            taken.insert(path.clone());
-            graph.redirects.push(Redirect {
-                path,
-                alias: alias.clone(),
-                to: id,
+        }
+        for (name, ids) in index.shared_names() {
+            let mut ids = ids.clone();
+            ids.sort_by_key(|&p| rank[p]);
+            graph.disambiguations.push(Disambiguation {
+                path: urls::disambiguation_path(name),
+                name: name.clone(),
+                pages: ids,
             });
         }
+        graph.name_diagnostics = name_diagnostics;
     }
-    for (name, ids) in index.shared_names() {
-        let mut ids = ids.clone();
-        ids.sort_by_key(|&p| rank[p]);
-        graph.disambiguations.push(Disambiguation {
-            path: urls::disambiguation_path(name),
-            name: name.clone(),
-            pages: ids,
-        });
-    }
+    diagnostics.extend(graph.name_diagnostics.iter().cloned());
+    graph.rank = rank;
     graph.wanted = wanted
         .into_values()
         .map(|(name, from)| Wanted {
@@ -451,7 +552,7 @@ fn reachable_from_home(
     }
     while let Some(id) = queue.pop_front() {
         let mut next: Vec<PageId> = bodies[id].links.iter().map(|l| l.target).collect();
-        for (_, items) in &graph.infobox[id] {
+        for (_, items) in graph.infobox[id].iter() {
             next.extend(items.iter().filter_map(|i| {
                 if let FieldItem::Page(p) = i {
                     Some(*p)

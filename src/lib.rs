@@ -139,6 +139,10 @@ struct State {
     templates: Vec<content::TemplateSource>,
     tera: tera::Tera,
     corpus: content::Corpus,
+    /// What loading the corpus reported, kept for a rebuild that re-reads only some pages.
+    load_diagnostics: Vec<Diagnostic>,
+    index: Index,
+    index_diagnostics: Vec<Diagnostic>,
     hrefs: Vec<String>,
     bodies: Vec<RenderedBody>,
     home: Option<RenderedBody>,
@@ -157,6 +161,8 @@ pub struct Session {
     state: Option<State>,
     /// After a build that streamed its pages out: the files it did not stream.
     streamed_rest: Vec<render::OutputFile>,
+    /// Files a watcher reported changed, for the next build (`build_changed`).
+    hint: Option<Vec<PathBuf>>,
 }
 
 impl Session {
@@ -165,7 +171,16 @@ impl Session {
             options,
             state: None,
             streamed_rest: Vec::new(),
+            hint: None,
         }
+    }
+
+    /// `build`, told which files changed since the last build (absolute paths, as a file
+    /// watcher reports them). When they are all existing pages, only they are read again;
+    /// otherwise this is `build`. The result is the same either way.
+    pub fn build_changed(&mut self, paths: &[PathBuf]) -> Report {
+        self.hint = Some(paths.to_vec());
+        self.build_with(None)
     }
 
     /// The rendered files of the last good build, sorted by path.
@@ -241,7 +256,50 @@ impl Session {
                 }
             }
         }
-        let mut corpus = content::load(root, &config, &mut diagnostics);
+        // The state is taken: a failed build leaves none, and the next build runs in full.
+        let mut previous = self.state.take();
+        // When the watcher named the changed files and they are all existing pages, only they
+        // are read again; the other pages, and their load diagnostics, are the last build's.
+        let hint = self.hint.take();
+        let reloaded = match (&hint, previous.as_mut()) {
+            (Some(paths), Some(old)) if old.config_text == config_text => {
+                let root_abs = root.canonicalize().unwrap_or_else(|_| root.clone());
+                content::reload_pages(&root_abs, &old.corpus, paths, &config)
+            }
+            _ => None,
+        };
+        let (mut corpus, load_diagnostics, replaced) = match (reloaded, previous.as_mut()) {
+            (Some(fresh), Some(old)) => {
+                let mut pages = std::mem::take(&mut old.corpus.pages);
+                let corpus_home = old.corpus.home.clone();
+                let mut replaced = Vec::with_capacity(fresh.len());
+                let changed_paths: Vec<&str> = fresh
+                    .iter()
+                    .map(|(i, _, _)| pages[*i].path.as_str())
+                    .collect();
+                let mut load_diagnostics: Vec<Diagnostic> = old
+                    .load_diagnostics
+                    .iter()
+                    .filter(|d| !changed_paths.contains(&d.path.as_str()))
+                    .cloned()
+                    .collect();
+                for (i, page, problems) in fresh {
+                    load_diagnostics.extend(problems);
+                    replaced.push((i, std::mem::replace(&mut pages[i], page)));
+                }
+                let corpus = content::Corpus {
+                    pages,
+                    home: corpus_home,
+                };
+                (corpus, load_diagnostics, Some(replaced))
+            }
+            _ => {
+                let mut load = Diagnostics::default();
+                let corpus = content::load(root, &config, &mut load);
+                (corpus, load.iter().cloned().collect(), None)
+            }
+        };
+        diagnostics.extend(load_diagnostics.iter().cloned());
         let templates = content::load_templates(root, &mut diagnostics);
         lap("load", &mut stages, &mut peaks);
         // Dates only change the output, so `check` skips the `git log`.
@@ -252,31 +310,55 @@ impl Session {
         };
         lap("history", &mut stages, &mut peaks);
 
-        let index = build_index(&corpus, &mut diagnostics);
-        let hrefs: Vec<String> = corpus
-            .pages
-            .iter()
-            .map(|p| {
-                urls::href(
-                    &config,
-                    &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
-                )
-            })
-            .collect();
-        // The pages whose text changed, when nothing else did that would touch every page. The
-        // state is taken: a failed build leaves none, and the next build runs in full.
-        let previous = self.state.take();
+        // Reloaded pages with the same names keep the name index, its diagnostics and every
+        // URL of the last build.
+        let names_kept = replaced.as_ref().is_some_and(|r| {
+            r.iter()
+                .all(|(i, old_page)| same_names(old_page, &corpus.pages[*i]))
+        });
+        let (index, index_diagnostics, hrefs) = match previous.as_mut() {
+            Some(old) if names_kept => (
+                std::mem::take(&mut old.index),
+                std::mem::take(&mut old.index_diagnostics),
+                std::mem::take(&mut old.hrefs),
+            ),
+            _ => {
+                let mut found = Diagnostics::default();
+                let index = build_index(&corpus, &mut found);
+                let hrefs: Vec<String> = corpus
+                    .pages
+                    .iter()
+                    .map(|p| {
+                        urls::href(
+                            &config,
+                            &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                        )
+                    })
+                    .collect();
+                (index, found.iter().cloned().collect::<Vec<_>>(), hrefs)
+            }
+        };
+        diagnostics.extend(index_diagnostics.iter().cloned());
+        // The pages whose text changed, when nothing else did that would touch every page.
         let changed: Option<Vec<PageId>> = previous.as_ref().and_then(|old| {
             let same_frame = old.config_text == config_text
                 && old.templates == templates
-                && old.hrefs == hrefs
-                && names_unchanged(&old.corpus, &corpus)
                 && old.history == history;
-            same_frame.then(|| {
-                (0..corpus.pages.len())
-                    .filter(|&i| old.corpus.pages[i].text != corpus.pages[i].text)
-                    .collect()
-            })
+            match &replaced {
+                Some(replaced) => (same_frame && names_kept).then(|| {
+                    replaced
+                        .iter()
+                        .filter(|(i, old_page)| old_page.text != corpus.pages[*i].text)
+                        .map(|(i, _)| *i)
+                        .collect()
+                }),
+                None => (same_frame && old.hrefs == hrefs && names_unchanged(&old.corpus, &corpus))
+                    .then(|| {
+                        (0..corpus.pages.len())
+                            .filter(|&i| old.corpus.pages[i].text != corpus.pages[i].text)
+                            .collect()
+                    }),
+            }
         });
         let source_kind = config.kind_by_id("source");
         let resolver = Resolver {
@@ -360,6 +442,9 @@ impl Session {
                 bodies: &bodies,
                 home: home.as_ref(),
                 source_kind,
+                previous: reuse.as_ref().map(|r| &r.5),
+                changed: changed.as_deref(),
+                keep: sink.is_none(),
             },
             &mut graph_diagnostics,
         );
@@ -393,34 +478,48 @@ impl Session {
             ),
         };
         // The search index: re-counted for the changed pages only, when the last build's is kept.
-        let summaries: Vec<String> = corpus
-            .pages
-            .iter()
-            .zip(&bodies)
-            .map(|(p, b)| render::summary_of(p, b))
-            .collect();
-        let entries: Vec<search::Entry> = corpus
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| search::Entry {
-                title: &p.title,
-                kind: p.kind,
-                path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
-                aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
-                summary: &summaries[i],
-            })
-            .collect();
-        let search = match old_search {
+        // Summaries: a page's own, so only the changed pages' can differ from the last build's.
+        let summaries: Vec<String> = match changed.as_deref() {
+            Some(ids) if old_summaries.len() == corpus.pages.len() => {
+                let mut summaries = old_summaries.clone();
+                for &i in ids {
+                    summaries[i] = render::summary_of(&corpus.pages[i], &bodies[i]);
+                }
+                summaries
+            }
+            _ => corpus
+                .pages
+                .iter()
+                .zip(&bodies)
+                .map(|(p, b)| render::summary_of(p, b))
+                .collect(),
+        };
+        let mut search = match old_search {
             Some(mut index) => {
                 index.update(terms);
                 index
             }
             None => search::SearchIndex::build(terms.into_iter().map(|(_, t)| t).collect()),
         };
-        let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
-        let mut search_files = search.files(&kind_names, &entries);
-        drop(entries);
+        // `index.json` holds titles, aliases, kinds, paths and summaries: when none changed (an
+        // incremental build keeps every name) the last one is kept.
+        if changed.is_none() || old_summaries != summaries {
+            let entries: Vec<search::Entry> = corpus
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| search::Entry {
+                    title: &p.title,
+                    kind: p.kind,
+                    path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                    aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
+                    summary: &summaries[i],
+                })
+                .collect();
+            let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
+            search.set_docs(&kind_names, &entries);
+        }
+        let mut search_files = search.files();
         if let Some(sink) = sink {
             for file in search_files.drain(..) {
                 sink(&file);
@@ -457,12 +556,30 @@ impl Session {
                     }
                     affected.sort_unstable();
                     affected.dedup();
+                    // Lists (kind indexes, categories, disambiguations) show a page's title,
+                    // summary and infobox: only changed pages' can differ.
+                    let listed: Vec<PageId> = ids
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            old_summaries.get(i) != summaries.get(i)
+                                || old_graph
+                                    .as_ref()
+                                    .is_none_or(|g| g.infobox.get(i) != graph.infobox.get(i))
+                        })
+                        .collect();
+                    let categories_changed = !listed.is_empty()
+                        || old_graph
+                            .as_ref()
+                            .is_none_or(|g| g.categories != graph.categories);
                     let mut fresh = render::render_site(
                         &input,
                         tera,
                         &hrefs,
                         render::Scope::Pages(&render::Partial {
                             ids: &affected,
+                            listed: &listed,
+                            categories_changed,
                             summaries_changed: old_summaries != summaries,
                             wanted_changed: old_graph
                                 .as_ref()
@@ -476,12 +593,13 @@ impl Session {
                         &mut render_diagnostics,
                     );
                     fresh.extend(search_files);
-                    // Category pages and the search index are emitted whole (one can vanish);
-                    // every other old file is kept unless a fresh one replaces it.
+                    // Category pages (when they changed) and the search index are emitted
+                    // whole (one can vanish); every other old file is kept unless a fresh one
+                    // replaces it.
                     let old_files = old_files
                         .into_iter()
                         .filter(|f| {
-                            !(f.path.starts_with(urls::CATEGORIES)
+                            !((categories_changed && f.path.starts_with(urls::CATEGORIES))
                                 || f.path.starts_with(search::DIR))
                         })
                         .collect();
@@ -526,6 +644,9 @@ impl Session {
                 templates,
                 tera,
                 corpus,
+                load_diagnostics,
+                index,
+                index_diagnostics,
                 hrefs,
                 bodies,
                 home,
@@ -556,17 +677,24 @@ pub fn peak_memory_kib() -> Option<u64> {
 /// index, every URL and every redirect stay as they were.
 fn names_unchanged(old: &content::Corpus, new: &content::Corpus) -> bool {
     old.pages.len() == new.pages.len()
-        && old.pages.iter().zip(&new.pages).all(|(a, b)| {
-            a.path == b.path
-                && a.kind == b.kind
-                && a.slug == b.slug
-                && a.title == b.title
-                && a.featured == b.featured
-                && a.aliases
-                    .iter()
-                    .map(|x| &x.0)
-                    .eq(b.aliases.iter().map(|x| &x.0))
-        })
+        && old
+            .pages
+            .iter()
+            .zip(&new.pages)
+            .all(|(a, b)| same_names(a, b))
+}
+
+/// One page's part of `names_unchanged`.
+fn same_names(a: &content::Page, b: &content::Page) -> bool {
+    a.path == b.path
+        && a.kind == b.kind
+        && a.slug == b.slug
+        && a.title == b.title
+        && a.featured == b.featured
+        && a.aliases
+            .iter()
+            .map(|x| &x.0)
+            .eq(b.aliases.iter().map(|x| &x.0))
 }
 
 /// Pages a page's HTML can show something of, and which show something of it: its body links,
@@ -575,7 +703,7 @@ fn names_unchanged(old: &content::Corpus, new: &content::Corpus) -> bool {
 fn out_neighbours(body: &RenderedBody, graph: &graph::LinkGraph, id: PageId) -> Vec<PageId> {
     let mut out: Vec<PageId> = body.links.iter().map(|l| l.target).collect();
     out.extend(body.citations.iter().copied());
-    for (_, items) in &graph.infobox[id] {
+    for (_, items) in graph.infobox[id].iter() {
         out.extend(items.iter().filter_map(|item| match item {
             graph::FieldItem::Page(p) => Some(*p),
             _ => None,

@@ -255,6 +255,11 @@ pub enum Scope<'a> {
 pub struct Partial<'a> {
     /// Pages to render, sorted.
     pub ids: &'a [PageId],
+    /// Pages whose entry in lists (title, summary, infobox cells) changed: their kinds'
+    /// indexes and their disambiguations are rendered again.
+    pub listed: &'a [PageId],
+    /// Category pages are rendered again (all of them).
+    pub categories_changed: bool,
     /// Some page's summary changed: lists of all pages show summaries.
     pub summaries_changed: bool,
     /// The wanted pages (red links) changed.
@@ -613,6 +618,8 @@ impl Renderer<'_> {
         let mut out = Vec::new();
         let everything = Partial {
             ids: &[],
+            listed: &[],
+            categories_changed: true,
             summaries_changed: true,
             wanted_changed: true,
             maintenance_changed: true,
@@ -621,13 +628,13 @@ impl Renderer<'_> {
             Scope::All => (true, &everything),
             Scope::Pages(partial) => (false, partial),
         };
-        // Kinds and disambiguations that list a re-rendered page.
+        // Kinds and disambiguations that list a page whose entry changed.
         let mut shown = vec![all; pages.len()];
-        for &id in partial.ids {
+        for &id in partial.listed {
             shown[id] = true;
         }
         let mut kinds_shown = vec![all; config.kinds.len()];
-        for &id in partial.ids {
+        for &id in partial.listed {
             kinds_shown[pages[id].kind] = true;
         }
         let all_pages = partial.summaries_changed;
@@ -726,32 +733,34 @@ impl Renderer<'_> {
         );
 
         // Categories.
-        let category_links: Vec<LinkView> = graph
-            .categories
-            .iter()
-            .map(|c| LinkView {
-                title: c.name.clone(),
-                href: urls::href(config, &c.path),
-                kind: "Category".into(),
-                summary: format!("{} pages", c.pages.len()),
-            })
-            .collect();
-        let mut context = Context::new();
-        context.insert("categories", &category_links);
-        out.push(self.emit(
-            "categories.html",
-            &context,
-            urls::file_for(urls::CATEGORIES),
-        ));
-        out.par_extend(graph.categories.par_iter().map(|c| {
+        if partial.categories_changed {
+            let category_links: Vec<LinkView> = graph
+                .categories
+                .iter()
+                .map(|c| LinkView {
+                    title: c.name.clone(),
+                    href: urls::href(config, &c.path),
+                    kind: "Category".into(),
+                    summary: format!("{} pages", c.pages.len()),
+                })
+                .collect();
             let mut context = Context::new();
-            context.insert("name", &c.name);
-            context.insert(
-                "pages",
-                &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
-            );
-            self.emit("category.html", &context, urls::file_for(&c.path))
-        }));
+            context.insert("categories", &category_links);
+            out.push(self.emit(
+                "categories.html",
+                &context,
+                urls::file_for(urls::CATEGORIES),
+            ));
+            out.par_extend(graph.categories.par_iter().map(|c| {
+                let mut context = Context::new();
+                context.insert("name", &c.name);
+                context.insert(
+                    "pages",
+                    &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
+                );
+                self.emit("category.html", &context, urls::file_for(&c.path))
+            }));
+        }
 
         // Disambiguations and redirects.
         out.par_extend(

@@ -84,6 +84,8 @@ pub struct SearchIndex {
     shards: BTreeMap<String, Postings>,
     /// shard → its serialised file.
     json: BTreeMap<String, Arc<[u8]>>,
+    /// `index.json`.
+    docs: Arc<[u8]>,
 }
 
 impl SearchIndex {
@@ -117,6 +119,7 @@ impl SearchIndex {
             terms,
             shards,
             json,
+            docs: Arc::from(Vec::new()),
         }
     }
 
@@ -126,7 +129,39 @@ impl SearchIndex {
         let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (id, new_terms) in fresh {
             let old_terms = std::mem::replace(&mut self.terms[id], new_terms);
-            for (term, _) in old_terms.iter() {
+            // Both lists are sorted by term: walk them together and touch only the postings
+            // (and shards) of terms that appeared, vanished or changed count. An edit of a
+            // sentence then rewrites a few shards, not every shard the page uses.
+            let old: Vec<(&str, u32)> = old_terms.iter().collect();
+            let new: Vec<(&str, u32)> = self.terms[id].iter().collect();
+            let (mut removed, mut added) = (Vec::new(), Vec::new());
+            let (mut i, mut j) = (0, 0);
+            while i < old.len() || j < new.len() {
+                match (old.get(i), new.get(j)) {
+                    (Some(a), Some(b)) if a.0 == b.0 => {
+                        if a.1 != b.1 {
+                            removed.push(*a);
+                            added.push(*b);
+                        }
+                        i += 1;
+                        j += 1;
+                    }
+                    (Some(a), Some(b)) if a.0 < b.0 => {
+                        removed.push(*a);
+                        i += 1;
+                    }
+                    (Some(_), Some(b)) | (None, Some(b)) => {
+                        added.push(*b);
+                        j += 1;
+                    }
+                    (Some(a), None) => {
+                        removed.push(*a);
+                        i += 1;
+                    }
+                    (None, None) => break,
+                }
+            }
+            for (term, _) in removed {
                 let Some(shard) = shard_of(term) else {
                     continue;
                 };
@@ -143,7 +178,7 @@ impl SearchIndex {
                 }
                 dirty.insert(shard);
             }
-            for (term, n) in self.terms[id].iter() {
+            for (term, n) in added {
                 let Some(shard) = shard_of(term) else {
                     continue;
                 };
@@ -173,9 +208,21 @@ impl SearchIndex {
         }
     }
 
-    /// Every file of the index: `index.json` (always rewritten: titles and summaries are cheap)
-    /// and the shards.
-    pub fn files(&self, kinds: &[String], entries: &[Entry]) -> Vec<OutputFile> {
+    /// Every file of the index: `index.json` (as last set by `set_docs`) and the shards.
+    pub fn files(&self) -> Vec<OutputFile> {
+        let mut files = vec![OutputFile {
+            path: format!("{DIR}index.json"),
+            bytes: Arc::clone(&self.docs),
+        }];
+        files.extend(self.json.iter().map(|(shard, bytes)| OutputFile {
+            path: format!("{DIR}t/{shard}.json"),
+            bytes: Arc::clone(bytes),
+        }));
+        files
+    }
+
+    /// Makes `index.json` from every page's entry.
+    pub fn set_docs(&mut self, kinds: &[String], entries: &[Entry]) {
         let docs: Vec<serde_json::Value> = entries
             .iter()
             .map(|e| {
@@ -189,21 +236,13 @@ impl SearchIndex {
             })
             .collect();
         let index = serde_json::json!({ "v": 1, "kinds": kinds, "docs": docs });
-        let mut files = vec![OutputFile {
-            path: format!("{DIR}index.json"),
-            // `<` only occurs inside JSON strings, where `\u003c` means the same: no
-            // `</script>` in the index even if a page ever inlines it.
-            bytes: index
-                .to_string()
-                .replace('<', "\\u003c")
-                .into_bytes()
-                .into(),
-        }];
-        files.extend(self.json.iter().map(|(shard, bytes)| OutputFile {
-            path: format!("{DIR}t/{shard}.json"),
-            bytes: Arc::clone(bytes),
-        }));
-        files
+        // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` in
+        // the index even if a page ever inlines it.
+        self.docs = index
+            .to_string()
+            .replace('<', "\\u003c")
+            .into_bytes()
+            .into();
     }
 }
 
@@ -363,7 +402,9 @@ mod tests {
             count_terms(["One", "dance"]),
             count_terms(["Two", "dance dance dance"]),
         ];
-        let files = SearchIndex::build(terms).files(&["Group".into()], &entries);
+        let mut index = SearchIndex::build(terms);
+        index.set_docs(&["Group".into()], &entries);
+        let files = index.files();
         let shard = files
             .iter()
             .find(|f| f.path == "search/t/64-61.json")

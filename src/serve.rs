@@ -44,7 +44,7 @@ pub struct ServeOptions {
 }
 
 /// Wait this long after the last change before rebuilding, so a burst of saves is one build.
-const QUIET: Duration = Duration::from_millis(100);
+const QUIET: Duration = Duration::from_millis(20);
 /// Never wait longer than this for a burst to end.
 const MAX_WAIT: Duration = Duration::from_millis(600);
 
@@ -144,10 +144,11 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
     });
     let report = session.build();
     print_build(&report);
+    let statics = static_files(&options.root);
     let (events, _) = broadcast::channel(16);
     let shared = Arc::new(Shared {
         snapshot: RwLock::new(Arc::new(Snapshot {
-            files: snapshot_files(&session, &options.root),
+            files: snapshot_files(&session, &statics),
             generation: u64::from(!report.failed),
             problems: problems(&report),
         })),
@@ -162,7 +163,15 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
             std::thread::Builder::new()
                 .name("kwiki-rebuild".into())
                 .spawn(move || {
-                    rebuild_loop(&root, &watched_root, watcher, &rx, session, &watcher_shared);
+                    rebuild_loop(
+                        &root,
+                        &watched_root,
+                        watcher,
+                        &rx,
+                        session,
+                        &watcher_shared,
+                        statics,
+                    );
                 })
                 .context("starting the rebuild thread")?;
         }
@@ -250,13 +259,30 @@ fn problems(report: &Report) -> Vec<Problem> {
 
 /// The session's files plus `static/`, sorted by path. Static files that a rendered file
 /// shadows lose, as in `output::Staging` (static files are copied first).
-fn snapshot_files(session: &Session, root: &Path) -> Vec<OutputFile> {
+fn snapshot_files(session: &Session, statics: &[OutputFile]) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = session.files().to_vec();
+    for file in statics {
+        if let Err(at) = files.binary_search_by(|f| f.path.as_str().cmp(&file.path)) {
+            files.insert(at, file.clone());
+        }
+    }
+    files
+}
+
+/// The files of `static/`, sorted, as the site serves them (read again only when one changes).
+/// Symbolic links leaving `static/` are skipped, as `build` refuses them.
+fn static_files(root: &Path) -> Vec<OutputFile> {
     let static_dir = root.join("static");
+    let base = static_dir
+        .canonicalize()
+        .unwrap_or_else(|_| static_dir.clone());
+    let escaped = std::cell::RefCell::new(Vec::new());
+    let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&static_dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
+        .filter_entry(|e| crate::content::keep_link(&base, e, &escaped))
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
     {
@@ -268,18 +294,14 @@ fn snapshot_files(session: &Session, root: &Path) -> Vec<OutputFile> {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if let Ok(bytes) = std::fs::read(entry.path())
-            && let Err(at) = files.binary_search_by(|f| f.path.as_str().cmp(&path))
-        {
-            files.insert(
-                at,
-                OutputFile {
-                    path,
-                    bytes: bytes.into(),
-                },
-            );
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            files.push(OutputFile {
+                path,
+                bytes: bytes.into(),
+            });
         }
     }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
@@ -347,6 +369,7 @@ fn rebuild_loop(
     rx: &mpsc::Receiver<PathBuf>,
     mut session: Session,
     shared: &Shared,
+    mut statics: Vec<OutputFile>,
 ) {
     let mut generation = shared.current().generation;
     while let Ok(first) = rx.recv() {
@@ -370,7 +393,13 @@ fn rebuild_loop(
             let shown = path.strip_prefix(watched_root).unwrap_or(path);
             println!("Changed: {}", shown.display());
         }
-        let report = session.build();
+        if changed
+            .iter()
+            .any(|p| p.starts_with(watched_root.join("static")))
+        {
+            statics = static_files(root);
+        }
+        let report = session.build_changed(&changed);
         print_build(&report);
         let previous = shared.current();
         let next = if report.failed {
@@ -382,7 +411,7 @@ fn rebuild_loop(
         } else {
             generation += 1;
             Snapshot {
-                files: snapshot_files(&session, root),
+                files: snapshot_files(&session, &statics),
                 generation,
                 problems: Vec::new(),
             }

@@ -231,6 +231,33 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
     corpus
 }
 
+/// Re-reads pages of a corpus whose files changed (a watcher's report), instead of walking and
+/// reading every file again. `paths` are absolute under `root_abs`, the canonical site root.
+/// Returns, per changed page, its new version and its load diagnostics; `None` when any path is
+/// not an existing page of the corpus (a new, removed or renamed file, the home page, anything
+/// outside `content/`) or fails to load, so the caller loads everything.
+pub fn reload_pages(
+    root_abs: &Path,
+    corpus: &Corpus,
+    paths: &[PathBuf],
+    config: &Config,
+) -> Option<Vec<(PageId, Page, Vec<Diagnostic>)>> {
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        let shown = display_path(root_abs, path);
+        let id = corpus.pages.iter().position(|p| p.path == shown)?;
+        if !path.is_file() {
+            return None;
+        }
+        let (loaded, problems) = load_file(root_abs, path, Some(corpus.pages[id].kind), config);
+        match loaded {
+            Loaded::Page(page) if page.path == shown => out.push((id, *page, problems)),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 fn load_file(
     root: &Path,
     path: &Path,

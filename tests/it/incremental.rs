@@ -81,6 +81,16 @@ fn assert_same(site: &TestSite, session: &Session, step: &str) {
 
 #[test]
 fn every_kind_of_edit_rebuilds_to_the_same_bytes_as_a_fresh_build() {
+    every_kind_of_edit(false);
+}
+
+/// The same, told which file changed, as `serve`'s watcher does: only that page is read again.
+#[test]
+fn every_kind_of_edit_rebuilds_the_same_when_told_which_file_changed() {
+    every_kind_of_edit(true);
+}
+
+fn every_kind_of_edit(hinted: bool) {
     let site = fixture();
     let mut session = Session::new(options(&site));
     assert!(!session.build().failed);
@@ -119,6 +129,11 @@ fn every_kind_of_edit_rebuilds_to_the_same_bytes_as_a_fresh_build() {
             "+++\ntitle = \"Beta\"\nsummary = \"Second group.\"\n+++\nBeta tours with [[Ann]].\n",
         ),
         (
+            "first paragraph, the summary of a page without one",
+            "content/agencies/big-agency.md",
+            "+++\ntitle = \"Big Agency\"\n+++\nA large agency.\n",
+        ),
+        (
             "home page",
             "content/_index.md",
             "+++\ntitle = \"Home\"\n+++\nStart at [[Beta]], then [[Alpha]] and [[Report]].\n",
@@ -137,13 +152,31 @@ fn every_kind_of_edit_rebuilds_to_the_same_bytes_as_a_fresh_build() {
     let mut incremental = 0;
     for (what, file, text) in edits {
         site.write(file, text);
-        let report = session.build();
+        let report = if hinted {
+            let path = site.root().canonicalize().unwrap().join(file);
+            session.build_changed(&[path])
+        } else {
+            session.build()
+        };
         assert!(!report.failed, "{what}: {:?}", report.diagnostics);
         incremental += usize::from(report.incremental);
         assert_same(&site, &session, what);
+        // The diagnostics, too, are a fresh build's (a page not read again keeps its own).
+        let fresh_report = Session::new(options(&site)).build();
+        let show = |r: &kwiki::Report| {
+            r.diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            show(&report),
+            show(&fresh_report),
+            "{what}: diagnostics differ"
+        );
     }
     assert_eq!(
-        incremental, 8,
+        incremental, 9,
         "every edit but the title change reuses the previous build"
     );
 }
