@@ -4,9 +4,12 @@
 //! 100k pages, come from `benches/compare.py`.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // A benchmark may stop on its own set-up.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwiki::{Options, Session};
+
+mod common;
+use common::copy_dir;
 
 fn main() {
     divan::main();
@@ -56,18 +59,4 @@ fn rebuild_after_editing_one_page(bencher: divan::Bencher) {
         let report = session.build_changed(std::slice::from_ref(&page));
         assert!(report.incremental && !report.failed);
     });
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
-        let Ok(relative) = entry.path().strip_prefix(from) else {
-            continue;
-        };
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use kwiki::{Options, Session};
 
+mod common;
+use common::copy_dir;
+
 const RUNS: usize = 11;
 
 fn main() {
@@ -116,21 +119,4 @@ fn first_page(content: &Path) -> PathBuf {
         .collect();
     pages.truncate(1);
     pages.pop().expect("a page")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let Ok(relative) = entry.path().strip_prefix(from) else {
-            continue;
-        };
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

@@ -104,6 +104,35 @@ pub fn options() -> Options {
 }
 
 /// Renders the Markdown `text[body_offset..]` of the file at `path`.
+/// One tag in a piece of raw HTML, as far as the warnings and the depth limit need it (the
+/// sanitizer parses for real).
+struct RawTag {
+    /// Lower-case element name.
+    name: String,
+    closing: bool,
+    self_closing: bool,
+}
+
+/// The tags of a piece of raw HTML: every `<` followed by a name, or `/` and a name.
+fn raw_tags(html: &str) -> impl Iterator<Item = RawTag> + '_ {
+    html.match_indices('<').filter_map(|(at, _)| {
+        let rest = &html[at + 1..];
+        let closing = rest.starts_with('/');
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+        (!name.is_empty()).then_some(RawTag {
+            name,
+            closing,
+            self_closing,
+        })
+    })
+}
+
 /// Deepest nesting of raw HTML elements a page may have (`State::track_html_depth`). Browsers
 /// themselves stop nesting at about 512.
 pub const MAX_HTML_DEPTH: usize = 256;
@@ -421,20 +450,11 @@ impl<'r, 'a> State<'r, 'a> {
     /// every tag, so a page nesting deeper than [`MAX_HTML_DEPTH`] is an error and is never
     /// parsed: 400,000 nested `<div>`s would otherwise take minutes.
     fn track_html_depth(&mut self, html: &str, offset: usize) {
-        let mut rest = html;
-        while let Some(at) = rest.find('<') {
-            rest = &rest[at + 1..];
-            let closing = rest.starts_with('/');
-            let name: String = rest
-                .trim_start_matches('/')
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect::<String>()
-                .to_ascii_lowercase();
-            if name.is_empty() || VOID_ELEMENTS.contains(&name.as_str()) {
+        for tag in raw_tags(html) {
+            if VOID_ELEMENTS.contains(&tag.name.as_str()) {
                 continue;
             }
-            let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+            let (closing, self_closing) = (tag.closing, tag.self_closing);
             if closing {
                 self.html_depth = self.html_depth.saturating_sub(1);
             } else if !self_closing {
@@ -459,20 +479,11 @@ impl<'r, 'a> State<'r, 'a> {
 
     /// A warning for each element the sanitizer will remove from this raw HTML.
     fn warn_disallowed_html(&mut self, html: &str, offset: usize) {
-        let mut rest = html;
         let mut named: Vec<String> = Vec::new();
-        while let Some(at) = rest.find('<') {
-            rest = &rest[at + 1..];
-            // A closing tag was warned about at its opening one.
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-                .collect::<String>()
-                .to_ascii_lowercase();
-            if name.is_empty()
-                || crate::sanitize::ALLOWED_TAGS.contains(&name.as_str())
-                || named.contains(&name)
-            {
+        // A closing tag was warned about at its opening one.
+        for tag in raw_tags(html).filter(|t| !t.closing) {
+            let name = tag.name;
+            if crate::sanitize::ALLOWED_TAGS.contains(&name.as_str()) || named.contains(&name) {
                 continue;
             }
             if self.budget.allow("unsafe-html") {
