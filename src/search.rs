@@ -269,47 +269,90 @@ impl PageTerms {
 
 /// Counts a page's terms (title, summary, aliases and body text). Raw words are counted first
 /// and each distinct word is folded once (most words repeat); words already folded are never
-/// copied.
+/// copied. The folded terms are then sorted and equal ones merged ("The" and "the"), which costs
+/// less than a second hash map.
 pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms {
-    let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut raw: FxHashMap<&str, u32> =
+        FxHashMap::with_capacity_and_hasher(512, Default::default());
     for source in sources {
-        for word in source
-            .split(|c: char| {
-                !(c.is_ascii_alphanumeric()
-                    || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
-            })
-            .filter(|w| !w.is_empty())
-        {
+        for word in words(source) {
             *raw.entry(word).or_default() += 1;
         }
     }
-    let mut counts: FxHashMap<Cow<str>, u32> =
-        FxHashMap::with_capacity_and_hasher(raw.len(), Default::default());
+    let mut terms: Vec<(Cow<str>, u32)> = Vec::with_capacity(raw.len() + raw.len() / 8);
     for (word, n) in raw {
         if word
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         {
-            *counts.entry(Cow::Borrowed(word)).or_default() += n;
+            terms.push((Cow::Borrowed(word), n));
             continue;
         }
         let folded = fold(word);
         for term in split_terms(&folded) {
-            *counts.entry(Cow::Owned(term.to_string())).or_default() += n;
+            terms.push((Cow::Owned(term.to_string()), n));
         }
     }
-    let mut sorted: Vec<(Cow<str>, u32)> = counts.into_iter().collect();
-    sorted.sort_unstable();
+    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut out = PageTerms {
-        text: String::with_capacity(sorted.iter().map(|(t, _)| t.len()).sum()),
-        ends: Vec::with_capacity(sorted.len()),
+        text: String::with_capacity(terms.iter().map(|(t, _)| t.len()).sum()),
+        ends: Vec::with_capacity(terms.len()),
     };
-    for (term, n) in sorted {
-        out.text.push_str(&term);
+    let mut last: Option<&str> = None;
+    for (term, n) in &terms {
+        if last == Some(term.as_ref()) {
+            if let Some(end) = out.ends.last_mut() {
+                end.1 += n;
+            }
+            continue;
+        }
+        out.text.push_str(term);
         out.ends
-            .push((u32::try_from(out.text.len()).unwrap_or(u32::MAX), n));
+            .push((u32::try_from(out.text.len()).unwrap_or(u32::MAX), *n));
+        last = Some(term.as_ref());
     }
     out
+}
+
+/// The words of a text: runs of ASCII letters and digits, or of any other alphanumeric
+/// character or combining mark. Bytes are tested directly; only non-ASCII ones are decoded.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let in_word = move |at: usize| -> Option<usize> {
+        let b = *bytes.get(at)?;
+        if b.is_ascii_alphanumeric() {
+            return Some(1);
+        }
+        if b.is_ascii() {
+            return None;
+        }
+        let c = text.get(at..)?.chars().next()?;
+        (c.is_alphanumeric() || is_combining_mark(c)).then(|| c.len_utf8())
+    };
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        // Skip to the next word.
+        while at < bytes.len() {
+            if in_word(at).is_some() {
+                break;
+            }
+            at += if bytes[at].is_ascii() {
+                1
+            } else {
+                text.get(at..)
+                    .and_then(|t| t.chars().next())
+                    .map_or(1, char::len_utf8)
+            };
+        }
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        while let Some(len) = in_word(at) {
+            at += len;
+        }
+        text.get(start..at)
+    })
 }
 
 /// Pages using the term most come first; ties in page order.
@@ -386,6 +429,21 @@ mod tests {
         );
         assert_eq!(shard_of("pop").as_deref(), Some("70-6f"));
         assert_eq!(shard_of("k"), None);
+    }
+
+    #[test]
+    fn words_split_like_the_char_definition() {
+        let text = "K-pop's “idol” 2024 Beyoncé 방탄소년단 e\u{301}te\u{301}, naïve_x ½ ٣٤ Ωμέγα—end";
+        let by_chars: Vec<&str> = text
+            .split(|c: char| {
+                !(c.is_ascii_alphanumeric()
+                    || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(words(text).collect::<Vec<_>>(), by_chars);
+        let counted = count_terms(["The the THE", "Thé"]);
+        assert_eq!(counted.iter().collect::<Vec<_>>(), [("the", 4)]);
     }
 
     #[test]
