@@ -433,7 +433,8 @@ mod tests {
 
     #[test]
     fn words_split_like_the_char_definition() {
-        let text = "K-pop's “idol” 2024 Beyoncé 방탄소년단 e\u{301}te\u{301}, naïve_x ½ ٣٤ Ωμέγα—end";
+        let text =
+            "K-pop's “idol” 2024 Beyoncé 방탄소년단 e\u{301}te\u{301}, naïve_x ½ ٣٤ Ωμέγα—end";
         let by_chars: Vec<&str> = text
             .split(|c: char| {
                 !(c.is_ascii_alphanumeric()

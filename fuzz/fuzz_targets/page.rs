@@ -42,10 +42,21 @@ fuzz_target!(|text: &str| {
     let mut one = kwiki::Session::new(options.clone());
     let mut two = kwiki::Session::new(options);
     let (first, again) = (one.build(), two.build());
-    let show = |r: &kwiki::Report| r.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+    let show = |r: &kwiki::Report| {
+        r.diagnostics
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(show(&first), show(&again));
     let files = |s: &kwiki::Session| {
-        s.files().iter().map(|f| (f.path.clone(), f.bytes.clone())).collect::<Vec<_>>()
+        s.files()
+            .iter()
+            .map(|f| (f.path.clone(), f.bytes.clone()))
+            .collect::<Vec<_>>()
     };
-    assert!(files(&one) == files(&two), "two builds of the same page differ");
+    assert!(
+        files(&one) == files(&two),
+        "two builds of the same page differ"
+    );
 });
