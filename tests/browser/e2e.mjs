@@ -241,6 +241,17 @@ try {
           } catch {
             fail(`no visible ${OPTIONS} within ${WAIT / 1000} s`);
           }
+          // Results for "b" and "bt" may show before those for the whole query (its shard is
+          // fetched first): wait for the list to settle on the full query's answer.
+          try {
+            await page.waitForFunction(
+              ([sel, title]) => document.querySelector(sel)?.textContent.includes(title),
+              [OPTIONS, SEARCH_TITLE],
+              { timeout: WAIT },
+            );
+          } catch {
+            // Reported below with what the list shows.
+          }
           const opts = await options(page);
           if (!opts[0].text.includes(SEARCH_TITLE)) fail(`first option is "${opts[0].text}"`);
           // One result per line: every option starts at the same x, each below the previous.
