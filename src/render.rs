@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::config::Config;
-use crate::content::{Corpus, Page, PageId};
+use crate::config::{Config, FieldType};
+use crate::content::{Corpus, Page, PageId, Value};
 use crate::diagnostics::Diagnostic;
 use crate::graph::{FieldItem, LinkGraph};
 use crate::history::History;
@@ -38,6 +38,7 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "404.html",
     "search.html",
     "random.html",
+    "timeline.html",
 ];
 
 #[derive(Serialize)]
@@ -55,6 +56,7 @@ struct SiteView<'a> {
     maintenance_href: String,
     search_href: String,
     random_href: String,
+    timeline_href: String,
     feed_href: String,
 }
 
@@ -86,6 +88,8 @@ struct InfoValue {
 struct InfoRow {
     label: String,
     values: Vec<InfoValue>,
+    /// On the row that places the page on the timeline: that year's section there.
+    year_href: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -307,6 +311,7 @@ pub fn render_site(
         maintenance_href: urls::href(config, urls::MAINTENANCE),
         search_href: urls::href(config, urls::SEARCH),
         random_href: urls::href(config, urls::RANDOM),
+        timeline_href: urls::href(config, urls::TIMELINE),
         feed_href: urls::href(config, urls::FEED),
     };
     tera.global_context().insert("site", &site);
@@ -379,6 +384,51 @@ pub fn render_site(
         bytes: Vec::new().into(),
     });
     files
+}
+
+/// Where a page sits on the timeline: its first field of type year or date, in the kind's
+/// field order (a source's date before its year, an event's date before its year).
+pub struct Dated {
+    pub year: i64,
+    /// As written: `2013`, `2025-04` or `2025-04-28`; sorts chronologically as text.
+    pub when: String,
+    pub field: usize,
+}
+
+pub fn dated(config: &Config, page: &Page) -> Option<Dated> {
+    let kind = &config.kinds[page.kind];
+    (0..kind.fields.len()).find_map(|field| {
+        let fv = page.fields.iter().find(|fv| fv.field == field)?;
+        match (&kind.fields[field].ty, &fv.value) {
+            (FieldType::Year, Value::Year(y)) => Some(Dated {
+                year: *y,
+                when: y.to_string(),
+                field,
+            }),
+            (FieldType::Date, Value::Date(d)) => Some(Dated {
+                year: d.get(..4)?.parse().ok()?,
+                when: d.clone(),
+                field,
+            }),
+            _ => None,
+        }
+    })
+}
+
+#[derive(Serialize)]
+struct TimelineEntry {
+    title: String,
+    href: String,
+    kind: String,
+    label: String,
+    when: String,
+}
+
+#[derive(Serialize)]
+struct TimelineYear {
+    year: i64,
+    id: String,
+    entries: Vec<TimelineEntry>,
 }
 
 fn count_kinds(config: &Config, pages: &[Page]) -> Vec<usize> {
@@ -487,9 +537,17 @@ impl Renderer<'_> {
         let graph = input.graph;
         let kind = &config.kinds[page.kind];
         let relative = urls::page_path(&kind.folder, &page.slug);
+        let when = dated(config, page);
         let infobox = graph.infobox[id]
             .iter()
             .map(|(field, items)| InfoRow {
+                year_href: when.as_ref().filter(|w| w.field == *field).map(|w| {
+                    format!(
+                        "{}#{}",
+                        urls::href(config, urls::TIMELINE),
+                        urls::year_anchor(w.year)
+                    )
+                }),
                 label: kind.fields[*field].label.clone(),
                 values: items
                     .iter()
@@ -824,6 +882,39 @@ impl Renderer<'_> {
             out.push(self.emit("special.html", &context, urls::file_for(urls::ALL_PAGES)));
         }
 
+        // The timeline: every dated page once, by year, then by date as written, then title.
+        if all || !partial.listed.is_empty() {
+            let mut dated_pages: Vec<(Dated, PageId)> = (0..pages.len())
+                .filter_map(|i| dated(config, &pages[i]).map(|d| (d, i)))
+                .collect();
+            dated_pages.sort_by(|(a, i), (b, j)| {
+                (a.year, &a.when, graph.rank[*i]).cmp(&(b.year, &b.when, graph.rank[*j]))
+            });
+            let mut years: Vec<TimelineYear> = Vec::new();
+            for (d, i) in dated_pages {
+                let page = &pages[i];
+                let kind = &config.kinds[page.kind];
+                let entry = TimelineEntry {
+                    title: page.title.clone(),
+                    href: self.hrefs[i].clone(),
+                    kind: kind.name.clone(),
+                    label: kind.fields[d.field].label.clone(),
+                    when: d.when,
+                };
+                match years.last_mut() {
+                    Some(y) if y.year == d.year => y.entries.push(entry),
+                    _ => years.push(TimelineYear {
+                        year: d.year,
+                        id: urls::year_anchor(d.year),
+                        entries: vec![entry],
+                    }),
+                }
+            }
+            let mut context = Context::new();
+            context.insert("years", &years);
+            out.push(self.emit("timeline.html", &context, urls::file_for(urls::TIMELINE)));
+        }
+
         if partial.wanted_changed {
             let wanted: Vec<serde_json::Value> = graph
                 .wanted
@@ -937,6 +1028,7 @@ impl Renderer<'_> {
         paths.push(urls::CATEGORIES.to_string());
         paths.extend(self.input.graph.categories.iter().map(|c| c.path.clone()));
         paths.push(urls::ALL_PAGES.to_string());
+        paths.push(urls::TIMELINE.to_string());
         let mut xml = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );

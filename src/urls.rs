@@ -67,6 +67,12 @@ pub const WANTED: &str = "special/wanted/";
 pub const MAINTENANCE: &str = "special/maintenance/";
 pub const SEARCH: &str = "special/search/";
 pub const RANDOM: &str = "special/random/";
+pub const TIMELINE: &str = "special/timeline/";
+
+/// The anchor of a year on the timeline page.
+pub fn year_anchor(year: i64) -> String {
+    format!("year-{year}")
+}
 pub const FEED: &str = "feed.xml";
 
 /// The `href` for a path below the base: base path plus the percent-encoded path.

@@ -48,6 +48,7 @@ if (category) pages.push({ label: 'category', path: category });
 else console.log(`note: no category linked from ${BASE}categories/`);
 // The full search page, with results, when the site has one.
 if (fs.existsSync(path.join(siteDir, 'special', 'search', 'index.html'))) pages.push({ label: 'search page', path: `${BASE}special/search/?q=bts` });
+if (fs.existsSync(path.join(siteDir, 'special', 'timeline', 'index.html'))) pages.push({ label: 'timeline', path: `${BASE}special/timeline/` });
 pages.push({ label: '404', path: MISSING, status: 404 });
 
 const server = await serve(siteDir, { base: BASE });

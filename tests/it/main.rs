@@ -11,5 +11,6 @@ mod reader;
 mod safety;
 mod serve;
 mod support;
+mod timeline;
 mod wiki;
 mod wikilinks;
