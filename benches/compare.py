@@ -51,9 +51,11 @@ def corpus(pages, fmt, base):
         subprocess.run([sys.executable, str(GEN), "--pages", str(pages), "--seed", "1",
                         "--format", fmt, "--out", str(target)], check=True,
                        stdout=subprocess.DEVNULL)
-        if fmt == "kwiki":
-            for d in ("templates", "static"):
-                shutil.copytree(REPO / d, target / d, dirs_exist_ok=True)
+    if fmt == "kwiki":
+        # The corpus has no templates of its own: always the repository's current ones.
+        for d in ("templates", "static"):
+            shutil.rmtree(target / d, ignore_errors=True)
+            shutil.copytree(REPO / d, target / d)
     return target
 
 

@@ -23,8 +23,11 @@ fn main() {
     let source = std::env::var_os("KWIKI_BENCH_SITE")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let tmp = tempfile::tempdir().expect("a temporary folder");
-    for dir in ["content", "templates", "static"] {
-        copy_dir(&source.join(dir), &tmp.path().join(dir));
+    copy_dir(&source.join("content"), &tmp.path().join("content"));
+    // Templates and static files are always the repository's (a synthetic corpus has none).
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["templates", "static"] {
+        copy_dir(&repo.join(dir), &tmp.path().join(dir));
     }
     std::fs::copy(source.join("site.toml"), tmp.path().join("site.toml")).expect("site.toml");
     let root = tmp.path();
