@@ -889,7 +889,7 @@ impl Renderer<'_> {
 
         // The timeline: every dated page once, by year, then by date as written, then title.
         let timeline = || {
-            if !(all || !partial.listed.is_empty()) {
+            if !all && partial.listed.is_empty() {
                 return None;
             }
             let mut dated_pages: Vec<(Dated, PageId)> = (0..pages.len())
