@@ -1,8 +1,8 @@
 //! Names and slugs: how a `[[wikilink]]` target or a title is normalised, and the [`Index`] that
 //! maps every title and alias to its page.
 //!
-//! Matching ignores case, surrounding and repeated white space, `_` versus space, and the
-//! typographic variants of apostrophes, quotes and dashes, so `[[Girls’ Generation]]` finds
+//! Matching ignores Unicode composition (NFC), case, surrounding and repeated white space, `_`
+//! versus space, and the typographic variants of apostrophes, quotes and dashes, so `[[Girls’ Generation]]` finds
 //! "Girls' Generation". The index exists before any Markdown is rendered, so links resolve in one
 //! pass.
 
@@ -13,6 +13,14 @@ use crate::content::PageId;
 
 /// The key two names share when a reader would call them the same.
 pub fn normalize(name: &str) -> String {
+    // Composed (NFC) first, so "é" typed as one character or as "e" and an accent is one name.
+    let composed: String;
+    let name = if name.is_ascii() || unicode_normalization::is_nfc(name) {
+        name
+    } else {
+        composed = name.nfc().collect();
+        &composed
+    };
     let mut out = String::with_capacity(name.len());
     let mut pending_space = false;
     for c in name.trim().chars() {
@@ -191,6 +199,9 @@ mod tests {
             ("G–L–G’ process", "g-l-g' process"),
             ("ÉCLAIR", "éclair"),
             ("에이티즈", "에이티즈"),
+            // Decomposed: "e" + combining acute, and Hangul as jamo.
+            ("Beyonce\u{301}", "beyoncé"),
+            ("\u{110b}\u{1166}\u{110b}\u{1175}", "에이"),
         ] {
             assert_eq!(normalize(a), b, "{a:?}");
         }

@@ -54,6 +54,28 @@ fn links_resolve_by_title_alias_case_and_typography() {
     insta::assert_snapshot!(content);
 }
 
+/// A name typed with a combining accent (as some keyboards and macOS file names produce) finds
+/// the page whose title has the composed letter.
+#[test]
+fn decomposed_accents_resolve_like_composed_ones() {
+    let site = site();
+    site.page("content/people/beyonce.md", "Beyoncé", "", "A singer.\n");
+    site.page(
+        "content/people/writer.md",
+        "Writer",
+        "",
+        "See [[Beyonce\u{301}]] and [[Ateez]].\n",
+    );
+    let out = site.build();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = site.read("people/writer/index.html");
+    assert!(
+        html.contains("href=\"/kpop-wiki/people/beyonce/\""),
+        "{html}"
+    );
+    assert!(!html.contains("class=\"wikilink new\""), "{html}");
+}
+
 #[test]
 fn red_links_render_with_their_own_class_and_are_reported() {
     let site = site();
