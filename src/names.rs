@@ -2,9 +2,9 @@
 //! maps every title and alias to its page.
 //!
 //! Matching ignores Unicode composition (NFC), case, surrounding and repeated white space, `_`
-//! versus space, and the typographic variants of apostrophes, quotes and dashes, so `[[Girls’ Generation]]` finds
-//! "Girls' Generation". The index exists before any Markdown is rendered, so links resolve in one
-//! pass.
+//! versus space, and the typographic variants of apostrophes, quotes and dashes, so
+//! `[[Girls’ Generation]]` finds "Girls' Generation". The index exists before any Markdown is
+//! rendered, so links resolve in one pass.
 
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
