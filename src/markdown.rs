@@ -445,6 +445,16 @@ impl<'r, 'a> State<'r, 'a> {
         }
     }
 
+    /// Records a diagnostic at `file_offset` in the page, unless the page already has
+    /// `Budget::LIMIT` of its code: locating one scans the page, so the cap keeps a page of
+    /// thousands of the same problem linear.
+    fn report(&mut self, diagnostic: Diagnostic, file_offset: usize) {
+        if self.budget.allow(diagnostic.code) {
+            let located = diagnostic.at_offset(self.text, file_offset);
+            self.result.diagnostics.push(located);
+        }
+    }
+
     /// Follows how deep the page's raw HTML nests (an upper bound: every non-void opening tag
     /// counts until its closing tag). An HTML parser spends time proportional to the depth on
     /// every tag, so a page nesting deeper than [`MAX_HTML_DEPTH`] is an error and is never
@@ -461,17 +471,15 @@ impl<'r, 'a> State<'r, 'a> {
                 self.html_depth += 1;
                 if self.html_depth > MAX_HTML_DEPTH && !self.html_too_deep {
                     self.html_too_deep = true;
-                    if self.budget.allow("html-too-deep") {
-                        self.result.diagnostics.push(
-                            Diagnostic::error(
+                    self.report(
+                        Diagnostic::error(
                                 "html-too-deep",
                                 self.path,
                                 format!("raw HTML nests more than {MAX_HTML_DEPTH} elements deep here"),
                             )
-                            .at_offset(self.text, self.file_offset(offset))
                             .note("close the elements you open; pages are rendered from Markdown, with a little HTML"),
-                        );
-                    }
+                        self.file_offset(offset),
+                    );
                 }
             }
         }
@@ -486,17 +494,15 @@ impl<'r, 'a> State<'r, 'a> {
             if crate::sanitize::ALLOWED_TAGS.contains(&name.as_str()) || named.contains(&name) {
                 continue;
             }
-            if self.budget.allow("unsafe-html") {
-                self.result.diagnostics.push(
-                    Diagnostic::warning(
-                        "unsafe-html",
-                        self.path,
-                        format!("<{name}> is not allowed in a page; it is removed from the output"),
-                    )
-                    .at_offset(self.text, self.file_offset(offset))
-                    .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
-                );
-            }
+            self.report(
+                Diagnostic::warning(
+                    "unsafe-html",
+                    self.path,
+                    format!("<{name}> is not allowed in a page; it is removed from the output"),
+                )
+                .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
+                self.file_offset(offset),
+            );
             named.push(name);
         }
     }
@@ -559,21 +565,19 @@ impl<'r, 'a> State<'r, 'a> {
                     .iter()
                     .map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path))
                     .collect();
-                if self.budget.allow("ambiguous-link") {
-                    self.result.diagnostics.push(
-                        Diagnostic::error(
-                            "ambiguous-link",
-                            self.path,
-                            format!(
-                                "[[{target}]] matches {} pages: {}",
-                                ids.len(),
-                                names.join(", ")
-                            ),
-                        )
-                        .at_offset(self.text, file_offset)
-                        .note("link to one of them by its full title"),
-                    );
-                }
+                self.report(
+                    Diagnostic::error(
+                        "ambiguous-link",
+                        self.path,
+                        format!(
+                            "[[{target}]] matches {} pages: {}",
+                            ids.len(),
+                            names.join(", ")
+                        ),
+                    )
+                    .note("link to one of them by its full title"),
+                    file_offset,
+                );
                 let href = urls::href(self.r.config, &urls::disambiguation_path(target.trim()));
                 self.html(format!(
                     "<a class=\"wikilink ambiguous\" href=\"{}\">",
@@ -581,16 +585,14 @@ impl<'r, 'a> State<'r, 'a> {
                 ));
             }
             Resolution::Missing => {
-                if self.budget.allow("red-link") {
-                    self.result.diagnostics.push(
-                        Diagnostic::warning(
-                            "red-link",
-                            self.path,
-                            format!("no page is titled or aliased \"{}\"", target.trim()),
-                        )
-                        .at_offset(self.text, file_offset),
-                    );
-                }
+                self.report(
+                    Diagnostic::warning(
+                        "red-link",
+                        self.path,
+                        format!("no page is titled or aliased \"{}\"", target.trim()),
+                    ),
+                    file_offset,
+                );
                 self.result.red_links.push(RedLink {
                     target: target.trim().to_string(),
                     offset: file_offset,
@@ -617,19 +619,17 @@ impl<'r, 'a> State<'r, 'a> {
         {
             let scheme = trimmed[..i].to_ascii_lowercase();
             if !matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel") {
-                if self.budget.allow("unsafe-link") {
-                    self.result.diagnostics.push(
-                        Diagnostic::warning(
-                            "unsafe-link",
-                            self.path,
-                            format!(
-                                "link scheme '{}:' is not allowed; the link was disabled",
-                                scheme.escape_debug()
-                            ),
-                        )
-                        .at_offset(self.text, self.file_offset(offset)),
-                    );
-                }
+                self.report(
+                    Diagnostic::warning(
+                        "unsafe-link",
+                        self.path,
+                        format!(
+                            "link scheme '{}:' is not allowed; the link was disabled",
+                            scheme.escape_debug()
+                        ),
+                    ),
+                    self.file_offset(offset),
+                );
                 return CowStr::Borrowed("#");
             }
             return url;
@@ -682,19 +682,17 @@ impl<'r, 'a> State<'r, 'a> {
                 continue;
             }
             let at = self.file_offset(start);
-            if self.budget.allow("footnote") {
-                self.result.diagnostics.push(
-                    Diagnostic::warning(
-                        "footnote",
-                        self.path,
-                        format!("footnote [^{label}] has no definition"),
-                    )
-                    .at_offset(self.text, at)
-                    .note(format!(
-                        "add a line `[^{label}]: [[Source page]]` at the end of the page"
-                    )),
-                );
-            }
+            self.report(
+                Diagnostic::warning(
+                    "footnote",
+                    self.path,
+                    format!("footnote [^{label}] has no definition"),
+                )
+                .note(format!(
+                    "add a line `[^{label}]: [[Source page]]` at the end of the page"
+                )),
+                at,
+            );
         }
     }
 
@@ -751,7 +749,7 @@ impl<'r, 'a> State<'r, 'a> {
     fn finish(mut self) -> RenderedBody {
         self.flush_context();
         let mut html = String::with_capacity(self.text.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, self.out.into_iter());
+        pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.out).into_iter());
         self.result.html = if self.html_too_deep {
             // An error: the page is never written, and is not worth parsing.
             String::new()
@@ -760,7 +758,7 @@ impl<'r, 'a> State<'r, 'a> {
         } else {
             html
         };
-        let mut defs = self.footnote_defs;
+        let mut defs = std::mem::take(&mut self.footnote_defs);
         if !self.footnote_numbers.is_empty() {
             let mut notes = String::from("<ol class=\"footnotes\">\n");
             for (i, (label, refs, offset)) in self.footnote_numbers.iter().enumerate() {
@@ -822,16 +820,14 @@ impl<'r, 'a> State<'r, 'a> {
             .collect();
         unused.sort_by_key(|u| u.1);
         for (label, offset) in unused {
-            if self.budget.allow("footnote") {
-                self.result.diagnostics.push(
-                    Diagnostic::warning(
-                        "footnote",
-                        self.path,
-                        format!("footnote [^{label}] is defined but never referenced"),
-                    )
-                    .at_offset(self.text, offset),
-                );
-            }
+            self.report(
+                Diagnostic::warning(
+                    "footnote",
+                    self.path,
+                    format!("footnote [^{label}] is defined but never referenced"),
+                ),
+                offset,
+            );
         }
         let overflow = self.budget.overflow(self.path);
         self.result.diagnostics.extend(overflow);

@@ -862,7 +862,7 @@ impl Renderer<'_> {
             let mut sorted: Vec<PageId> = (0..pages.len()).collect();
             sorted.sort_by_cached_key(|&i| (normalize(&pages[i].title), i));
             let mut letters: Vec<(String, Vec<LinkView>)> = Vec::new();
-            for i in sorted.into_iter().filter(|_| all_pages) {
+            for i in sorted {
                 let letter = normalize(&pages[i].title)
                     .chars()
                     .next()
