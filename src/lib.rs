@@ -16,6 +16,7 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod diagram;
 pub mod graph;
 pub mod history;
 pub mod markdown;
@@ -386,9 +387,9 @@ impl Session {
         };
         let (bodies, home, terms, reuse) = match (changed.as_deref(), previous) {
             (Some(ids), Some(old)) => {
-                let old_links: Vec<PageId> = ids
+                let old_links: Vec<Vec<PageId>> = ids
                     .iter()
-                    .flat_map(|&i| out_neighbours(&old.bodies[i], &old.graph, i))
+                    .map(|&i| out_neighbours(&old.bodies[i], &old.graph, i))
                     .collect();
                 let State {
                     mut bodies,
@@ -550,9 +551,25 @@ impl Session {
                     // A page's HTML shows its neighbours (links, citations, infobox values) and
                     // they show it back (backlinks, cited-by, relations): before and after.
                     let mut affected: Vec<PageId> = ids.to_vec();
-                    affected.extend(old_links);
+                    let mut links_changed = false;
+                    for (&i, mut old) in ids.iter().zip(old_links) {
+                        let mut new = out_neighbours(&bodies[i], &graph, i);
+                        affected.extend(&old);
+                        affected.extend(&new);
+                        old.sort_unstable();
+                        new.sort_unstable();
+                        links_changed |= old != new;
+                    }
+                    // Pictures show the relations of the pages a page names: when a page's
+                    // relations change, so do the pictures of the pages naming or citing it.
                     for &i in ids {
-                        affected.extend(out_neighbours(&bodies[i], &graph, i));
+                        if old_graph
+                            .as_ref()
+                            .is_none_or(|g| g.infobox.get(i) != graph.infobox.get(i))
+                        {
+                            affected.extend(graph.backlinks[i].iter().map(|b| b.from));
+                            affected.extend(&graph.cited_by[i]);
+                        }
                     }
                     affected.sort_unstable();
                     affected.dedup();
@@ -584,6 +601,7 @@ impl Session {
                             wanted_changed: old_graph
                                 .as_ref()
                                 .is_none_or(|g| g.wanted != graph.wanted),
+                            links_changed,
                             maintenance_changed: old_graph.as_ref().is_none_or(|g| {
                                 (&g.orphans, &g.unreachable, &g.uncited)
                                     != (&graph.orphans, &graph.unreachable, &graph.uncited)

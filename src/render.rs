@@ -39,6 +39,7 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "search.html",
     "random.html",
     "timeline.html",
+    "network.html",
 ];
 
 #[derive(Serialize)]
@@ -57,6 +58,7 @@ struct SiteView<'a> {
     search_href: String,
     random_href: String,
     timeline_href: String,
+    network_href: String,
     feed_href: String,
 }
 
@@ -135,6 +137,8 @@ struct PageView<'a> {
     updated: Option<&'a str>,
     updated_iso: Option<&'a str>,
     json_ld: String,
+    /// The neighbourhood picture; none for a page tied to no other.
+    graph: Option<crate::diagram::Picture>,
 }
 
 #[derive(Serialize)]
@@ -270,6 +274,8 @@ pub struct Partial<'a> {
     pub wanted_changed: bool,
     /// The maintenance lists (orphans, unreachable, uncited) changed.
     pub maintenance_changed: bool,
+    /// Some page's links or relations changed: the network page is drawn again.
+    pub links_changed: bool,
 }
 
 /// Renders the output files of `scope`. Template errors are collected once per template position.
@@ -312,6 +318,7 @@ pub fn render_site(
         search_href: urls::href(config, urls::SEARCH),
         random_href: urls::href(config, urls::RANDOM),
         timeline_href: urls::href(config, urls::TIMELINE),
+        network_href: urls::href(config, urls::NETWORK),
         feed_href: urls::href(config, urls::FEED),
     };
     tera.global_context().insert("site", &site);
@@ -476,6 +483,16 @@ impl Renderer<'_> {
             href: self.hrefs[id].clone(),
             kind: self.input.config.kinds[page.kind].name.clone(),
             summary: self.summaries[id].clone(),
+        }
+    }
+
+    fn diagram_view(&self) -> crate::diagram::View<'_> {
+        crate::diagram::View {
+            config: self.input.config,
+            pages: &self.input.corpus.pages,
+            bodies: self.input.bodies,
+            graph: self.input.graph,
+            hrefs: self.hrefs,
         }
     }
 
@@ -658,6 +675,7 @@ impl Renderer<'_> {
             updated: dates.map(|d| d.updated.get(..10).unwrap_or(&d.updated)),
             updated_iso: dates.map(|d| d.updated.as_str()),
             json_ld,
+            graph: crate::diagram::neighbourhood_svg(&self.diagram_view(), id),
         };
         let mut context = Context::new();
         context.insert("page", &view);
@@ -681,6 +699,7 @@ impl Renderer<'_> {
             summaries_changed: true,
             wanted_changed: true,
             maintenance_changed: true,
+            links_changed: true,
         };
         let (all, partial) = match scope {
             Scope::All => (true, &everything),
@@ -922,8 +941,26 @@ impl Renderer<'_> {
             context.insert("years", &years);
             Some(self.emit("timeline.html", &context, urls::file_for(urls::TIMELINE)))
         };
+        // The network: a force simulation over the most connected pages, drawn again only
+        // when links changed.
+        let network = || {
+            if !partial.links_changed {
+                return Vec::new();
+            }
+            let network = crate::diagram::network(&self.diagram_view());
+            let mut context = Context::new();
+            context.insert("network", &network);
+            vec![
+                self.emit("network.html", &context, urls::file_for(urls::NETWORK)),
+                self.hand_over(Ok(OutputFile {
+                    path: format!("{}filter.css", urls::NETWORK),
+                    bytes: network.css.into_bytes().into(),
+                })),
+            ]
+        };
         out.extend(a_to_z());
         out.extend(timeline());
+        out.extend(network());
 
         if partial.wanted_changed {
             let wanted: Vec<serde_json::Value> = graph
@@ -1039,6 +1076,7 @@ impl Renderer<'_> {
         paths.extend(self.input.graph.categories.iter().map(|c| c.path.clone()));
         paths.push(urls::ALL_PAGES.to_string());
         paths.push(urls::TIMELINE.to_string());
+        paths.push(urls::NETWORK.to_string());
         let mut xml = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );

@@ -68,6 +68,7 @@ pub const MAINTENANCE: &str = "special/maintenance/";
 pub const SEARCH: &str = "special/search/";
 pub const RANDOM: &str = "special/random/";
 pub const TIMELINE: &str = "special/timeline/";
+pub const NETWORK: &str = "special/network/";
 
 /// The anchor of a year on the timeline page.
 pub fn year_anchor(year: i64) -> String {

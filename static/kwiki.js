@@ -328,4 +328,83 @@
       });
     });
   }
+
+  /* ---------- Pictures. A page's neighbourhood on a narrow screen scrolls sideways: start with
+     the page itself (the top box's centre) in view. */
+  for (const box of document.querySelectorAll(".graph-scroll")) {
+    if (box.scrollWidth > box.clientWidth) {
+      const here = box.querySelector(".here rect");
+      const svg = box.querySelector("svg");
+      if (here && svg) {
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        const centre = (here.x.baseVal.value + here.width.baseVal.value / 2) * scale;
+        box.scrollLeft = centre - box.clientWidth / 2;
+      }
+    }
+  }
+
+  /* ---------- The network: zoom and pan by changing the viewBox (the picture works without). */
+  const net = document.querySelector(".network-svg");
+  if (net && net.viewBox && net.viewBox.baseVal) {
+    const vb = net.viewBox.baseVal;
+    const full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+    const view = { ...full };
+    const apply = () => {
+      net.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map((n) => n.toFixed(1)).join(" "));
+      net.classList.toggle("zoomed", view.w < full.w / 1.9);
+      net.dataset.zoom = (full.w / view.w).toFixed(2);
+    };
+    const zoom = (factor, cx, cy) => {
+      const w = Math.min(full.w, Math.max(full.w / 16, view.w / factor));
+      const h = (w * full.h) / full.w;
+      if (cx === undefined) { cx = view.x + view.w / 2; cy = view.y + view.h / 2; }
+      view.x = cx - ((cx - view.x) * w) / view.w;
+      view.y = cy - ((cy - view.y) * h) / view.h;
+      view.w = w; view.h = h;
+      apply();
+    };
+    const pan = (dx, dy) => { view.x += dx * view.w; view.y += dy * view.h; apply(); };
+    const reset = () => { Object.assign(view, full); apply(); };
+    const controls = document.createElement("div");
+    controls.className = "network-controls";
+    for (const [label, text, act] of [["Zoom in", "+", () => zoom(1.5)], ["Zoom out", "−", () => zoom(1 / 1.5)], ["Show all", "⟲", reset]]) {
+      const b = document.createElement("button");
+      b.type = "button"; b.textContent = text; b.setAttribute("aria-label", label); b.title = label;
+      b.addEventListener("click", act);
+      controls.append(b);
+    }
+    net.before(controls);
+    net.classList.add("pannable");
+    const point = (e) => {
+      const r = net.getBoundingClientRect();
+      return [view.x + ((e.clientX - r.left) / r.width) * view.w, view.y + ((e.clientY - r.top) / r.height) * view.h];
+    };
+    net.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const [cx, cy] = point(e);
+      zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2, cx, cy);
+    }, { passive: false });
+    let drag = null;
+    let dragged = false;
+    net.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, y: e.clientY }; dragged = false; });
+    net.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      const r = net.getBoundingClientRect();
+      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!dragged && Math.hypot(dx, dy) < 4) return;
+      if (!dragged) { dragged = true; net.setPointerCapture(e.pointerId); }
+      drag = { x: e.clientX, y: e.clientY };
+      pan(-dx / r.width, -dy / r.height);
+    });
+    const end = () => { drag = null; };
+    net.addEventListener("pointerup", end);
+    net.addEventListener("pointercancel", end);
+    // A drag that ends on a dot does not follow its link.
+    net.addEventListener("click", (e) => { if (dragged) { e.preventDefault(); dragged = false; } }, true);
+    net.closest(".network-figure").addEventListener("keydown", (e) => {
+      const keys = { "+": () => zoom(1.5), "=": () => zoom(1.5), "-": () => zoom(1 / 1.5), "0": reset,
+        ArrowLeft: () => pan(-0.1, 0), ArrowRight: () => pan(0.1, 0), ArrowUp: () => pan(0, -0.1), ArrowDown: () => pan(0, 0.1) };
+      if (keys[e.key] && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); keys[e.key](); }
+    });
+  }
 })();

@@ -1,0 +1,679 @@
+//! Pictures drawn at build time as inline SVG, readable without JavaScript:
+//!
+//! - each page's **neighbourhood**: the page, the pages it names or is named by (at most
+//!   `FIRST_MAX`), and the infobox relations of the pages it names (a second step, at most
+//!   `SECOND_MAX`), laid out in layers by `rust-sugiyama` (pages naming this one above it, the
+//!   pages it names below, their relations further down);
+//! - the whole-wiki **network**: the `NETWORK_MAX` most connected pages as dots coloured by kind,
+//!   placed by the `fjadra` force simulation (a port of d3-force), with the links between them.
+//!
+//! Both are pure functions of the link graph: no clock, no randomness (fjadra's generator is
+//! seeded, rust-sugiyama's result does not depend on hash order), so the same wiki gives the
+//! same bytes. Every text that comes from content is escaped here.
+
+use std::fmt::Write as _;
+
+use crate::config::Config;
+use crate::content::{Page, PageId};
+use crate::graph::{FieldItem, LinkGraph};
+use crate::markdown::RenderedBody;
+use crate::urls::escape_html;
+
+/// At most this many direct neighbours in a page's picture.
+pub const FIRST_MAX: usize = 8;
+/// At most this many pages two steps away.
+pub const SECOND_MAX: usize = 4;
+/// At most this many second-step pages hang off one direct neighbour.
+const SECOND_PER: usize = 2;
+/// The network page draws at most this many pages (the most connected ones).
+pub const NETWORK_MAX: usize = 300;
+/// Of those, this many carry a visible name; the others show theirs on hover, focus or zoom.
+const NETWORK_LABELS: usize = 30;
+/// Kind colours cycle through this many classes (`c0`…), defined in `style.css` for both themes.
+pub const PALETTE: usize = 12;
+
+/// What the pictures read.
+pub struct View<'a> {
+    pub config: &'a Config,
+    pub pages: &'a [Page],
+    pub bodies: &'a [RenderedBody],
+    pub graph: &'a LinkGraph,
+    pub hrefs: &'a [String],
+}
+
+/// How two pages are tied, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tie {
+    /// An infobox field names the other page.
+    Relation,
+    /// The text links to it.
+    Mention,
+    /// A footnote cites it.
+    Cite,
+}
+
+#[derive(Debug)]
+struct Node {
+    page: PageId,
+    step: u8,
+    /// Drawn above the page: it names the page, and the page does not name it.
+    above: bool,
+}
+
+#[derive(Debug)]
+struct Edge {
+    /// Node indices; the arrow points from `from` to `to`.
+    from: usize,
+    to: usize,
+    /// Each names the other.
+    both: bool,
+    tie: Tie,
+    label: String,
+}
+
+#[derive(Debug, Default)]
+struct Neighbourhood {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    /// Distinct pages tied to the page directly, drawn or not.
+    connected: usize,
+}
+
+fn relation_label(config: &Config, pages: &[Page], graph: &LinkGraph, from: PageId, to: PageId) -> Option<String> {
+    let kind = &config.kinds[pages[from].kind];
+    graph.infobox[from].iter().find_map(|(field, items)| {
+        items
+            .iter()
+            .any(|item| *item == FieldItem::Page(to))
+            .then(|| kind.fields[*field].label.clone())
+    })
+}
+
+impl Neighbourhood {
+    /// Adds a direct neighbour (or ties an existing one again); `out` when the page names it.
+    fn tie(&mut self, page: PageId, other: PageId, out: bool, tie: Tie, label: &str) {
+        if other == page {
+            return;
+        }
+        if let Some(i) = self.nodes.iter().position(|n| n.page == other) {
+            if let Some(e) = self.edges.iter_mut().find(|e| e.from.max(e.to) == i && e.from.min(e.to) == 0) {
+                let was_out = e.from == 0;
+                if was_out != out {
+                    e.both = true;
+                }
+                // One label per line: a relation named from both ends (a group's members, a
+                // member's group) keeps the first, which reads from this page.
+                if e.label.is_empty() || tie < e.tie {
+                    e.label = label.to_string();
+                }
+                e.tie = e.tie.min(tie);
+            }
+            if out {
+                self.nodes[i].above = false;
+            }
+            return;
+        }
+        if self.nodes.len() > FIRST_MAX {
+            return;
+        }
+        let i = self.nodes.len();
+        self.nodes.push(Node {
+            page: other,
+            step: 1,
+            above: !out,
+        });
+        let (from, to) = if out { (0, i) } else { (i, 0) };
+        self.edges.push(Edge {
+            from,
+            to,
+            both: false,
+            tie,
+            label: label.to_string(),
+        });
+    }
+}
+
+/// The pages around `id`, chosen in a fixed order that depends only on `id`'s own ties and its
+/// direct neighbours' infoboxes (so an incremental build knows whose picture an edit changes):
+/// infobox relations both ways, then text links both ways, then citations.
+fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
+    let (config, pages, graph) = (v.config, v.pages, v.graph);
+    let body = &v.bodies[id];
+    let mut nb = Neighbourhood {
+        nodes: vec![Node {
+            page: id,
+            step: 0,
+            above: false,
+        }],
+        ..Neighbourhood::default()
+    };
+    let mut everyone: Vec<PageId> = Vec::new();
+    let kind = &config.kinds[pages[id].kind];
+    for (field, items) in graph.infobox[id].iter() {
+        for item in items {
+            if let FieldItem::Page(p) = item {
+                everyone.push(*p);
+                nb.tie(id, *p, true, Tie::Relation, &kind.fields[*field].label);
+            }
+        }
+    }
+    let mut mentions_in = Vec::new();
+    for b in &graph.backlinks[id] {
+        everyone.push(b.from);
+        let full = nb.nodes.len() > FIRST_MAX && !nb.nodes.iter().any(|n| n.page == b.from);
+        match (!full).then(|| relation_label(config, pages, graph, b.from, id)).flatten() {
+            Some(label) => nb.tie(id, b.from, false, Tie::Relation, &label),
+            None => mentions_in.push(b.from),
+        }
+    }
+    for link in body.links.iter().filter(|l| !l.is_citation) {
+        everyone.push(link.target);
+        nb.tie(id, link.target, true, Tie::Mention, "");
+    }
+    for from in mentions_in {
+        nb.tie(id, from, false, Tie::Mention, "");
+    }
+    for &p in &body.citations {
+        everyone.push(p);
+        nb.tie(id, p, true, Tie::Cite, "cites");
+    }
+    for &p in &graph.cited_by[id] {
+        everyone.push(p);
+        nb.tie(id, p, false, Tie::Cite, "cites");
+    }
+    everyone.retain(|&p| p != id);
+    everyone.sort_unstable();
+    everyone.dedup();
+    nb.connected = everyone.len();
+
+    // The second step: what the pages this one names are related to, below them.
+    let first = nb.nodes.len();
+    let mut added = 0;
+    for n in 1..first {
+        if nb.nodes[n].above || added == SECOND_MAX {
+            continue;
+        }
+        let near = nb.nodes[n].page;
+        let near_kind = &config.kinds[pages[near].kind];
+        let mut here = 0;
+        for (field, items) in graph.infobox[near].iter() {
+            for item in items {
+                let FieldItem::Page(far) = *item else { continue };
+                let label = &near_kind.fields[*field].label;
+                match nb.nodes.iter().position(|x| x.page == far) {
+                    Some(i) if nb.nodes[i].step == 2 => {
+                        if !nb.edges.iter().any(|e| e.from == n && e.to == i) {
+                            nb.edges.push(Edge {
+                                from: n,
+                                to: i,
+                                both: false,
+                                tie: Tie::Relation,
+                                label: label.clone(),
+                            });
+                        }
+                    }
+                    Some(_) => {}
+                    None if here < SECOND_PER && added < SECOND_MAX => {
+                        nb.nodes.push(Node {
+                            page: far,
+                            step: 2,
+                            above: false,
+                        });
+                        nb.edges.push(Edge {
+                            from: n,
+                            to: nb.nodes.len() - 1,
+                            both: false,
+                            tie: Tie::Relation,
+                            label: label.clone(),
+                        });
+                        here += 1;
+                        added += 1;
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    nb
+}
+
+/// Roughly how wide `text` is at `size` px in a sans-serif face: wide (East Asian) characters
+/// count as one em, others as 0.56 em.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars()
+        .map(|c| if (c as u32) >= 0x1100 && !matches!(c as u32, 0x2000..=0x206F) { 1.0 } else { 0.56 })
+        .sum::<f64>()
+        * size
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_string(),
+    }
+}
+
+/// A number for SVG, without a fraction when there is none.
+fn num(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+const BOX_H: f64 = 40.0;
+/// Room between layers for the arrows and their labels.
+const LAYER_GAP: f64 = 56.0;
+const PAD: f64 = 8.0;
+const LABEL_CHARS: usize = 22;
+
+/// A page's neighbourhood picture.
+#[derive(Debug, serde::Serialize)]
+pub struct Picture {
+    /// An inline `<svg>`.
+    pub svg: String,
+    /// Direct neighbours drawn, and tied in all.
+    pub drawn: usize,
+    pub connected: usize,
+}
+
+/// The neighbourhood picture of page `id`; none when the page is tied to no other page.
+pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
+    let nb = neighbourhood(v, id);
+    if nb.nodes.len() < 2 {
+        return None;
+    }
+    let (config, pages) = (v.config, v.pages);
+    let labels: Vec<String> = nb.nodes.iter().map(|n| clip(&pages[n.page].title, LABEL_CHARS)).collect();
+    let widths: Vec<f64> = nb
+        .nodes
+        .iter()
+        .zip(&labels)
+        .map(|(n, label)| {
+            let kind = &config.kinds[pages[n.page].kind].name;
+            (text_width(label, 13.0).max(text_width(kind, 11.0)) + 20.0).max(72.0).ceil()
+        })
+        .collect();
+    let vertices: Vec<(u32, (f64, f64))> = widths
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| (i as u32, (w, BOX_H + LAYER_GAP)))
+        .collect();
+    // Layout edges run downwards: above → page → below → second step.
+    let layout_edges: Vec<(u32, u32)> = nb
+        .edges
+        .iter()
+        .map(|e| {
+            let (a, b) = (e.from.min(e.to), e.from.max(e.to));
+            if a == 0 && nb.nodes[b].above { (b as u32, 0) } else { (a as u32, b as u32) }
+        })
+        .collect();
+    let layout_config = rust_sugiyama::configure::Config {
+        vertex_spacing: 16.0,
+        transpose: false,
+        ..Default::default()
+    };
+    let layouts = rust_sugiyama::from_vertices_and_edges(&vertices, &layout_edges, &layout_config);
+    let mut centre = vec![(0.0, 0.0); nb.nodes.len()];
+    for (placed, _, _) in &layouts {
+        for &(i, (x, y)) in placed {
+            if let Some(c) = centre.get_mut(i) {
+                *c = (x, y);
+            }
+        }
+    }
+    let left = (0..centre.len()).map(|i| centre[i].0 - widths[i] / 2.0).fold(f64::INFINITY, f64::min);
+    let right = (0..centre.len()).map(|i| centre[i].0 + widths[i] / 2.0).fold(f64::NEG_INFINITY, f64::max);
+    let top = centre.iter().map(|c| c.1).fold(f64::INFINITY, f64::min) - BOX_H / 2.0;
+    let bottom = centre.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max) + BOX_H / 2.0;
+    let (dx, dy) = (PAD - left, PAD - top);
+    for c in &mut centre {
+        *c = (c.0 + dx, c.1 + dy);
+    }
+    let (width, height) = ((right - left + 2.0 * PAD).ceil(), (bottom - top + 2.0 * PAD).ceil());
+
+    let page = &pages[id];
+    let title = escape_html(&page.title);
+    let mut svg = String::with_capacity(4096);
+    let _ = write!(
+        svg,
+        "<svg class=\"graph-svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"group\" aria-labelledby=\"graph-title\" aria-describedby=\"graph-desc\"><title id=\"graph-title\">Pages around {title}</title><desc id=\"graph-desc\">{desc}</desc>",
+        w = num(width),
+        h = num(height),
+        desc = escape_html(&describe(v, &nb)),
+    );
+    svg.push_str("<defs><marker id=\"graph-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs><g class=\"edges\" aria-hidden=\"true\">");
+    for e in &nb.edges {
+        // From the bottom of the upper box to the top of the lower one.
+        let (up, down) = if centre[e.from].1 <= centre[e.to].1 { (e.from, e.to) } else { (e.to, e.from) };
+        let (x1, y1) = (centre[up].0, centre[up].1 + BOX_H / 2.0);
+        let (x2, y2) = (centre[down].0, centre[down].1 - BOX_H / 2.0);
+        let ym = (y1 + y2) / 2.0;
+        let forward = up == e.from;
+        let class = match e.tie {
+            Tie::Relation => "rel",
+            Tie::Mention => "link",
+            Tie::Cite => "cite",
+        };
+        let (start, end) = match (e.both, forward) {
+            (true, _) => (true, true),
+            (false, true) => (false, true),
+            (false, false) => (true, false),
+        };
+        let _ = write!(
+            svg,
+            "<path class=\"{class}\" d=\"M{}  {}C{} {} {} {} {} {}\"{}{}/>",
+            num(x1),
+            num(y1),
+            num(x1),
+            num(ym),
+            num(x2),
+            num(ym),
+            num(x2),
+            num(y2),
+            if start { " marker-start=\"url(#graph-arrow)\"" } else { "" },
+            if end { " marker-end=\"url(#graph-arrow)\"" } else { "" },
+        );
+        if !e.label.is_empty() && e.tie == Tie::Relation {
+            // Near the lower end, where the lines have spread apart.
+            let t: f64 = 0.72;
+            let u = 1.0 - t;
+            let bezier = |a: f64, b: f64, c: f64, d: f64| {
+                a * u.powi(3) + 3.0 * b * u * u * t + 3.0 * c * u * t * t + d * t.powi(3)
+            };
+            let _ = write!(
+                svg,
+                "<text x=\"{}\" y=\"{}\">{}</text>",
+                num(bezier(x1, x1, x2, x2)),
+                num(bezier(y1, ym, ym, y2) + 4.0),
+                escape_html(&clip(&e.label, 18))
+            );
+        }
+    }
+    svg.push_str("</g><g class=\"nodes\">");
+    for (i, n) in nb.nodes.iter().enumerate() {
+        let p = &pages[n.page];
+        let kind = &config.kinds[p.kind].name;
+        let (cx, cy) = centre[i];
+        let w = widths[i];
+        let class = format!("node c{}{}", p.kind % PALETTE, if i == 0 { " here" } else { "" });
+        let shape = format!(
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/><text x=\"{}\" y=\"{}\" class=\"name\">{}</text><text x=\"{}\" y=\"{}\" class=\"kind\">{}</text>",
+            num(cx - w / 2.0),
+            num(cy - BOX_H / 2.0),
+            num(w),
+            num(BOX_H),
+            num(cx),
+            num(cy - 2.0),
+            escape_html(&labels[i]),
+            num(cx),
+            num(cy + 13.0),
+            escape_html(kind),
+        );
+        if i == 0 {
+            let _ = write!(svg, "<g class=\"{class}\" aria-current=\"page\">{shape}</g>");
+        } else {
+            let _ = write!(
+                svg,
+                "<a class=\"{class}\" href=\"{}\"><title>{} ({})</title>{shape}</a>",
+                escape_html(&v.hrefs[n.page]),
+                escape_html(&p.title),
+                escape_html(kind),
+            );
+        }
+    }
+    svg.push_str("</g></svg>");
+    Some(Picture {
+        svg,
+        drawn: nb.nodes.iter().filter(|n| n.step == 1).count(),
+        connected: nb.connected,
+    })
+}
+
+/// The picture in words, for the SVG's `<desc>`: every line of it as a sentence.
+fn describe(v: &View, nb: &Neighbourhood) -> String {
+    let pages = v.pages;
+    let title = |i: usize| pages[nb.nodes[i].page].title.as_str();
+    let kind = |i: usize| v.config.kinds[pages[nb.nodes[i].page].kind].name.as_str();
+    let mut out = format!("{} ({}) and the pages tied to it.", title(0), kind(0));
+    for e in &nb.edges {
+        let verb = match (e.tie, e.label.is_empty()) {
+            (Tie::Relation, false) => format!("names {} ({}) as {}", title(e.to), kind(e.to), e.label),
+            (Tie::Cite, _) => format!("cites {} ({})", title(e.to), kind(e.to)),
+            _ => format!("links to {} ({})", title(e.to), kind(e.to)),
+        };
+        let _ = write!(out, " {} {verb}{}.", title(e.from), if e.both { ", and back" } else { "" });
+    }
+    out
+}
+
+/// One kind on the network page.
+#[derive(Debug, serde::Serialize)]
+pub struct NetworkKind {
+    /// Index in `site.toml` order: the filter's and the dots' class number.
+    pub index: usize,
+    pub colour: usize,
+    pub name: String,
+    pub plural: String,
+    pub pages: usize,
+    pub drawn: usize,
+    /// Links from pages of this kind to pages of each kind (all pages, drawn or not).
+    pub links_to: Vec<usize>,
+}
+
+/// The whole-wiki picture and the tables that summarise it.
+#[derive(Debug, serde::Serialize)]
+pub struct Network {
+    pub svg: String,
+    /// Rules that hide a kind's dots and lines when its box is unticked (`:has()`, no script).
+    pub css: String,
+    pub kinds: Vec<NetworkKind>,
+    pub pages: usize,
+    pub drawn: usize,
+    pub links: usize,
+    pub drawn_links: usize,
+}
+
+/// Pairs of pages tied by a text link or an infobox relation (citations are left out: every
+/// page cites sources, and they would pull the whole picture onto them), each pair once.
+fn undirected_links(v: &View) -> Vec<(PageId, PageId)> {
+    let mut pairs = Vec::new();
+    for (id, body) in v.bodies.iter().enumerate() {
+        let targets = body.links.iter().filter(|l| !l.is_citation).map(|l| l.target).chain(
+            v.graph.infobox[id].iter().flat_map(|(_, items)| {
+                items.iter().filter_map(|item| match item {
+                    FieldItem::Page(p) => Some(*p),
+                    _ => None,
+                })
+            }),
+        );
+        for t in targets {
+            if t != id {
+                pairs.push((id.min(t), id.max(t)));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The network page's picture: the `NETWORK_MAX` pages with the most ties (ties broken by the
+/// kind-then-title order), laid out by a force simulation.
+pub fn network(v: &View) -> Network {
+    let (config, pages, graph) = (v.config, v.pages, v.graph);
+    let pairs = undirected_links(v);
+    let mut degree = vec![0usize; pages.len()];
+    let mut links_to = vec![vec![0usize; config.kinds.len()]; config.kinds.len()];
+    for &(a, b) in &pairs {
+        degree[a] += 1;
+        degree[b] += 1;
+    }
+    for (id, body) in v.bodies.iter().enumerate() {
+        for l in body.links.iter().filter(|l| !l.is_citation && l.target != id) {
+            links_to[pages[id].kind][pages[l.target].kind] += 1;
+        }
+    }
+    let mut chosen: Vec<PageId> = (0..pages.len()).collect();
+    chosen.sort_by_key(|&i| (std::cmp::Reverse(degree[i]), graph.rank[i]));
+    chosen.truncate(NETWORK_MAX);
+    let labelled: Vec<PageId> = chosen.iter().copied().take(NETWORK_LABELS).collect();
+    chosen.sort_by_key(|&i| graph.rank[i]);
+    let mut slot = vec![usize::MAX; pages.len()];
+    for (s, &p) in chosen.iter().enumerate() {
+        slot[p] = s;
+    }
+    let drawn: Vec<(usize, usize)> = pairs
+        .iter()
+        .filter(|(a, b)| slot[*a] != usize::MAX && slot[*b] != usize::MAX)
+        .map(|&(a, b)| (slot[a], slot[b]))
+        .collect();
+    let radius: Vec<f64> = chosen.iter().map(|&p| 3.0 + (degree[p] as f64).sqrt().min(9.0)).collect();
+
+    let mut kinds: Vec<NetworkKind> = config
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(index, k)| NetworkKind {
+            index,
+            colour: index % PALETTE,
+            name: k.name.clone(),
+            plural: k.plural.clone(),
+            pages: 0,
+            drawn: 0,
+            links_to: links_to[index].clone(),
+        })
+        .collect();
+    for p in pages {
+        kinds[p.kind].pages += 1;
+    }
+    for &p in &chosen {
+        kinds[pages[p].kind].drawn += 1;
+    }
+
+    let positions: Vec<[f64; 2]> = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        let r = radius.clone();
+        let mut simulation = fjadra::SimulationBuilder::default()
+            .with_alpha_decay(0.04)
+            .build(chosen.iter().map(|_| fjadra::Node::default()))
+            .add_force("link", fjadra::Link::new(drawn.iter().copied()).distance(40.0))
+            .add_force("charge", fjadra::ManyBody::new().strength(-60.0))
+            .add_force("collide", fjadra::Collide::new().radius(move |i| r[i] + 3.0))
+            // Pulled harder towards the middle line than the middle column: a landscape
+            // picture fits a screen.
+            .add_force("x", fjadra::PositionX::new().strength(0.03))
+            .add_force("y", fjadra::PositionY::new().strength(0.09));
+        simulation.step();
+        simulation.positions().collect()
+    };
+    let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
+    let left = positions.iter().zip(&radius).map(|(p, r)| finite(p[0]) - r).fold(f64::INFINITY, f64::min);
+    let top = positions.iter().zip(&radius).map(|(p, r)| finite(p[1]) - r).fold(f64::INFINITY, f64::min);
+    let right = positions.iter().zip(&radius).map(|(p, r)| finite(p[0]) + r).fold(f64::NEG_INFINITY, f64::max);
+    let bottom = positions.iter().zip(&radius).map(|(p, r)| finite(p[1]) + r).fold(f64::NEG_INFINITY, f64::max);
+    // Room for the names to the right and below of the outermost dots.
+    let (pad_x, pad_y) = (20.0, 20.0);
+    let (left, top) = if left.is_finite() { (left - pad_x, top - pad_y) } else { (0.0, 0.0) };
+    let (width, height) = if right.is_finite() {
+        ((right - left + pad_x + 80.0).ceil(), (bottom - top + pad_y).ceil())
+    } else {
+        (100.0, 100.0)
+    };
+    let at = |s: usize| (finite(positions[s][0]) - left, finite(positions[s][1]) - top);
+
+    let mut svg = String::with_capacity(256 * chosen.len() + 64 * drawn.len());
+    let _ = write!(
+        svg,
+        "<svg class=\"network-svg\" viewBox=\"0 0 {w} {h}\" role=\"group\" aria-labelledby=\"network-title\" aria-describedby=\"network-desc\"><title id=\"network-title\">Network of {site}</title><desc id=\"network-desc\">{n} pages drawn as dots coloured by kind, and the {l} links between them. The tables below the picture give the same network in numbers.</desc><g class=\"view\">",
+        w = num(width),
+        h = num(height),
+        site = escape_html(&config.title),
+        n = chosen.len(),
+        l = drawn.len(),
+    );
+    // Lines grouped by the kinds at their two ends, one path per pair of kinds, so a kind's
+    // filter can hide every line that touches it.
+    let mut by_kinds: Vec<((usize, usize), String)> = Vec::new();
+    let mut sorted = drawn.clone();
+    sorted.sort_by_key(|&(a, b)| {
+        let (ka, kb) = (pages[chosen[a]].kind, pages[chosen[b]].kind);
+        ((ka.min(kb), ka.max(kb)), a, b)
+    });
+    for (a, b) in sorted {
+        let (ka, kb) = (pages[chosen[a]].kind, pages[chosen[b]].kind);
+        let key = (ka.min(kb), ka.max(kb));
+        if by_kinds.last().is_none_or(|(k, _)| *k != key) {
+            by_kinds.push((key, String::new()));
+        }
+        if let Some((_, d)) = by_kinds.last_mut() {
+            let ((x1, y1), (x2, y2)) = (at(a), at(b));
+            let _ = write!(d, "M{} {}L{} {}", num(x1), num(y1), num(x2), num(y2));
+        }
+    }
+    svg.push_str("<g class=\"edges\" aria-hidden=\"true\">");
+    for ((a, b), d) in by_kinds {
+        let _ = write!(svg, "<path class=\"ka{a} kb{b}\" d=\"{d}\"/>");
+    }
+    svg.push_str("</g><g class=\"nodes\">");
+    for (s, &p) in chosen.iter().enumerate() {
+        let page = &pages[p];
+        let (x, y) = at(s);
+        let kind = &config.kinds[page.kind].name;
+        let _ = write!(
+            svg,
+            "<a href=\"{href}\" class=\"k{k} c{c}{minor}\"><title>{t} ({kind}), {d} links</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\"/><text x=\"{tx}\" y=\"{ty}\">{label}</text></a>",
+            href = escape_html(&v.hrefs[p]),
+            k = page.kind,
+            c = page.kind % PALETTE,
+            minor = if labelled.contains(&p) { "" } else { " minor" },
+            t = escape_html(&page.title),
+            kind = escape_html(kind),
+            d = degree[p],
+            x = num(x),
+            y = num(y),
+            r = num(radius[s]),
+            tx = num(x + radius[s] + 2.0),
+            ty = num(y + 4.0),
+            label = escape_html(&clip(&page.title, LABEL_CHARS)),
+        );
+    }
+    svg.push_str("</g></g></svg>");
+
+    let mut css = String::from("/* Generated by kwiki: one rule per kind hides its dots and lines when its box is unticked. */\n");
+    for k in 0..config.kinds.len() {
+        let _ = writeln!(
+            css,
+            ".network:has(#show-kind-{k}:not(:checked)) :is(.k{k}, .ka{k}, .kb{k}) {{ display: none; }}"
+        );
+    }
+    Network {
+        svg,
+        css,
+        kinds,
+        pages: pages.len(),
+        drawn: chosen.len(),
+        links: pairs.len(),
+        drawn_links: drawn.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_and_width() {
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("방탄소년단", 2), "방탄…");
+        assert!(text_width("방탄", 10.0) > text_width("ab", 10.0));
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(2.25), "2.3");
+        assert_eq!(num(-0.04), "0");
+    }
+}
