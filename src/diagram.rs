@@ -79,12 +79,17 @@ struct Neighbourhood {
     connected: usize,
 }
 
-fn relation_label(config: &Config, pages: &[Page], graph: &LinkGraph, from: PageId, to: PageId) -> Option<String> {
+fn relation_label(
+    config: &Config,
+    pages: &[Page],
+    graph: &LinkGraph,
+    from: PageId,
+    to: PageId,
+) -> Option<String> {
     let kind = &config.kinds[pages[from].kind];
     graph.infobox[from].iter().find_map(|(field, items)| {
         items
-            .iter()
-            .any(|item| *item == FieldItem::Page(to))
+            .contains(&FieldItem::Page(to))
             .then(|| kind.fields[*field].label.clone())
     })
 }
@@ -96,7 +101,11 @@ impl Neighbourhood {
             return;
         }
         if let Some(i) = self.nodes.iter().position(|n| n.page == other) {
-            if let Some(e) = self.edges.iter_mut().find(|e| e.from.max(e.to) == i && e.from.min(e.to) == 0) {
+            if let Some(e) = self
+                .edges
+                .iter_mut()
+                .find(|e| e.from.max(e.to) == i && e.from.min(e.to) == 0)
+            {
                 let was_out = e.from == 0;
                 if was_out != out {
                     e.both = true;
@@ -161,7 +170,10 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
     for b in &graph.backlinks[id] {
         everyone.push(b.from);
         let full = nb.nodes.len() > FIRST_MAX && !nb.nodes.iter().any(|n| n.page == b.from);
-        match (!full).then(|| relation_label(config, pages, graph, b.from, id)).flatten() {
+        match (!full)
+            .then(|| relation_label(config, pages, graph, b.from, id))
+            .flatten()
+        {
             Some(label) => nb.tie(id, b.from, false, Tie::Relation, &label),
             None => mentions_in.push(b.from),
         }
@@ -198,19 +210,22 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
         let mut here = 0;
         for (field, items) in graph.infobox[near].iter() {
             for item in items {
-                let FieldItem::Page(far) = *item else { continue };
+                let FieldItem::Page(far) = *item else {
+                    continue;
+                };
                 let label = &near_kind.fields[*field].label;
                 match nb.nodes.iter().position(|x| x.page == far) {
-                    Some(i) if nb.nodes[i].step == 2 => {
-                        if !nb.edges.iter().any(|e| e.from == n && e.to == i) {
-                            nb.edges.push(Edge {
-                                from: n,
-                                to: i,
-                                both: false,
-                                tie: Tie::Relation,
-                                label: label.clone(),
-                            });
-                        }
+                    Some(i)
+                        if nb.nodes[i].step == 2
+                            && !nb.edges.iter().any(|e| e.from == n && e.to == i) =>
+                    {
+                        nb.edges.push(Edge {
+                            from: n,
+                            to: i,
+                            both: false,
+                            tie: Tie::Relation,
+                            label: label.clone(),
+                        });
                     }
                     Some(_) => {}
                     None if here < SECOND_PER && added < SECOND_MAX => {
@@ -241,7 +256,13 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
 /// count as one em, others as 0.56 em.
 fn text_width(text: &str, size: f64) -> f64 {
     text.chars()
-        .map(|c| if (c as u32) >= 0x1100 && !matches!(c as u32, 0x2000..=0x206F) { 1.0 } else { 0.56 })
+        .map(|c| {
+            if (c as u32) >= 0x1100 && !matches!(c as u32, 0x2000..=0x206F) {
+                1.0
+            } else {
+                0.56
+            }
+        })
         .sum::<f64>()
         * size
 }
@@ -270,6 +291,31 @@ const LAYER_GAP: f64 = 56.0;
 const PAD: f64 = 8.0;
 const LABEL_CHARS: usize = 22;
 
+/// Box centres for boxes of these widths joined by these (downward) edges, from rust-sugiyama.
+fn place(widths: &[f64], edges: &[(u32, u32)]) -> Vec<(f64, f64)> {
+    let vertices: Vec<(u32, (f64, f64))> = widths
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| (i as u32, (w, BOX_H + LAYER_GAP)))
+        .collect();
+    let config = rust_sugiyama::configure::Config {
+        vertex_spacing: 16.0,
+        // Swapping neighbours to save a crossing costs a third of the time and rarely finds one
+        // in a picture this small.
+        transpose: false,
+        ..Default::default()
+    };
+    let mut centre = vec![(0.0, 0.0); widths.len()];
+    for (placed, _, _) in rust_sugiyama::from_vertices_and_edges(&vertices, edges, &config) {
+        for (i, at) in placed {
+            if let Some(c) = centre.get_mut(i) {
+                *c = at;
+            }
+        }
+    }
+    centre
+}
+
 /// A page's neighbourhood picture.
 #[derive(Debug, serde::Serialize)]
 pub struct Picture {
@@ -287,20 +333,21 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         return None;
     }
     let (config, pages) = (v.config, v.pages);
-    let labels: Vec<String> = nb.nodes.iter().map(|n| clip(&pages[n.page].title, LABEL_CHARS)).collect();
+    let labels: Vec<String> = nb
+        .nodes
+        .iter()
+        .map(|n| clip(&pages[n.page].title, LABEL_CHARS))
+        .collect();
     let widths: Vec<f64> = nb
         .nodes
         .iter()
         .zip(&labels)
         .map(|(n, label)| {
             let kind = &config.kinds[pages[n.page].kind].name;
-            (text_width(label, 13.0).max(text_width(kind, 11.0)) + 20.0).max(72.0).ceil()
+            (text_width(label, 13.0).max(text_width(kind, 11.0)) + 20.0)
+                .max(72.0)
+                .ceil()
         })
-        .collect();
-    let vertices: Vec<(u32, (f64, f64))> = widths
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| (i as u32, (w, BOX_H + LAYER_GAP)))
         .collect();
     // Layout edges run downwards: above → page → below → second step.
     let layout_edges: Vec<(u32, u32)> = nb
@@ -308,32 +355,30 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         .iter()
         .map(|e| {
             let (a, b) = (e.from.min(e.to), e.from.max(e.to));
-            if a == 0 && nb.nodes[b].above { (b as u32, 0) } else { (a as u32, b as u32) }
+            if a == 0 && nb.nodes[b].above {
+                (b as u32, 0)
+            } else {
+                (a as u32, b as u32)
+            }
         })
         .collect();
-    let layout_config = rust_sugiyama::configure::Config {
-        vertex_spacing: 16.0,
-        transpose: false,
-        ..Default::default()
-    };
-    let layouts = rust_sugiyama::from_vertices_and_edges(&vertices, &layout_edges, &layout_config);
-    let mut centre = vec![(0.0, 0.0); nb.nodes.len()];
-    for (placed, _, _) in &layouts {
-        for &(i, (x, y)) in placed {
-            if let Some(c) = centre.get_mut(i) {
-                *c = (x, y);
-            }
-        }
-    }
-    let left = (0..centre.len()).map(|i| centre[i].0 - widths[i] / 2.0).fold(f64::INFINITY, f64::min);
-    let right = (0..centre.len()).map(|i| centre[i].0 + widths[i] / 2.0).fold(f64::NEG_INFINITY, f64::max);
+    let mut centre = place(&widths, &layout_edges);
+    let left = (0..centre.len())
+        .map(|i| centre[i].0 - widths[i] / 2.0)
+        .fold(f64::INFINITY, f64::min);
+    let right = (0..centre.len())
+        .map(|i| centre[i].0 + widths[i] / 2.0)
+        .fold(f64::NEG_INFINITY, f64::max);
     let top = centre.iter().map(|c| c.1).fold(f64::INFINITY, f64::min) - BOX_H / 2.0;
     let bottom = centre.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max) + BOX_H / 2.0;
     let (dx, dy) = (PAD - left, PAD - top);
     for c in &mut centre {
         *c = (c.0 + dx, c.1 + dy);
     }
-    let (width, height) = ((right - left + 2.0 * PAD).ceil(), (bottom - top + 2.0 * PAD).ceil());
+    let (width, height) = (
+        (right - left + 2.0 * PAD).ceil(),
+        (bottom - top + 2.0 * PAD).ceil(),
+    );
 
     let page = &pages[id];
     let title = escape_html(&page.title);
@@ -348,7 +393,11 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
     svg.push_str("<defs><marker id=\"graph-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs><g class=\"edges\" aria-hidden=\"true\">");
     for e in &nb.edges {
         // From the bottom of the upper box to the top of the lower one.
-        let (up, down) = if centre[e.from].1 <= centre[e.to].1 { (e.from, e.to) } else { (e.to, e.from) };
+        let (up, down) = if centre[e.from].1 <= centre[e.to].1 {
+            (e.from, e.to)
+        } else {
+            (e.to, e.from)
+        };
         let (x1, y1) = (centre[up].0, centre[up].1 + BOX_H / 2.0);
         let (x2, y2) = (centre[down].0, centre[down].1 - BOX_H / 2.0);
         let ym = (y1 + y2) / 2.0;
@@ -365,7 +414,7 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         };
         let _ = write!(
             svg,
-            "<path class=\"{class}\" d=\"M{}  {}C{} {} {} {} {} {}\"{}{}/>",
+            "<path class=\"{class}\" d=\"M{} {}C{} {} {} {} {} {}\"{}{}/>",
             num(x1),
             num(y1),
             num(x1),
@@ -374,8 +423,16 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
             num(ym),
             num(x2),
             num(y2),
-            if start { " marker-start=\"url(#graph-arrow)\"" } else { "" },
-            if end { " marker-end=\"url(#graph-arrow)\"" } else { "" },
+            if start {
+                " marker-start=\"url(#graph-arrow)\""
+            } else {
+                ""
+            },
+            if end {
+                " marker-end=\"url(#graph-arrow)\""
+            } else {
+                ""
+            },
         );
         if !e.label.is_empty() && e.tie == Tie::Relation {
             // Near the lower end, where the lines have spread apart.
@@ -386,7 +443,7 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
             };
             let _ = write!(
                 svg,
-                "<text x=\"{}\" y=\"{}\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" paint-order=\"stroke\">{}</text>",
                 num(bezier(x1, x1, x2, x2)),
                 num(bezier(y1, ym, ym, y2) + 4.0),
                 escape_html(&clip(&e.label, 18))
@@ -399,7 +456,11 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         let kind = &config.kinds[p.kind].name;
         let (cx, cy) = centre[i];
         let w = widths[i];
-        let class = format!("node c{}{}", p.kind % PALETTE, if i == 0 { " here" } else { "" });
+        let class = format!(
+            "node c{}{}",
+            p.kind % PALETTE,
+            if i == 0 { " here" } else { "" }
+        );
         let shape = format!(
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/><text x=\"{}\" y=\"{}\" class=\"name\">{}</text><text x=\"{}\" y=\"{}\" class=\"kind\">{}</text>",
             num(cx - w / 2.0),
@@ -414,7 +475,10 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
             escape_html(kind),
         );
         if i == 0 {
-            let _ = write!(svg, "<g class=\"{class}\" aria-current=\"page\">{shape}</g>");
+            let _ = write!(
+                svg,
+                "<g class=\"{class}\" aria-current=\"page\">{shape}</g>"
+            );
         } else {
             let _ = write!(
                 svg,
@@ -441,11 +505,18 @@ fn describe(v: &View, nb: &Neighbourhood) -> String {
     let mut out = format!("{} ({}) and the pages tied to it.", title(0), kind(0));
     for e in &nb.edges {
         let verb = match (e.tie, e.label.is_empty()) {
-            (Tie::Relation, false) => format!("names {} ({}) as {}", title(e.to), kind(e.to), e.label),
+            (Tie::Relation, false) => {
+                format!("names {} ({}) as {}", title(e.to), kind(e.to), e.label)
+            }
             (Tie::Cite, _) => format!("cites {} ({})", title(e.to), kind(e.to)),
             _ => format!("links to {} ({})", title(e.to), kind(e.to)),
         };
-        let _ = write!(out, " {} {verb}{}.", title(e.from), if e.both { ", and back" } else { "" });
+        let _ = write!(
+            out,
+            " {} {verb}{}.",
+            title(e.from),
+            if e.both { ", and back" } else { "" }
+        );
     }
     out
 }
@@ -482,14 +553,17 @@ pub struct Network {
 fn undirected_links(v: &View) -> Vec<(PageId, PageId)> {
     let mut pairs = Vec::new();
     for (id, body) in v.bodies.iter().enumerate() {
-        let targets = body.links.iter().filter(|l| !l.is_citation).map(|l| l.target).chain(
-            v.graph.infobox[id].iter().flat_map(|(_, items)| {
+        let targets = body
+            .links
+            .iter()
+            .filter(|l| !l.is_citation)
+            .map(|l| l.target)
+            .chain(v.graph.infobox[id].iter().flat_map(|(_, items)| {
                 items.iter().filter_map(|item| match item {
                     FieldItem::Page(p) => Some(*p),
                     _ => None,
                 })
-            }),
-        );
+            }));
         for t in targets {
             if t != id {
                 pairs.push((id.min(t), id.max(t)));
@@ -513,7 +587,11 @@ pub fn network(v: &View) -> Network {
         degree[b] += 1;
     }
     for (id, body) in v.bodies.iter().enumerate() {
-        for l in body.links.iter().filter(|l| !l.is_citation && l.target != id) {
+        for l in body
+            .links
+            .iter()
+            .filter(|l| !l.is_citation && l.target != id)
+        {
             links_to[pages[id].kind][pages[l.target].kind] += 1;
         }
     }
@@ -531,7 +609,10 @@ pub fn network(v: &View) -> Network {
         .filter(|(a, b)| slot[*a] != usize::MAX && slot[*b] != usize::MAX)
         .map(|&(a, b)| (slot[a], slot[b]))
         .collect();
-    let radius: Vec<f64> = chosen.iter().map(|&p| 3.0 + (degree[p] as f64).sqrt().min(9.0)).collect();
+    let radius: Vec<f64> = chosen
+        .iter()
+        .map(|&p| 3.0 + (degree[p] as f64).sqrt().min(9.0))
+        .collect();
 
     let mut kinds: Vec<NetworkKind> = config
         .kinds
@@ -561,9 +642,15 @@ pub fn network(v: &View) -> Network {
         let mut simulation = fjadra::SimulationBuilder::default()
             .with_alpha_decay(0.04)
             .build(chosen.iter().map(|_| fjadra::Node::default()))
-            .add_force("link", fjadra::Link::new(drawn.iter().copied()).distance(40.0))
+            .add_force(
+                "link",
+                fjadra::Link::new(drawn.iter().copied()).distance(40.0),
+            )
             .add_force("charge", fjadra::ManyBody::new().strength(-60.0))
-            .add_force("collide", fjadra::Collide::new().radius(move |i| r[i] + 3.0))
+            .add_force(
+                "collide",
+                fjadra::Collide::new().radius(move |i| r[i] + 3.0),
+            )
             // Pulled harder towards the middle line than the middle column: a landscape
             // picture fits a screen.
             .add_force("x", fjadra::PositionX::new().strength(0.03))
@@ -572,19 +659,47 @@ pub fn network(v: &View) -> Network {
         simulation.positions().collect()
     };
     let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
-    let left = positions.iter().zip(&radius).map(|(p, r)| finite(p[0]) - r).fold(f64::INFINITY, f64::min);
-    let top = positions.iter().zip(&radius).map(|(p, r)| finite(p[1]) - r).fold(f64::INFINITY, f64::min);
-    let right = positions.iter().zip(&radius).map(|(p, r)| finite(p[0]) + r).fold(f64::NEG_INFINITY, f64::max);
-    let bottom = positions.iter().zip(&radius).map(|(p, r)| finite(p[1]) + r).fold(f64::NEG_INFINITY, f64::max);
+    let left = positions
+        .iter()
+        .zip(&radius)
+        .map(|(p, r)| finite(p[0]) - r)
+        .fold(f64::INFINITY, f64::min);
+    let top = positions
+        .iter()
+        .zip(&radius)
+        .map(|(p, r)| finite(p[1]) - r)
+        .fold(f64::INFINITY, f64::min);
+    let right = positions
+        .iter()
+        .zip(&radius)
+        .map(|(p, r)| finite(p[0]) + r)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let bottom = positions
+        .iter()
+        .zip(&radius)
+        .map(|(p, r)| finite(p[1]) + r)
+        .fold(f64::NEG_INFINITY, f64::max);
     // Room for the names to the right and below of the outermost dots.
     let (pad_x, pad_y) = (20.0, 20.0);
-    let (left, top) = if left.is_finite() { (left - pad_x, top - pad_y) } else { (0.0, 0.0) };
+    let (left, top) = if left.is_finite() {
+        (left - pad_x, top - pad_y)
+    } else {
+        (0.0, 0.0)
+    };
     let (width, height) = if right.is_finite() {
-        ((right - left + pad_x + 80.0).ceil(), (bottom - top + pad_y).ceil())
+        (
+            (right - left + pad_x + 80.0).ceil(),
+            (bottom - top + pad_y).ceil(),
+        )
     } else {
         (100.0, 100.0)
     };
-    let at = |s: usize| (finite(positions[s][0]) - left, finite(positions[s][1]) - top);
+    let at = |s: usize| {
+        (
+            finite(positions[s][0]) - left,
+            finite(positions[s][1]) - top,
+        )
+    };
 
     let mut svg = String::with_capacity(256 * chosen.len() + 64 * drawn.len());
     let _ = write!(
@@ -626,7 +741,7 @@ pub fn network(v: &View) -> Network {
         let kind = &config.kinds[page.kind].name;
         let _ = write!(
             svg,
-            "<a href=\"{href}\" class=\"k{k} c{c}{minor}\"><title>{t} ({kind}), {d} links</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\"/><text x=\"{tx}\" y=\"{ty}\">{label}</text></a>",
+            "<a href=\"{href}\" class=\"k{k} c{c}{minor}\"><title>{t} ({kind}), {d} links</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\"/><text x=\"{tx}\" y=\"{ty}\" paint-order=\"stroke\">{label}</text></a>",
             href = escape_html(&v.hrefs[p]),
             k = page.kind,
             c = page.kind % PALETTE,
@@ -644,7 +759,9 @@ pub fn network(v: &View) -> Network {
     }
     svg.push_str("</g></g></svg>");
 
-    let mut css = String::from("/* Generated by kwiki: one rule per kind hides its dots and lines when its box is unticked. */\n");
+    let mut css = String::from(
+        "/* Generated by kwiki: one rule per kind hides its dots and lines when its box is unticked. */\n",
+    );
     for k in 0..config.kinds.len() {
         let _ = writeln!(
             css,
@@ -675,5 +792,61 @@ mod tests {
         assert_eq!(num(3.0), "3");
         assert_eq!(num(2.25), "2.3");
         assert_eq!(num(-0.04), "0");
+    }
+
+    proptest::proptest! {
+        /// Any shape a neighbourhood can take (pages above, below, and a second step under
+        /// those below) is laid out without panicking, in order from top to bottom, with no two
+        /// boxes of a layer overlapping, and the same way twice.
+        #[test]
+        fn layouts_keep_layers_in_order_and_boxes_apart(
+            above in 0usize..5,
+            below in 0usize..9,
+            second in proptest::collection::vec((0usize..8, 0usize..3), 0..5),
+            widths in proptest::collection::vec(72.0f64..170.0, 18),
+        ) {
+            proptest::prop_assume!(above + below > 0);
+            let mut edges: Vec<(u32, u32)> = Vec::new();
+            let mut layer = vec![1];
+            for i in 1..=above {
+                edges.push((i as u32, 0));
+                layer.push(0);
+            }
+            for i in above + 1..=above + below {
+                edges.push((0, i as u32));
+                layer.push(2);
+            }
+            let mut n = layer.len();
+            for (parent, shared) in second {
+                if below == 0 {
+                    break;
+                }
+                let parent = (above + 1 + parent % below) as u32;
+                // Sometimes hang an existing second-step box off another parent.
+                let child = if shared > 0 && n > above + below + 1 { (n - 1) as u32 } else { n as u32 };
+                if child as usize == n {
+                    layer.push(3);
+                    n += 1;
+                }
+                if !edges.contains(&(parent, child)) {
+                    edges.push((parent, child));
+                }
+            }
+            let widths = &widths[..n];
+            let centre = place(widths, &edges);
+            proptest::prop_assert_eq!(&centre, &place(widths, &edges));
+            for i in 0..n {
+                proptest::prop_assert!(centre[i].0.is_finite() && centre[i].1.is_finite());
+                for j in 0..n {
+                    if layer[i] < layer[j] {
+                        proptest::prop_assert!(centre[i].1 < centre[j].1, "{i} above {j}: {centre:?}");
+                    }
+                    if i < j && layer[i] == layer[j] {
+                        let gap = (centre[i].0 - centre[j].0).abs() - (widths[i] + widths[j]) / 2.0;
+                        proptest::prop_assert!(gap >= 0.0, "{i} and {j} overlap: {centre:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -49,6 +49,7 @@ else console.log(`note: no category linked from ${BASE}categories/`);
 // The full search page, with results, when the site has one.
 if (fs.existsSync(path.join(siteDir, 'special', 'search', 'index.html'))) pages.push({ label: 'search page', path: `${BASE}special/search/?q=bts` });
 if (fs.existsSync(path.join(siteDir, 'special', 'timeline', 'index.html'))) pages.push({ label: 'timeline', path: `${BASE}special/timeline/` });
+if (fs.existsSync(path.join(siteDir, 'special', 'network', 'index.html'))) pages.push({ label: 'network', path: `${BASE}special/network/` });
 pages.push({ label: '404', path: MISSING, status: 404 });
 
 const server = await serve(siteDir, { base: BASE });

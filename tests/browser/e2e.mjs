@@ -569,7 +569,91 @@ try {
     await context.close();
   }
 
-  // 8. Without JavaScript.
+  // 8. Pictures: a page's neighbourhood (keyboard) and the network (filter, zoom, pan).
+  {
+    const context = await newContext();
+    const page = await context.newPage();
+    const NETWORK = `${BASE}special/network/`;
+    const viewBox = () => page.locator('.network-svg').getAttribute('viewBox');
+    const shownDots = (k) => page.evaluate((k) => [...document.querySelectorAll(`.network-svg a.k${k}`)].filter((a) => getComputedStyle(a).display !== 'none').length, k);
+    await flow('pictures', [
+      ['open an article', () => open(page, ARTICLE)],
+      [
+        'its picture has a title, a description and linked boxes',
+        async () => {
+          const svg = page.locator('.graph-svg');
+          if ((await svg.count()) !== 1) fail(`${await svg.count()} .graph-svg on ${ARTICLE}`);
+          const title = (await svg.locator('title').first().textContent()) ?? '';
+          if (!title.includes(SEARCH_TITLE)) fail(`svg title is "${title}"`);
+          const desc = (await svg.locator('desc').textContent()) ?? '';
+          if (desc.length < 40) fail(`svg desc is "${desc}"`);
+          if ((await svg.locator('a[href]').count()) < 2) fail('fewer than two linked boxes');
+          if (!(await svg.isVisible())) fail('the picture is not visible');
+        },
+      ],
+      [
+        'Tab from the picture\'s frame reaches a box; Enter opens its page',
+        async () => {
+          await page.locator('.graph-scroll').focus();
+          await page.keyboard.press('Tab');
+          const focused = await page.evaluate(() => {
+            const a = document.activeElement;
+            return a && a.closest('.graph-svg') ? { href: a.getAttribute('href'), title: a.querySelector('title')?.textContent ?? '' } : null;
+          });
+          if (!focused) fail('Tab did not move focus into the picture');
+          const outline = await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('rect')).strokeWidth);
+          if (parseFloat(outline) < 3) fail(`the focused box's border is ${outline} wide`);
+          await Promise.all([page.waitForURL((u) => u.pathname === focused.href), page.keyboard.press('Enter')]);
+          const title = await h1(page);
+          if (!focused.title.startsWith(`${title} (`)) fail(`Enter opened "${title}", the box said "${focused.title}"`);
+        },
+      ],
+      ['open the network', () => open(page, NETWORK)],
+      [
+        'unticking a kind hides its dots and lines; ticking shows them again',
+        async () => {
+          const box = page.locator('.network-filter input').first();
+          const k = Number((await box.getAttribute('id')).replace('show-kind-', ''));
+          const before = await shownDots(k);
+          if (before < 1) fail(`no dots of kind ${k} shown`);
+          await box.uncheck();
+          const after = await until(() => shownDots(k), (n) => n === 0);
+          if (after !== 0) fail(`${after} dots of kind ${k} still shown`);
+          const lines = await page.evaluate((k) => [...document.querySelectorAll(`.network-svg path.ka${k}, .network-svg path.kb${k}`)].filter((p) => getComputedStyle(p).display !== 'none').length, k);
+          if (lines) fail(`${lines} line groups of kind ${k} still shown`);
+          await box.check();
+          if ((await shownDots(k)) !== before) fail('ticking again did not bring the dots back');
+        },
+      ],
+      [
+        'zoom in, pan with the keys and drag, reset',
+        async () => {
+          const full = await viewBox();
+          await page.getByRole('button', { name: 'Zoom in' }).click();
+          const zoomed = await viewBox();
+          const width = (v) => Number(v.split(' ')[2]);
+          if (!(width(zoomed) < width(full))) fail(`viewBox ${full} → ${zoomed} after Zoom in`);
+          await page.locator('.network-svg a').first().focus();
+          await page.keyboard.press('ArrowRight');
+          const panned = await viewBox();
+          if (Number(panned.split(' ')[0]) <= Number(zoomed.split(' ')[0])) fail(`ArrowRight: ${zoomed} → ${panned}`);
+          const r = await page.locator('.network-svg').boundingBox();
+          await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(r.x + r.width / 2 + 60, r.y + r.height / 2 + 30, { steps: 5 });
+          await page.mouse.up();
+          const dragged = await viewBox();
+          if (Number(dragged.split(' ')[0]) >= Number(panned.split(' ')[0])) fail(`a drag to the right: ${panned} → ${dragged}`);
+          await page.getByRole('button', { name: 'Show all' }).click();
+          const numbers = (v) => v.split(' ').map(Number).join(' ');
+          if (numbers(await viewBox()) !== numbers(full)) fail(`Show all gave ${await viewBox()}, not ${full}`);
+        },
+      ],
+    ]);
+    await context.close();
+  }
+
+  // 9. Without JavaScript.
   {
     const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -587,6 +671,20 @@ try {
           const text = ((await content.innerText()) ?? '').trim();
           if (text.length < 100) fail(`.content has only ${text.length} characters of text`);
           if (!(await page.locator('.infobox').first().isVisible())) fail('.infobox not visible');
+        },
+      ],
+      [
+        'the network\'s kind filter works without script',
+        async () => {
+          await open(page, `${BASE}special/network/`);
+          const box = page.locator('.network-filter input').first();
+          const k = (await box.getAttribute('id')).replace('show-kind-', '');
+          const shown = () => page.evaluate((k) => [...document.querySelectorAll(`.network-svg a.k${k}`)].filter((a) => getComputedStyle(a).display !== 'none').length, k);
+          if ((await shown()) < 1) fail('no dots shown');
+          await box.uncheck();
+          if ((await shown()) !== 0) fail('unticking did not hide the dots');
+          if (await page.locator('.network-controls').count()) fail('zoom buttons shown without script');
+          await open(page, ARTICLE);
         },
       ],
       [

@@ -387,7 +387,8 @@ fn the_documented_allow_list_of_html_stays_available() {
 }
 
 /// Autoescaping stays on: the templates never turn it off, and mark as safe only what kwiki
-/// itself made safe (sanitized bodies and notes, escaped JSON-LD).
+/// itself made safe (sanitized bodies and notes, escaped JSON-LD, the pictures `diagram.rs`
+/// draws with every content text escaped).
 #[test]
 fn templates_keep_autoescaping_and_mark_only_kwikis_own_html_safe() {
     let allowed = [
@@ -395,6 +396,8 @@ fn templates_keep_autoescaping_and_mark_only_kwikis_own_html_safe() {
         "page.footnotes",
         "page.json_ld",
         "json_ld",
+        "page.graph.svg",
+        "network.svg",
         "intro",
     ];
     let mut uses = Vec::new();

@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod hostile;
 mod incremental;
+mod pictures;
 mod props;
 mod reader;
 mod safety;
