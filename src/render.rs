@@ -345,20 +345,28 @@ pub fn render_site(
     };
 
     // A streamed file is written by the sink and not kept.
-    let results: Vec<Result<Option<OutputFile>, Diagnostic>> = match scope {
-        Scope::All => (0..pages.len())
-            .into_par_iter()
-            .map(|id| renderer.hand_over(renderer.page(id)))
-            .collect(),
-        Scope::Pages(partial) => partial
-            .ids
-            .par_iter()
-            .map(|&id| renderer.hand_over(renderer.page(id)))
-            .collect(),
+    // The network's force simulation (tens of milliseconds on one thread) runs beside the pages.
+    let network_changed = match scope {
+        Scope::All => true,
+        Scope::Pages(partial) => partial.links_changed,
     };
+    let (results, network): (Vec<Result<Option<OutputFile>, Diagnostic>>, _) = rayon::join(
+        || match scope {
+            Scope::All => (0..pages.len())
+                .into_par_iter()
+                .map(|id| renderer.hand_over(renderer.page(id)))
+                .collect(),
+            Scope::Pages(partial) => partial
+                .ids
+                .par_iter()
+                .map(|&id| renderer.hand_over(renderer.page(id)))
+                .collect(),
+        },
+        || network_changed.then(|| crate::diagram::network(&renderer.diagram_view())),
+    );
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
-    let generated = renderer.generated_pages(scope);
+    let generated = renderer.generated_pages(scope, network);
     for r in results.into_iter().chain(generated) {
         match r {
             Ok(Some(f)) => files.push(f),
@@ -686,7 +694,11 @@ impl Renderer<'_> {
         )
     }
 
-    fn generated_pages(&self, scope: Scope) -> Vec<Result<Option<OutputFile>, Diagnostic>> {
+    fn generated_pages(
+        &self,
+        scope: Scope,
+        network: Option<crate::diagram::Network>,
+    ) -> Vec<Result<Option<OutputFile>, Diagnostic>> {
         let input = self.input;
         let config = input.config;
         let pages = &input.corpus.pages;
@@ -941,13 +953,11 @@ impl Renderer<'_> {
             context.insert("years", &years);
             Some(self.emit("timeline.html", &context, urls::file_for(urls::TIMELINE)))
         };
-        // The network: a force simulation over the most connected pages, drawn again only
-        // when links changed.
+        // The network (drawn beside the pages), only when links changed.
         let network = || {
-            if !partial.links_changed {
+            let Some(network) = network else {
                 return Vec::new();
-            }
-            let network = crate::diagram::network(&self.diagram_view());
+            };
             let mut context = Context::new();
             context.insert("network", &network);
             vec![
