@@ -327,6 +327,20 @@ const LAYER_GAP: f64 = 56.0;
 const PAD: f64 = 8.0;
 const LABEL_CHARS: usize = 22;
 
+/// The box around shapes given as (centre x, centre y, half width, half height):
+/// (left, top, right, bottom); none for no shapes.
+fn bounds(shapes: impl Iterator<Item = (f64, f64, f64, f64)>) -> Option<(f64, f64, f64, f64)> {
+    shapes.fold(None, |acc, (x, y, hw, hh)| {
+        let (l, t, r, b) = acc.unwrap_or((
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ));
+        Some((l.min(x - hw), t.min(y - hh), r.max(x + hw), b.max(y + hh)))
+    })
+}
+
 /// Box centres for boxes of these widths joined by these (downward) edges, from rust-sugiyama.
 fn place(widths: &[f64], edges: &[(u32, u32)]) -> Vec<(f64, f64)> {
     let vertices: Vec<(u32, (f64, f64))> = widths
@@ -399,14 +413,13 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         })
         .collect();
     let mut centre = place(&widths, &layout_edges);
-    let left = (0..centre.len())
-        .map(|i| centre[i].0 - widths[i] / 2.0)
-        .fold(f64::INFINITY, f64::min);
-    let right = (0..centre.len())
-        .map(|i| centre[i].0 + widths[i] / 2.0)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let top = centre.iter().map(|c| c.1).fold(f64::INFINITY, f64::min) - BOX_H / 2.0;
-    let bottom = centre.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max) + BOX_H / 2.0;
+    let (left, top, right, bottom) = bounds(
+        centre
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| (c.0, c.1, w / 2.0, BOX_H / 2.0)),
+    )
+    .unwrap_or_default();
     let (dx, dy) = (PAD - left, PAD - top);
     for c in &mut centre {
         *c = (c.0 + dx, c.1 + dy);
@@ -702,26 +715,18 @@ pub fn network(v: &View) -> Network {
         simulation.positions().collect()
     };
     let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
-    let left = positions
-        .iter()
-        .zip(&radius)
-        .map(|(p, r)| finite(p[0]) - r)
-        .fold(f64::INFINITY, f64::min);
-    let top = positions
-        .iter()
-        .zip(&radius)
-        .map(|(p, r)| finite(p[1]) - r)
-        .fold(f64::INFINITY, f64::min);
-    let right = positions
-        .iter()
-        .zip(&radius)
-        .map(|(p, r)| finite(p[0]) + r)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let bottom = positions
-        .iter()
-        .zip(&radius)
-        .map(|(p, r)| finite(p[1]) + r)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (left, top, right, bottom) = bounds(
+        positions
+            .iter()
+            .zip(&radius)
+            .map(|(p, &r)| (finite(p[0]), finite(p[1]), r, r)),
+    )
+    .unwrap_or((
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ));
     // Room for the names to the right and below of the outermost dots.
     let (pad_x, pad_y) = (20.0, 20.0);
     let (left, top) = if left.is_finite() {
