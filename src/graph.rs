@@ -328,7 +328,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                             pages[link.target].title
                         ),
                     )
-                    .at_offset(&pages[from].text, link.offset),
+                    .at(link.at),
                 );
             }
             if graph.backlinks[link.target].last().map(|b| b.from) != Some(from) {
@@ -500,14 +500,14 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                     ),
                 ));
             }
-            for &offset in &bodies[id].uncited_paragraphs[..shown] {
+            for &at in &bodies[id].uncited_paragraphs[..shown] {
                 diagnostics.push(
                     Diagnostic::warning(
                         "uncited-paragraph",
                         &pages[id].path,
                         "paragraph has no footnote citing a source",
                     )
-                    .at_offset(&pages[id].text, offset),
+                    .at(at),
                 );
             }
         }

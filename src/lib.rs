@@ -432,32 +432,17 @@ impl Session {
         for body in bodies.iter().chain(home.iter()) {
             diagnostics.extend(body.diagnostics.iter().cloned());
         }
-        lap("markdown", &mut stages, &mut peaks);
-
-        let mut graph_diagnostics = Vec::new();
-        let graph = graph::build(
-            &graph::GraphInput {
-                config: &config,
-                pages: &corpus.pages,
-                index: &index,
-                bodies: &bodies,
-                home: home.as_ref(),
-                source_kind,
-                previous: reuse.as_ref().map(|r| &r.5),
-                changed: changed.as_deref(),
-                keep: sink.is_none(),
-            },
-            &mut graph_diagnostics,
-        );
-        diagnostics.extend(graph_diagnostics);
-        // Past the graph no stage reads the Markdown source (diagnostics point into it only
-        // up to here), so a streaming build, which keeps no state, frees it now.
+        // Past the Markdown stage only the front matter of a page's source is read (the graph
+        // locates problems with infobox values, categories and aliases in it; links and
+        // paragraphs were located while rendering). A streaming build, which keeps no state,
+        // frees the rest now.
         if sink.is_some() {
             for page in &mut corpus.pages {
-                page.text = String::new();
+                page.text.truncate(page.body_offset);
+                page.text.shrink_to_fit();
             }
         }
-        lap("graph", &mut stages, &mut peaks);
+        lap("markdown", &mut stages, &mut peaks);
 
         let mut render_diagnostics = Vec::new();
         let (mut tera, old_files, old_links, old_search, old_summaries, old_graph) = match reuse {
@@ -469,72 +454,121 @@ impl Session {
                 summaries,
                 Some(graph),
             ),
-            None => (
-                render::compile_templates(&templates, &mut render_diagnostics),
-                None,
-                Vec::new(),
-                None,
-                Vec::new(),
-                None,
-            ),
+            None => (None, None, Vec::new(), None, Vec::new(), None),
         };
-        // The search index: re-counted for the changed pages only, when the last build's is kept.
-        // Summaries: a page's own, so only the changed pages' can differ from the last build's.
-        let summaries: Vec<String> = match changed.as_deref() {
-            Some(ids) if old_summaries.len() == corpus.pages.len() => {
-                let mut summaries = old_summaries.clone();
-                for &i in ids {
-                    summaries[i] = render::summary_of(&corpus.pages[i], &bodies[i]);
+        // The link graph and the search index read the rendered bodies and nothing of each
+        // other: they are built side by side, each timed on its own.
+        let graph_stage = || {
+            let started = Instant::now();
+            let mut graph_diagnostics = Vec::new();
+            let graph = graph::build(
+                &graph::GraphInput {
+                    config: &config,
+                    pages: &corpus.pages,
+                    index: &index,
+                    bodies: &bodies,
+                    home: home.as_ref(),
+                    source_kind,
+                    previous: old_graph.as_ref(),
+                    changed: changed.as_deref(),
+                    keep: sink.is_none(),
+                },
+                &mut graph_diagnostics,
+            );
+            (graph, graph_diagnostics, started.elapsed())
+        };
+        let search_stage = || {
+            let started = Instant::now();
+            let mut template_diagnostics = Vec::new();
+            let tera = tera
+                .take()
+                .or_else(|| render::compile_templates(&templates, &mut template_diagnostics));
+            // Summaries: a page's own, so only the changed pages' can differ from the last
+            // build's.
+            let summaries: Vec<String> = match changed.as_deref() {
+                Some(ids) if old_summaries.len() == corpus.pages.len() => {
+                    let mut summaries = old_summaries.clone();
+                    for &i in ids {
+                        summaries[i] = render::summary_of(&corpus.pages[i], &bodies[i]);
+                    }
+                    summaries
                 }
-                summaries
+                _ => corpus
+                    .pages
+                    .iter()
+                    .zip(&bodies)
+                    .map(|(p, b)| render::summary_of(p, b))
+                    .collect(),
+            };
+            // The search index: re-counted for the changed pages only, when the last build's
+            // is kept.
+            let mut search = match old_search {
+                Some(mut index) => {
+                    index.update(terms);
+                    index
+                }
+                None => search::SearchIndex::build(terms.into_iter().map(|(_, t)| t).collect()),
+            };
+            // `index.json` holds titles, aliases, kinds, paths and summaries: when none changed
+            // (an incremental build keeps every name) the last one is kept.
+            if changed.is_none() || old_summaries != summaries {
+                let entries: Vec<search::Entry> = corpus
+                    .pages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| search::Entry {
+                        title: &p.title,
+                        kind: p.kind,
+                        path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                        aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
+                        summary: &summaries[i],
+                    })
+                    .collect();
+                let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
+                search.set_docs(&kind_names, &entries);
             }
-            _ => corpus
-                .pages
-                .iter()
-                .zip(&bodies)
-                .map(|(p, b)| render::summary_of(p, b))
-                .collect(),
-        };
-        let mut search = match old_search {
-            Some(mut index) => {
-                index.update(terms);
-                index
+            let mut search_files = search.files();
+            if let Some(sink) = sink {
+                for file in search_files.drain(..) {
+                    sink(&file);
+                }
             }
-            None => search::SearchIndex::build(terms.into_iter().map(|(_, t)| t).collect()),
+            // A streaming build keeps no state: the postings are not needed past this point,
+            // so they are freed before rendering.
+            let search = if sink.is_some() {
+                drop(search);
+                None
+            } else {
+                Some(search)
+            };
+            (
+                tera,
+                summaries,
+                search,
+                search_files,
+                template_diagnostics,
+                started.elapsed(),
+            )
         };
-        // `index.json` holds titles, aliases, kinds, paths and summaries: when none changed (an
-        // incremental build keeps every name) the last one is kept.
-        if changed.is_none() || old_summaries != summaries {
-            let entries: Vec<search::Entry> = corpus
-                .pages
-                .iter()
-                .enumerate()
-                .map(|(i, p)| search::Entry {
-                    title: &p.title,
-                    kind: p.kind,
-                    path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
-                    aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
-                    summary: &summaries[i],
-                })
-                .collect();
-            let kind_names: Vec<String> = config.kinds.iter().map(|k| k.name.clone()).collect();
-            search.set_docs(&kind_names, &entries);
+        let (
+            (graph, graph_diagnostics, graph_time),
+            (tera_compiled, summaries, search, search_files, template_diagnostics, search_time),
+        ) = rayon::join(graph_stage, search_stage);
+        tera = tera_compiled;
+        diagnostics.extend(graph_diagnostics);
+        render_diagnostics.extend(template_diagnostics);
+        // Past the graph no stage reads the front matter's source either.
+        if sink.is_some() {
+            for page in &mut corpus.pages {
+                page.text = String::new();
+            }
         }
-        let mut search_files = search.files();
-        if let Some(sink) = sink {
-            for file in search_files.drain(..) {
-                sink(&file);
-            }
-        }
-        // A streaming build keeps no state: the postings are not needed past this point, so
-        // they are freed before rendering.
-        let search = if sink.is_some() {
-            drop(search);
-            None
-        } else {
-            Some(search)
-        };
+        lap("graph", &mut stages, &mut peaks);
         lap("search", &mut stages, &mut peaks);
+        // The two ran side by side: each stage gets its own time.
+        let n = stages.len();
+        stages[n - 2].1 = graph_time;
+        stages[n - 1].1 = search_time;
         let mut files = Vec::new();
         if let Some(tera) = &mut tera {
             let input = render::RenderInput {

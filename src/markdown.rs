@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::config::{Config, KindId};
 use crate::content::{Page, PageId};
-use crate::diagnostics::{Budget, Diagnostic};
+use crate::diagnostics::{Budget, Diagnostic, Locator, Position};
 use crate::names::{Index, Resolution, slugify};
 use crate::urls::{self, escape_html};
 
@@ -42,8 +42,9 @@ pub struct OutLink {
     pub target: PageId,
     /// The heading id a `[[Target#Heading]]` link points at.
     pub anchor: Option<String>,
-    /// Byte offset of the link in the page's file.
-    pub offset: usize,
+    /// Where the link is in the page's file (located here, so that later stages need not
+    /// keep the page's text to report a problem with the link).
+    pub at: Position,
     /// The sentence around the link, as plain text; shared with the backlinks that show it.
     pub context: std::sync::Arc<str>,
     /// Links inside a footnote that cite a source are citations, not backlinks.
@@ -65,8 +66,8 @@ pub struct RenderedBody {
     pub red_links: Vec<RedLink>,
     /// Source pages cited in footnotes, in order of first citation.
     pub citations: Vec<PageId>,
-    /// Offsets of top-level paragraphs that state something but carry no footnote.
-    pub uncited_paragraphs: Vec<usize>,
+    /// Where the top-level paragraphs that state something but carry no footnote start.
+    pub uncited_paragraphs: Vec<Position>,
     /// Plain text of the first paragraph, for summaries and previews.
     pub first_paragraph: String,
     /// Plain text of the body, for search.
@@ -164,7 +165,7 @@ struct HeadingBuffer<'a> {
 }
 
 struct Paragraph {
-    offset: usize,
+    at: Position,
     chars: usize,
     cited: bool,
     first: bool,
@@ -202,6 +203,8 @@ struct State<'r, 'a> {
     paragraph: Option<Paragraph>,
     seen_targets: HashSet<PageId>,
     used_ids: HashMap<String, usize>,
+    /// Locates links and paragraphs (their offsets grow through the page).
+    locator: Locator<'r>,
     result: RenderedBody,
 }
 
@@ -238,6 +241,7 @@ impl<'r, 'a> State<'r, 'a> {
             paragraph: None,
             seen_targets: HashSet::new(),
             used_ids: RESERVED_IDS.iter().map(|s| (s.to_string(), 1)).collect(),
+            locator: Locator::new(text),
             result: RenderedBody::default(),
         }
     }
@@ -377,8 +381,9 @@ impl<'r, 'a> State<'r, 'a> {
                 self.flush_context();
                 if self.containers == 0 && self.heading.is_none() {
                     let first = self.result.first_paragraph.is_empty();
+                    let at = self.locator.locate(self.file_offset(offset));
                     self.paragraph = Some(Paragraph {
-                        offset: self.file_offset(offset),
+                        at,
                         chars: 0,
                         cited: false,
                         first,
@@ -394,7 +399,7 @@ impl<'r, 'a> State<'r, 'a> {
                     && !introduces_list
                     && p.chars >= CITATION_MIN_CHARS
                 {
-                    self.result.uncited_paragraphs.push(p.offset);
+                    self.result.uncited_paragraphs.push(p.at);
                 }
                 self.emit(event);
             }
@@ -543,10 +548,11 @@ impl<'r, 'a> State<'r, 'a> {
                 }
                 let first_to_target = self.seen_targets.insert(id);
                 if first_to_target || anchor_id.is_some() {
+                    let at = self.locator.locate(file_offset);
                     self.result.links.push(OutLink {
                         target: id,
                         anchor: anchor_id,
-                        offset: file_offset,
+                        at,
                         context: "".into(),
                         is_citation,
                     });

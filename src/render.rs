@@ -345,12 +345,15 @@ pub fn render_site(
     };
 
     // A streamed file is written by the sink and not kept.
-    // The network's force simulation (tens of milliseconds on one thread) runs beside the pages.
+    // The network's force simulation (tens of milliseconds on one thread) and the generated
+    // lists (a few large pages: kind indexes, all pages) render beside the pages, so neither
+    // leaves a core idle at the end of the stage.
     let network_changed = match scope {
         Scope::All => true,
         Scope::Pages(partial) => partial.links_changed,
     };
-    let (results, network): (Vec<Result<Option<OutputFile>, Diagnostic>>, _) = rayon::join(
+    type Results = Vec<Result<Option<OutputFile>, Diagnostic>>;
+    let (results, (network, generated)): (Results, (_, Results)) = rayon::join(
         || match scope {
             Scope::All => (0..pages.len())
                 .into_par_iter()
@@ -362,12 +365,20 @@ pub fn render_site(
                 .map(|&id| renderer.hand_over(renderer.page(id)))
                 .collect(),
         },
-        || network_changed.then(|| crate::diagram::network(&renderer.diagram_view())),
+        || {
+            rayon::join(
+                || network_changed.then(|| crate::diagram::network(&renderer.diagram_view())),
+                || renderer.generated_pages(scope),
+            )
+        },
     );
     let mut files = Vec::with_capacity(pages.len() * 2);
     let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
-    let generated = renderer.generated_pages(scope, network);
-    for r in results.into_iter().chain(generated) {
+    let network = network
+        .map(|n| renderer.network_page(n))
+        .into_iter()
+        .flatten();
+    for r in results.into_iter().chain(generated).chain(network) {
         match r {
             Ok(Some(f)) => files.push(f),
             Ok(None) => {}
@@ -694,11 +705,23 @@ impl Renderer<'_> {
         )
     }
 
-    fn generated_pages(
+    /// The network page and its filter stylesheet.
+    fn network_page(
         &self,
-        scope: Scope,
-        network: Option<crate::diagram::Network>,
-    ) -> Vec<Result<Option<OutputFile>, Diagnostic>> {
+        network: crate::diagram::Network,
+    ) -> [Result<Option<OutputFile>, Diagnostic>; 2] {
+        let mut context = Context::new();
+        context.insert("network", &network);
+        [
+            self.emit("network.html", &context, urls::file_for(urls::NETWORK)),
+            self.hand_over(Ok(OutputFile {
+                path: format!("{}filter.css", urls::NETWORK),
+                bytes: network.css.into_bytes().into(),
+            })),
+        ]
+    }
+
+    fn generated_pages(&self, scope: Scope) -> Vec<Result<Option<OutputFile>, Diagnostic>> {
         let input = self.input;
         let config = input.config;
         let pages = &input.corpus.pages;
@@ -953,24 +976,8 @@ impl Renderer<'_> {
             context.insert("years", &years);
             Some(self.emit("timeline.html", &context, urls::file_for(urls::TIMELINE)))
         };
-        // The network (drawn beside the pages), only when links changed.
-        let network = || {
-            let Some(network) = network else {
-                return Vec::new();
-            };
-            let mut context = Context::new();
-            context.insert("network", &network);
-            vec![
-                self.emit("network.html", &context, urls::file_for(urls::NETWORK)),
-                self.hand_over(Ok(OutputFile {
-                    path: format!("{}filter.css", urls::NETWORK),
-                    bytes: network.css.into_bytes().into(),
-                })),
-            ]
-        };
         out.extend(a_to_z());
         out.extend(timeline());
-        out.extend(network());
 
         if partial.wanted_changed {
             let wanted: Vec<serde_json::Value> = graph
