@@ -686,6 +686,9 @@ impl Session {
         let report = finish(diagnostics, stages, peaks, report);
         if sink.is_some() {
             self.streamed_rest = files;
+            // A streaming build keeps nothing: its products are freed off the caller's path
+            // (see `run`).
+            std::thread::spawn(move || drop((corpus, bodies, graph, summaries, index, hrefs)));
             return report;
         }
         if let (Some(tera), Some(search)) = (tera, search)
