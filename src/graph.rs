@@ -489,27 +489,20 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             );
         }
         if source_kind.is_some_and(|s| s != pages[id].kind) {
-            let shown = bodies[id].uncited_paragraphs.len().min(Budget::LIMIT);
-            if bodies[id].uncited_paragraphs.len() > shown {
-                diagnostics.push(Diagnostic::warning(
-                    "uncited-paragraph",
-                    &pages[id].path,
-                    format!(
-                        "{} more [uncited-paragraph] problems in this file are not shown",
-                        bodies[id].uncited_paragraphs.len() - shown
-                    ),
-                ));
+            let mut budget = Budget::default();
+            for &at in &bodies[id].uncited_paragraphs {
+                if budget.allow("uncited-paragraph") {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            "uncited-paragraph",
+                            &pages[id].path,
+                            "paragraph has no footnote citing a source",
+                        )
+                        .at(at),
+                    );
+                }
             }
-            for &at in &bodies[id].uncited_paragraphs[..shown] {
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "uncited-paragraph",
-                        &pages[id].path,
-                        "paragraph has no footnote citing a source",
-                    )
-                    .at(at),
-                );
-            }
+            diagnostics.extend(budget.overflow(&pages[id].path));
         }
     }
     if home.is_some() {

@@ -705,6 +705,23 @@ impl Renderer<'_> {
         )
     }
 
+    /// A page that lists pages under a name: a category, a disambiguation.
+    fn named_list(
+        &self,
+        template: &str,
+        name: &str,
+        pages: &[PageId],
+        path: &str,
+    ) -> Result<Option<OutputFile>, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("name", name);
+        context.insert(
+            "pages",
+            &pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
+        );
+        self.emit(template, &context, urls::file_for(path))
+    }
+
     /// The network page and its filter stylesheet.
     fn network_page(
         &self,
@@ -863,15 +880,12 @@ impl Renderer<'_> {
                 &context,
                 urls::file_for(urls::CATEGORIES),
             ));
-            out.par_extend(graph.categories.par_iter().map(|c| {
-                let mut context = Context::new();
-                context.insert("name", &c.name);
-                context.insert(
-                    "pages",
-                    &c.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
-                );
-                self.emit("category.html", &context, urls::file_for(&c.path))
-            }));
+            out.par_extend(
+                graph
+                    .categories
+                    .par_iter()
+                    .map(|c| self.named_list("category.html", &c.name, &c.pages, &c.path)),
+            );
         }
 
         // Disambiguations and redirects.
@@ -880,15 +894,7 @@ impl Renderer<'_> {
                 .disambiguations
                 .par_iter()
                 .filter(|d| d.pages.iter().any(|&p| shown[p]))
-                .map(|d| {
-                    let mut context = Context::new();
-                    context.insert("name", &d.name);
-                    context.insert(
-                        "pages",
-                        &d.pages.iter().map(|&p| self.link(p)).collect::<Vec<_>>(),
-                    );
-                    self.emit("disambiguation.html", &context, urls::file_for(&d.path))
-                }),
+                .map(|d| self.named_list("disambiguation.html", &d.name, &d.pages, &d.path)),
         );
         let redirects: &[_] = if all { &graph.redirects } else { &[] };
         out.par_extend(redirects.par_iter().map(|r| {
