@@ -535,7 +535,6 @@ impl<'r, 'a> State<'r, 'a> {
         }
         match self.r.index.resolve(target) {
             Resolution::Found(id) => {
-                let href = format!("{}{}", self.r.hrefs[id], fragment);
                 let is_citation =
                     self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
                 if is_citation {
@@ -560,11 +559,15 @@ impl<'r, 'a> State<'r, 'a> {
                         .push((self.result.links.len() - 1, self.block_text.len()));
                 }
                 let kind = &self.r.config.kinds[self.r.pages[id].kind].id;
-                self.html(format!(
-                    "<a class=\"wikilink\" href=\"{}\" data-kind=\"{}\">",
-                    escape_html(&href),
-                    escape_html(kind)
-                ));
+                let href = &self.r.hrefs[id];
+                let mut tag = String::with_capacity(48 + href.len() + fragment.len() + kind.len());
+                tag.push_str("<a class=\"wikilink\" href=\"");
+                urls::push_escaped(&mut tag, href);
+                urls::push_escaped(&mut tag, &fragment);
+                tag.push_str("\" data-kind=\"");
+                urls::push_escaped(&mut tag, kind);
+                tag.push_str("\">");
+                self.html(tag);
             }
             Resolution::Ambiguous(ids) => {
                 let names: Vec<String> = ids

@@ -6,13 +6,22 @@
 //! `[[Girls’ Generation]]` finds "Girls' Generation". The index exists before any Markdown is
 //! rendered, so links resolve in one pass.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::content::PageId;
 
 /// The key two names share when a reader would call them the same.
 pub fn normalize(name: &str) -> String {
+    if name.is_ascii() {
+        normalize_ascii(name)
+    } else {
+        normalize_chars(name)
+    }
+}
+
+/// `normalize` for any name.
+fn normalize_chars(name: &str) -> String {
     // Composed (NFC) first, so "é" typed as one character or as "e" and an accent is one name.
     let composed: String;
     let name = if name.is_ascii() || unicode_normalization::is_nfc(name) {
@@ -42,6 +51,30 @@ pub fn normalize(name: &str) -> String {
             pending_space = false;
         }
         out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// `normalize` for an ASCII name (most links): the same steps on bytes, with no case tables.
+fn normalize_ascii(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut pending_space = false;
+    for b in name.trim().bytes() {
+        let b = match b {
+            b'`' => b'\'',
+            b'_' => b' ',
+            b => b,
+        };
+        // `char::is_whitespace` for ASCII: tab, line feed, vertical tab, form feed, return, space.
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(char::from(b.to_ascii_lowercase()));
     }
     out
 }
@@ -93,7 +126,7 @@ enum Entry {
 /// Every title, alias and unambiguous base name, normalised, to its page.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
-    names: HashMap<String, Entry>,
+    names: FxHashMap<String, Entry>,
     /// Base names that several pages share, with the name as first written: disambiguations.
     shared: Vec<(String, Vec<PageId>)>,
 }
@@ -190,6 +223,13 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_path_normalises_as_the_general_one(name in "[ -~\\t\\n\\x0b\\x0c\\r]{0,24}") {
+            proptest::prop_assert_eq!(normalize_ascii(&name), normalize_chars(&name));
+        }
+    }
 
     #[test]
     fn normalize_ignores_case_space_and_typography() {

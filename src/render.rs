@@ -21,8 +21,9 @@ use crate::urls::{self, escape_html};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub path: String,
-    /// Shared, so a server can hold a build's files while the next build runs.
-    pub bytes: std::sync::Arc<[u8]>,
+    /// Shared, so a server can hold a build's files while the next build runs; made from the
+    /// rendered buffer without a copy.
+    pub bytes: bytes::Bytes,
 }
 
 /// Templates every site must have.
@@ -556,10 +557,32 @@ impl Renderer<'_> {
         context: &Context,
         path: String,
     ) -> Result<OutputFile, Diagnostic> {
-        match self.tera.render(template, context) {
-            Ok(html) => Ok(OutputFile {
+        self.render_sized(template, context, path, 0)
+    }
+
+    /// `render` into a buffer of `hint` bytes at least (what the page is expected to take), so
+    /// a large page is not copied each time the buffer doubles.
+    fn render_sized(
+        &self,
+        template: &str,
+        context: &Context,
+        path: String,
+        hint: usize,
+    ) -> Result<OutputFile, Diagnostic> {
+        if hint == 0 {
+            return match self.tera.render(template, context) {
+                Ok(html) => Ok(OutputFile {
+                    path,
+                    bytes: html.into_bytes().into(),
+                }),
+                Err(e) => Err(template_error(&e, template)),
+            };
+        }
+        let mut out = Vec::with_capacity(hint);
+        match self.tera.render_to(template, context, &mut out) {
+            Ok(()) => Ok(OutputFile {
                 path,
-                bytes: html.into_bytes().into(),
+                bytes: out.into(),
             }),
             Err(e) => Err(template_error(&e, template)),
         }
@@ -696,12 +719,24 @@ impl Renderer<'_> {
             json_ld,
             graph: crate::diagram::neighbourhood_svg(&self.diagram_view(), id),
         };
+        // The template's own text, the content, the picture and the backlinks' sentences.
+        let hint = 16 * 1024
+            + view.content.len()
+            + view.footnotes.len()
+            + view.graph.as_ref().map_or(0, |g| g.svg.len())
+            + view
+                .backlinks
+                .iter()
+                .flat_map(|g| &g.items)
+                .map(|b| b.context.len() + b.title.len() + b.href.len() + 64)
+                .sum::<usize>();
         let mut context = Context::new();
         context.insert("page", &view);
-        self.render(
+        self.render_sized(
             &self.page_templates[page.kind],
             &context,
             urls::file_for(&relative),
+            hint,
         )
     }
 

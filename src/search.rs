@@ -212,11 +212,11 @@ impl SearchIndex {
     pub fn files(&self) -> Vec<OutputFile> {
         let mut files = vec![OutputFile {
             path: format!("{DIR}index.json"),
-            bytes: Arc::clone(&self.docs),
+            bytes: bytes::Bytes::from_owner(Arc::clone(&self.docs)),
         }];
         files.extend(self.json.iter().map(|(shard, bytes)| OutputFile {
             path: format!("{DIR}t/{shard}.json"),
-            bytes: Arc::clone(bytes),
+            bytes: bytes::Bytes::from_owner(Arc::clone(bytes)),
         }));
         files
     }

@@ -564,7 +564,7 @@ fn respond(status: StatusCode, file: &OutputFile) -> Response {
     let body = if kind.starts_with("text/html") {
         Body::from(inject(&file.bytes))
     } else {
-        Body::from(axum::body::Bytes::from_owner(Arc::clone(&file.bytes)))
+        Body::from(file.bytes.clone())
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
