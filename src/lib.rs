@@ -477,7 +477,8 @@ impl Session {
             );
             (graph, graph_diagnostics, started.elapsed())
         };
-        let search_stage = || {
+        // What the pages need besides the graph: compiled templates and every page's summary.
+        let prep_stage = || {
             let started = Instant::now();
             let mut template_diagnostics = Vec::new();
             let tera = tera
@@ -500,6 +501,30 @@ impl Session {
                     .map(|(p, b)| render::summary_of(p, b))
                     .collect(),
             };
+            (tera, summaries, template_diagnostics, started.elapsed())
+        };
+        let (
+            (graph, graph_diagnostics, graph_time),
+            (tera_compiled, summaries, template_diagnostics, prep_time),
+        ) = rayon::join(graph_stage, prep_stage);
+        tera = tera_compiled;
+        diagnostics.extend(graph_diagnostics);
+        render_diagnostics.extend(template_diagnostics);
+        // Past the graph no stage reads the front matter's source either.
+        if sink.is_some() {
+            for page in &mut corpus.pages {
+                page.text = String::new();
+            }
+        }
+        lap("graph", &mut stages, &mut peaks);
+        // The graph ran beside the templates and summaries: it gets its own time.
+        if let Some(last) = stages.last_mut() {
+            last.1 = graph_time;
+        }
+        // The search index reads the counted terms and the summaries, and nothing the pages
+        // read: it is built while the pages render.
+        let index_stage = |summaries: &[String]| {
+            let started = Instant::now();
             // The search index: re-counted for the changed pages only, when the last build's
             // is kept.
             let mut search = match old_search {
@@ -511,7 +536,7 @@ impl Session {
             };
             // `index.json` holds titles, aliases, kinds, paths and summaries: when none changed
             // (an incremental build keeps every name) the last one is kept.
-            if changed.is_none() || old_summaries != summaries {
+            if changed.is_none() || old_summaries.as_slice() != summaries {
                 let entries: Vec<search::Entry> = corpus
                     .pages
                     .iter()
@@ -541,36 +566,12 @@ impl Session {
             } else {
                 Some(search)
             };
-            (
-                tera,
-                summaries,
-                search,
-                search_files,
-                template_diagnostics,
-                started.elapsed(),
-            )
+            (search, search_files, started.elapsed())
         };
-        let (
-            (graph, graph_diagnostics, graph_time),
-            (tera_compiled, summaries, search, search_files, template_diagnostics, search_time),
-        ) = rayon::join(graph_stage, search_stage);
-        tera = tera_compiled;
-        diagnostics.extend(graph_diagnostics);
-        render_diagnostics.extend(template_diagnostics);
-        // Past the graph no stage reads the front matter's source either.
-        if sink.is_some() {
-            for page in &mut corpus.pages {
-                page.text = String::new();
-            }
-        }
-        lap("graph", &mut stages, &mut peaks);
-        lap("search", &mut stages, &mut peaks);
-        // The two ran side by side: each stage gets its own time.
-        let n = stages.len();
-        stages[n - 2].1 = graph_time;
-        stages[n - 1].1 = search_time;
-        let mut files = Vec::new();
-        if let Some(tera) = &mut tera {
+        let render_stage = || -> (Vec<render::OutputFile>, Option<Vec<render::OutputFile>>) {
+            let Some(tera) = &mut tera else {
+                return (Vec::new(), None);
+            };
             let input = render::RenderInput {
                 config: &config,
                 corpus: &corpus,
@@ -580,7 +581,7 @@ impl Session {
                 history: &history,
                 summaries: &summaries,
             };
-            files = match (changed.as_deref(), old_files) {
+            match (changed.as_deref(), old_files) {
                 (Some(ids), Some(old_files)) => {
                     // A page's HTML shows its neighbours (links, citations, infobox values) and
                     // they show it back (backlinks, cited-by, relations): before and after.
@@ -623,7 +624,7 @@ impl Session {
                         || old_graph
                             .as_ref()
                             .is_none_or(|g| g.categories != graph.categories);
-                    let mut fresh = render::render_site(
+                    let fresh = render::render_site(
                         &input,
                         tera,
                         &hrefs,
@@ -644,7 +645,6 @@ impl Session {
                         None,
                         &mut render_diagnostics,
                     );
-                    fresh.extend(search_files);
                     // Category pages (when they changed) and the search index are emitted
                     // whole (one can vanish); every other old file is kept unless a fresh one
                     // replaces it.
@@ -655,25 +655,38 @@ impl Session {
                                 || f.path.starts_with(search::DIR))
                         })
                         .collect();
-                    patch(old_files, fresh)
+                    (fresh, Some(old_files))
                 }
-                _ => {
-                    let mut all = render::render_site(
+                _ => (
+                    render::render_site(
                         &input,
                         tera,
                         &hrefs,
                         render::Scope::All,
                         sink,
                         &mut render_diagnostics,
-                    );
-                    all.extend(search_files);
-                    all.sort_by(|a, b| a.path.cmp(&b.path));
-                    all
-                }
-            };
-        }
+                    ),
+                    None,
+                ),
+            }
+        };
+        let ((mut rendered, kept), (search, search_files, index_time)) =
+            rayon::join(render_stage, || index_stage(&summaries));
+        rendered.extend(search_files);
+        let files = match kept {
+            Some(old_files) => patch(old_files, rendered),
+            None => {
+                rendered.sort_by(|a, b| a.path.cmp(&b.path));
+                rendered
+            }
+        };
         diagnostics.extend(render_diagnostics);
         lap("render", &mut stages, &mut peaks);
+        // The search index was built while the pages rendered: it gets its own time, with the
+        // templates and summaries it was built after, and render the wall time of both.
+        let n = stages.len();
+        stages.insert(n - 1, ("search", prep_time + index_time));
+        peaks.insert(n - 1, ("search", peaks[n - 1].1));
 
         let report = Report {
             pages: corpus.pages.len(),

@@ -2,6 +2,7 @@
 //! templates, producing every output file in memory. Templates see only these views, never the
 //! domain types. Pure: the templates arrive as text from `content::load_templates`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -72,46 +73,48 @@ struct KindView {
     count: usize,
 }
 
+/// A link to a page in a template. The fields borrow from the build where they can, since
+/// every page view holds dozens of these and serialising them copies each once more.
 #[derive(Serialize, Clone)]
-struct LinkView {
-    title: String,
-    href: String,
-    kind: String,
-    summary: String,
+struct LinkView<'a> {
+    title: Cow<'a, str>,
+    href: Cow<'a, str>,
+    kind: Cow<'a, str>,
+    summary: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
-struct InfoValue {
-    text: String,
-    href: Option<String>,
+struct InfoValue<'a> {
+    text: Cow<'a, str>,
+    href: Option<Cow<'a, str>>,
     missing: bool,
 }
 
 #[derive(Serialize)]
-struct InfoRow {
-    label: String,
-    values: Vec<InfoValue>,
+struct InfoRow<'a> {
+    label: &'a str,
+    values: Vec<InfoValue<'a>>,
     /// On the row that places the page on the timeline: that year's section there.
     year_href: Option<String>,
 }
 
 #[derive(Serialize)]
-struct RelationView {
-    label: String,
-    pages: Vec<LinkView>,
+struct RelationView<'a> {
+    label: &'a str,
+    pages: Vec<LinkView<'a>>,
 }
 
 #[derive(Serialize)]
-struct BacklinkItem {
-    title: String,
-    href: String,
-    context: String,
+struct BacklinkItem<'a> {
+    title: &'a str,
+    href: &'a str,
+    context: &'a str,
 }
 
 #[derive(Serialize)]
-struct BacklinkGroup {
-    kind: String,
-    items: Vec<BacklinkItem>,
+struct BacklinkGroup<'a> {
+    kind: &'a str,
+    items: Vec<BacklinkItem<'a>>,
 }
 
 #[derive(Serialize)]
@@ -125,12 +128,12 @@ struct PageView<'a> {
     content: &'a str,
     footnotes: &'a str,
     toc: Vec<&'a Heading>,
-    infobox: Vec<InfoRow>,
-    relations: Vec<RelationView>,
-    backlinks: Vec<BacklinkGroup>,
+    infobox: Vec<InfoRow<'a>>,
+    relations: Vec<RelationView<'a>>,
+    backlinks: Vec<BacklinkGroup<'a>>,
     backlink_count: usize,
-    categories: Vec<LinkView>,
-    cited_by: Vec<LinkView>,
+    categories: Vec<LinkView<'a>>,
+    cited_by: Vec<LinkView<'a>>,
     edit_url: Option<String>,
     history_url: Option<String>,
     source_path: &'a str,
@@ -143,8 +146,8 @@ struct PageView<'a> {
 }
 
 #[derive(Serialize)]
-struct ListingRow {
-    page: LinkView,
+struct ListingRow<'a> {
+    page: LinkView<'a>,
     cells: Vec<String>,
 }
 
@@ -495,14 +498,14 @@ fn script_json(value: &serde_json::Value) -> String {
         .replace('&', "\\u0026")
 }
 
-impl Renderer<'_> {
-    fn link(&self, id: PageId) -> LinkView {
+impl<'a> Renderer<'a> {
+    fn link(&self, id: PageId) -> LinkView<'a> {
         let page = &self.input.corpus.pages[id];
         LinkView {
-            title: page.title.clone(),
-            href: self.hrefs[id].clone(),
-            kind: self.input.config.kinds[page.kind].name.clone(),
-            summary: self.summaries[id].clone(),
+            title: Cow::Borrowed(&page.title),
+            href: Cow::Borrowed(&self.hrefs[id]),
+            kind: Cow::Borrowed(&self.input.config.kinds[page.kind].name),
+            summary: Cow::Borrowed(&self.summaries[id]),
         }
     }
 
@@ -607,26 +610,26 @@ impl Renderer<'_> {
                         urls::year_anchor(w.year)
                     )
                 }),
-                label: kind.fields[*field].label.clone(),
+                label: &kind.fields[*field].label,
                 values: items
                     .iter()
                     .map(|item| match item {
                         FieldItem::Page(p) => InfoValue {
-                            text: input.corpus.pages[*p].title.clone(),
-                            href: Some(self.hrefs[*p].clone()),
+                            text: Cow::Borrowed(&input.corpus.pages[*p].title),
+                            href: Some(Cow::Borrowed(&self.hrefs[*p])),
                             missing: false,
                         },
                         FieldItem::Missing(name) => InfoValue {
-                            text: name.clone(),
-                            href: Some(format!(
+                            text: Cow::Borrowed(name),
+                            href: Some(Cow::Owned(format!(
                                 "{}#{}",
                                 urls::href(config, urls::WANTED),
                                 urls::encode_path(&crate::names::slugify(name))
-                            )),
+                            ))),
                             missing: true,
                         },
                         FieldItem::Text(t) => InfoValue {
-                            text: t.clone(),
+                            text: Cow::Borrowed(t),
                             href: None,
                             missing: false,
                         },
@@ -637,11 +640,11 @@ impl Renderer<'_> {
         let mut backlinks: Vec<BacklinkGroup> = Vec::new();
         for b in &graph.backlinks[id] {
             let from = &input.corpus.pages[b.from];
-            let kind_name = config.kinds[from.kind].plural.clone();
+            let kind_name = config.kinds[from.kind].plural.as_str();
             let item = BacklinkItem {
-                title: from.title.clone(),
-                href: self.hrefs[b.from].clone(),
-                context: b.context.to_string(),
+                title: &from.title,
+                href: &self.hrefs[b.from],
+                context: &b.context,
             };
             match backlinks.last_mut() {
                 Some(g) if g.kind == kind_name => g.items.push(item),
@@ -686,7 +689,7 @@ impl Renderer<'_> {
             relations: graph.inverse[id]
                 .iter()
                 .map(|(label, list)| RelationView {
-                    label: label.clone(),
+                    label,
                     pages: list.iter().map(|&p| self.link(p)).collect(),
                 })
                 .collect(),
@@ -697,10 +700,10 @@ impl Renderer<'_> {
                 .map(|&c| {
                     let cat = &graph.categories[c];
                     LinkView {
-                        title: cat.name.clone(),
-                        href: urls::href(config, &cat.path),
-                        kind: "Category".into(),
-                        summary: String::new(),
+                        title: Cow::Borrowed(&cat.name),
+                        href: Cow::Owned(urls::href(config, &cat.path)),
+                        kind: Cow::Borrowed("Category"),
+                        summary: Cow::Borrowed(""),
                     }
                 })
                 .collect(),
@@ -902,10 +905,10 @@ impl Renderer<'_> {
                 .categories
                 .iter()
                 .map(|c| LinkView {
-                    title: c.name.clone(),
-                    href: urls::href(config, &c.path),
-                    kind: "Category".into(),
-                    summary: format!("{} pages", c.pages.len()),
+                    title: Cow::Borrowed(&c.name),
+                    href: Cow::Owned(urls::href(config, &c.path)),
+                    kind: Cow::Borrowed("Category"),
+                    summary: Cow::Owned(format!("{} pages", c.pages.len())),
                 })
                 .collect();
             let mut context = Context::new();
