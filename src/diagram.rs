@@ -351,7 +351,7 @@ const LAYER_STEP: f64 = BOX_H + LAYER_GAP + BOX_GAP;
 /// A neighbourhood is layered by construction (pages naming this one, the page, the pages it
 /// names, their relations; every edge goes one layer down), so a general layered layout
 /// (network-simplex ranks, crossing reduction, Brandes–Köpf) has nothing to find that this
-/// does not, at a twentieth of the time. Each box goes one layer below its lowest parent.
+/// does not, at a tenth of the time. Each box goes one layer below its lowest parent.
 /// Each layer is ordered once, top down, by the mean place of each box's parents (then by
 /// index, the neighbourhood's order of importance), so no two lines from one parent cross.
 /// Then every box wants to sit over the middle of its children, or, with none, under the

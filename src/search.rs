@@ -10,7 +10,6 @@
 //! lower case; a term is a run of letters and digits. Hangul syllables decompose into jamo, so
 //! a syllable still being typed in an IME (바 on the way to 방) is already a prefix of its word.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -78,7 +77,7 @@ pub fn shard_of(term: &str) -> Option<String> {
 /// re-serialises only the shards their terms live in.
 #[derive(Default)]
 pub struct SearchIndex {
-    /// Per page: its terms and how often each occurs, sorted by term.
+    /// Per page: its terms and how often each occurs, each once, in no particular order.
     terms: Vec<PageTerms>,
     /// shard → term → (count, page), each list in output order.
     shards: BTreeMap<String, Postings>,
@@ -129,11 +128,13 @@ impl SearchIndex {
         let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (id, new_terms) in fresh {
             let old_terms = std::mem::replace(&mut self.terms[id], new_terms);
-            // Both lists are sorted by term: walk them together and touch only the postings
+            // Both lists, sorted by term, are walked together to touch only the postings
             // (and shards) of terms that appeared, vanished or changed count. An edit of a
             // sentence then rewrites a few shards, not every shard the page uses.
-            let old: Vec<(&str, u32)> = old_terms.iter().collect();
-            let new: Vec<(&str, u32)> = self.terms[id].iter().collect();
+            let mut old: Vec<(&str, u32)> = old_terms.iter().collect();
+            let mut new: Vec<(&str, u32)> = self.terms[id].iter().collect();
+            old.sort_unstable();
+            new.sort_unstable();
             let (mut removed, mut added) = (Vec::new(), Vec::new());
             let (mut i, mut j) = (0, 0);
             while i < old.len() || j < new.len() {
@@ -282,37 +283,46 @@ pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms 
             *raw.entry(word).or_default() += 1;
         }
     }
-    let mut terms: Vec<(Cow<str>, u32)> = Vec::with_capacity(raw.len() + raw.len() / 8);
-    for (word, n) in raw {
-        if word
-            .bytes()
+    // Words that are already terms (ASCII lowercase and digits: most) stay as counted; the
+    // others are folded and split, and each of their terms is added to the same term's count,
+    // so every term comes out once. No sort: a full build does not need one, and
+    // `SearchIndex::update` sorts the two lists it compares.
+    let is_term = |word: &str| {
+        word.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        {
-            terms.push((Cow::Borrowed(word), n));
-            continue;
-        }
+    };
+    let others: Vec<(&str, u32)> = raw
+        .iter()
+        .filter(|(word, _)| !is_term(word))
+        .map(|(&word, &n)| (word, n))
+        .collect();
+    let mut extra: FxHashMap<String, u32> = FxHashMap::default();
+    for &(word, _) in &others {
+        raw.remove(word);
+    }
+    for (word, n) in others {
         let folded = fold(word);
         for term in split_terms(&folded) {
-            terms.push((Cow::Owned(term.to_string()), n));
+            match raw.get_mut(term) {
+                Some(count) => *count += n,
+                None => *extra.entry(term.to_string()).or_default() += n,
+            }
         }
     }
-    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let len =
+        raw.keys().map(|t| t.len()).sum::<usize>() + extra.keys().map(String::len).sum::<usize>();
     let mut out = PageTerms {
-        text: String::with_capacity(terms.iter().map(|(t, _)| t.len()).sum()),
-        ends: Vec::with_capacity(terms.len()),
+        text: String::with_capacity(len),
+        ends: Vec::with_capacity(raw.len() + extra.len()),
     };
-    let mut last: Option<&str> = None;
-    for (term, n) in &terms {
-        if last == Some(term.as_ref()) {
-            if let Some(end) = out.ends.last_mut() {
-                end.1 += n;
-            }
-            continue;
-        }
+    let all = raw
+        .iter()
+        .map(|(&t, &n)| (t, n))
+        .chain(extra.iter().map(|(t, &n)| (t.as_str(), n)));
+    for (term, n) in all {
         out.text.push_str(term);
         out.ends
-            .push((u32::try_from(out.text.len()).unwrap_or(u32::MAX), *n));
-        last = Some(term.as_ref());
+            .push((u32::try_from(out.text.len()).unwrap_or(u32::MAX), n));
     }
     out
 }

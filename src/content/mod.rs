@@ -282,26 +282,34 @@ fn load_file(
         );
         return (Loaded::Skipped, problems);
     }
-    // Checked before reading, so a huge file is never loaded.
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.len() > MAX_PAGE_BYTES
-    {
-        problems.push(
-            Diagnostic::error(
-                "page-too-large",
-                &display,
-                format!(
-                    "the page is {:.1} MiB; a page may be at most {} MiB",
-                    meta.len() as f64 / 1048576.0,
-                    MAX_PAGE_BYTES >> 20
-                ),
-            )
-            .note("split it into several pages"),
-        );
-        return (Loaded::Skipped, problems);
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    // One open: the size is checked on the open file (so a huge file is never loaded), then
+    // read into a buffer of that size.
+    let read = std::fs::File::open(path).and_then(|mut file| {
+        let len = file.metadata()?.len();
+        if len > MAX_PAGE_BYTES {
+            return Ok(Err(len));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(Ok(bytes))
+    });
+    let bytes = match read {
+        Ok(Ok(b)) => b,
+        Ok(Err(len)) => {
+            problems.push(
+                Diagnostic::error(
+                    "page-too-large",
+                    &display,
+                    format!(
+                        "the page is {:.1} MiB; a page may be at most {} MiB",
+                        len as f64 / 1048576.0,
+                        MAX_PAGE_BYTES >> 20
+                    ),
+                )
+                .note("split it into several pages"),
+            );
+            return (Loaded::Skipped, problems);
+        }
         Err(e) => {
             problems.push(Diagnostic::error(
                 "content",
