@@ -672,7 +672,10 @@ impl Session {
         };
         let ((mut rendered, kept), (search, search_files, index_time)) =
             rayon::join(render_stage, || index_stage(&summaries));
-        rendered.extend(search_files);
+        // Without templates nothing is rendered, and the build fails: no search files either.
+        if tera.is_some() {
+            rendered.extend(search_files);
+        }
         let files = match kept {
             Some(old_files) => patch(old_files, rendered),
             None => {
