@@ -560,11 +560,12 @@ impl<'a> Renderer<'a> {
         context: &Context,
         path: String,
     ) -> Result<OutputFile, Diagnostic> {
-        self.render_sized(template, context, path, 0)
+        self.render_sized(template, context, path, 4096)
     }
 
     /// `render` into a buffer of `hint` bytes at least (what the page is expected to take), so
-    /// a large page is not copied each time the buffer doubles.
+    /// a large page is not copied each time the buffer doubles; the bytes are then shared
+    /// without a copy.
     fn render_sized(
         &self,
         template: &str,
@@ -572,15 +573,6 @@ impl<'a> Renderer<'a> {
         path: String,
         hint: usize,
     ) -> Result<OutputFile, Diagnostic> {
-        if hint == 0 {
-            return match self.tera.render(template, context) {
-                Ok(html) => Ok(OutputFile {
-                    path,
-                    bytes: html.into_bytes().into(),
-                }),
-                Err(e) => Err(template_error(&e, template)),
-            };
-        }
         let mut out = Vec::with_capacity(hint);
         match self.tera.render_to(template, context, &mut out) {
             Ok(()) => Ok(OutputFile {
