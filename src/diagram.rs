@@ -79,21 +79,6 @@ struct Neighbourhood {
     connected: usize,
 }
 
-fn relation_label(
-    config: &Config,
-    pages: &[Page],
-    graph: &LinkGraph,
-    from: PageId,
-    to: PageId,
-) -> Option<String> {
-    let kind = &config.kinds[pages[from].kind];
-    graph.infobox[from].iter().find_map(|(field, items)| {
-        items
-            .contains(&FieldItem::Page(to))
-            .then(|| kind.fields[*field].label.clone())
-    })
-}
-
 impl Neighbourhood {
     /// Adds a direct neighbour (or ties an existing one again); `out` when the page names it.
     fn tie(&mut self, page: PageId, other: PageId, out: bool, tie: Tie, label: &str) {
@@ -170,11 +155,11 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
     for b in &graph.backlinks[id] {
         everyone.push(b.from);
         let full = nb.nodes.len() > FIRST_MAX && !nb.nodes.iter().any(|n| n.page == b.from);
-        match (!full)
-            .then(|| relation_label(config, pages, graph, b.from, id))
-            .flatten()
-        {
-            Some(label) => nb.tie(id, b.from, false, Tie::Relation, &label),
+        match b.relation.filter(|_| !full) {
+            Some(field) => {
+                let label = &config.kinds[pages[b.from].kind].fields[field].label;
+                nb.tie(id, b.from, false, Tie::Relation, label);
+            }
             None => mentions_in.push(b.from),
         }
     }

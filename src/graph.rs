@@ -19,6 +19,10 @@ use crate::urls;
 pub struct Backlink {
     pub from: PageId,
     pub context: std::sync::Arc<str>,
+    /// The first infobox field of `from` that names this page, if any: the relation a picture
+    /// of this page labels the line with. Found here, where `from`'s infobox is at hand, so
+    /// the picture does not search another page's infobox for each of its lines.
+    pub relation: Option<usize>,
 }
 
 /// A page's infobox: (field index, values), in front-matter order.
@@ -95,6 +99,8 @@ struct PageInfobox {
     rows: Arc<InfoboxRows>,
     inverse_edges: Vec<InverseEdge>,
     field_edges: Vec<(PageId, PageId, Arc<str>)>,
+    /// (target, field) for each page the infobox names, with the first field that names it.
+    relations: Vec<(PageId, usize)>,
     wanted: Vec<String>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -170,6 +176,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             rows: Arc::default(),
             inverse_edges: Vec::new(),
             field_edges: Vec::new(),
+            relations: Vec::new(),
             wanted: Vec::new(),
             diagnostics: Vec::new(),
         };
@@ -234,6 +241,13 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 (Value::List(items), _) => items.iter().map(|s| FieldItem::Text(s.clone())).collect(),
                 (Value::Links(names), _) => names.iter().map(|(s, _)| FieldItem::Text(s.clone())).collect(),
             };
+            for item in &items {
+                if let FieldItem::Page(target) = *item
+                    && !out.relations.iter().any(|&(t, _)| t == target)
+                {
+                    out.relations.push((target, fv.field));
+                }
+            }
             rows.push((fv.field, items));
         }
         out.diagnostics.extend(budget.overflow(&page.path));
@@ -268,10 +282,6 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
     }
     for (id, info) in infoboxes.iter().enumerate() {
         graph.infobox[id] = Arc::clone(&info.rows);
-    }
-    // A build that keeps no state keeps no infobox edges either.
-    if keep {
-        graph.infoboxes = infoboxes;
     }
     inverse_edges.sort_by(|a, b| {
         (a.0, a.1)
@@ -335,6 +345,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 graph.backlinks[link.target].push(Backlink {
                     from,
                     context: link.context.clone(),
+                    relation: None,
                 });
             }
         }
@@ -351,11 +362,38 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             .is_ok();
         let again = list.len() > body_counts[target] && list.last().map(|b| b.from) == Some(from);
         if target != from && !in_body && !again {
-            graph.backlinks[target].push(Backlink { from, context });
+            graph.backlinks[target].push(Backlink {
+                from,
+                context,
+                relation: None,
+            });
+        }
+    }
+    // Each backlink's relation. A target's list holds its body entries, then its infobox
+    // entries, each part in page order: binary search finds the entry in one or the other.
+    for (from, info) in infoboxes.iter().enumerate() {
+        for &(target, field) in &info.relations {
+            let list = &mut graph.backlinks[target];
+            let body_count = body_counts[target].min(list.len());
+            let (body, rest) = list.split_at_mut(body_count);
+            let entry = match body.binary_search_by_key(&from, |b| b.from) {
+                Ok(i) => body.get_mut(i),
+                Err(_) => rest
+                    .binary_search_by_key(&from, |b| b.from)
+                    .ok()
+                    .and_then(|i| rest.get_mut(i)),
+            };
+            if let Some(b) = entry {
+                b.relation = Some(field);
+            }
         }
     }
     for list in &mut graph.backlinks {
         list.sort_by_key(|b| rank[b.from]);
+    }
+    // A build that keeps no state keeps no infobox edges either.
+    if keep {
+        graph.infoboxes = infoboxes;
     }
     for list in &mut graph.cited_by {
         list.sort_by_key(|&p| rank[p]);
