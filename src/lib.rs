@@ -425,7 +425,14 @@ impl Session {
                 )
             }
             _ => {
-                let (bodies, terms) = corpus.pages.par_iter().map(render_body).unzip();
+                // Pieces of at most 32 pages: with rayon's default split for two threads, one
+                // thread could be left rendering a long last piece alone.
+                let (bodies, terms) = corpus
+                    .pages
+                    .par_iter()
+                    .with_max_len(32)
+                    .map(render_body)
+                    .unzip();
                 (bodies, render_home(&corpus), terms_of_all(terms), None)
             }
         };
@@ -456,8 +463,6 @@ impl Session {
             ),
             None => (None, None, Vec::new(), None, Vec::new(), None),
         };
-        // The link graph and the search index read the rendered bodies and nothing of each
-        // other: they are built side by side, each timed on its own.
         let graph_stage = || {
             let started = Instant::now();
             let mut graph_diagnostics = Vec::new();
@@ -477,8 +482,9 @@ impl Session {
             );
             (graph, graph_diagnostics, started.elapsed())
         };
-        // What the pages need besides the graph: compiled templates and every page's summary.
-        let prep_stage = || {
+        // What the pages and the search index need besides the graph: compiled templates and
+        // every page's summary (a few milliseconds).
+        let mut prep_stage = || {
             let started = Instant::now();
             let mut template_diagnostics = Vec::new();
             let tera = tera
@@ -503,26 +509,12 @@ impl Session {
             };
             (tera, summaries, template_diagnostics, started.elapsed())
         };
-        let (
-            (graph, graph_diagnostics, graph_time),
-            (tera_compiled, summaries, template_diagnostics, prep_time),
-        ) = rayon::join(graph_stage, prep_stage);
+        let (tera_compiled, summaries, template_diagnostics, prep_time) = prep_stage();
         tera = tera_compiled;
-        diagnostics.extend(graph_diagnostics);
         render_diagnostics.extend(template_diagnostics);
-        // Past the graph no stage reads the front matter's source either.
-        if sink.is_some() {
-            for page in &mut corpus.pages {
-                page.text = String::new();
-            }
-        }
-        lap("graph", &mut stages, &mut peaks);
-        // The graph ran beside the templates and summaries: it gets its own time.
-        if let Some(last) = stages.last_mut() {
-            last.1 = graph_time;
-        }
-        // The search index reads the counted terms and the summaries, and nothing the pages
-        // read: it is built while the pages render.
+        // The search index reads the counted terms and the summaries, and nothing the graph or
+        // the pages read: it is built on one thread while the other builds the graph (which is
+        // mostly serial), and the pages then render on both.
         let index_stage = |summaries: &[String]| {
             let started = Instant::now();
             // The search index: re-counted for the changed pages only, when the last build's
@@ -568,7 +560,9 @@ impl Session {
             };
             (search, search_files, started.elapsed())
         };
-        let render_stage = || -> (Vec<render::OutputFile>, Option<Vec<render::OutputFile>>) {
+        let render_stage = |graph: &graph::LinkGraph,
+                            render_diagnostics: &mut Vec<Diagnostic>|
+         -> (Vec<render::OutputFile>, Option<Vec<render::OutputFile>>) {
             let Some(tera) = &mut tera else {
                 return (Vec::new(), None);
             };
@@ -577,7 +571,7 @@ impl Session {
                 corpus: &corpus,
                 bodies: &bodies,
                 home: home.as_ref(),
-                graph: &graph,
+                graph,
                 history: &history,
                 summaries: &summaries,
             };
@@ -643,7 +637,7 @@ impl Session {
                             }),
                         }),
                         None,
-                        &mut render_diagnostics,
+                        render_diagnostics,
                     );
                     // Category pages (when they changed) and the search index are emitted
                     // whole (one can vanish); every other old file is kept unless a fresh one
@@ -664,14 +658,25 @@ impl Session {
                         &hrefs,
                         render::Scope::All,
                         sink,
-                        &mut render_diagnostics,
+                        render_diagnostics,
                     ),
                     None,
                 ),
             }
         };
-        let ((mut rendered, kept), (search, search_files, index_time)) =
-            rayon::join(render_stage, || index_stage(&summaries));
+        let graph_then_render = || {
+            let (graph, graph_diagnostics, graph_time) = graph_stage();
+            diagnostics.extend(graph_diagnostics);
+            lap("graph", &mut stages, &mut peaks);
+            // The stage's time is the graph's own, without the templates and summaries.
+            if let Some(last) = stages.last_mut() {
+                last.1 = graph_time;
+            }
+            let (rendered, kept) = render_stage(&graph, &mut render_diagnostics);
+            (graph, rendered, kept)
+        };
+        let ((graph, mut rendered, kept), (search, search_files, index_time)) =
+            rayon::join(graph_then_render, || index_stage(&summaries));
         // Without templates nothing is rendered, and the build fails: no search files either.
         if tera.is_some() {
             rendered.extend(search_files);
@@ -685,8 +690,8 @@ impl Session {
         };
         diagnostics.extend(render_diagnostics);
         lap("render", &mut stages, &mut peaks);
-        // The search index was built while the pages rendered: it gets its own time, with the
-        // templates and summaries it was built after, and render the wall time of both.
+        // The search index was built beside the graph and the pages: it gets its own time, with
+        // the templates and summaries it was built after, and render the wall time of the rest.
         let n = stages.len();
         stages.insert(n - 1, ("search", prep_time + index_time));
         peaks.insert(n - 1, ("search", peaks[n - 1].1));
