@@ -582,7 +582,7 @@ impl Session {
                     let mut affected: Vec<PageId> = ids.to_vec();
                     let mut links_changed = false;
                     for (&i, mut old) in ids.iter().zip(old_links) {
-                        let mut new = out_neighbours(&bodies[i], &graph, i);
+                        let mut new = out_neighbours(&bodies[i], graph, i);
                         affected.extend(&old);
                         affected.extend(&new);
                         old.sort_unstable();

@@ -931,35 +931,48 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
 
 /// In table rows, escapes the `|` inside `[[...]]` so it does not split the cell. Returns the new
 /// text and the offsets (in the new text) of the inserted backslashes.
+///
+/// One pass over the lines, looking one line ahead for a delimiter row (which makes the line
+/// before it a header row); the text is copied only from the first table row with a wikilink.
+/// A table's rows run from its delimiter row to the first blank line.
 pub fn escape_table_pipes(body: &str) -> (Cow<'_, str>, Vec<usize>) {
     if !body.contains("[[") || !body.contains('|') {
         return (Cow::Borrowed(body), Vec::new());
     }
-    let lines: Vec<&str> = body.split_inclusive('\n').collect();
-    let mut in_table = vec![false; lines.len()];
-    let mut any = false;
-    for i in 1..lines.len() {
-        if is_delimiter_row(lines[i]) && lines[i - 1].contains('|') {
-            in_table[i - 1] = true;
-            let mut j = i + 1;
-            while j < lines.len() && !lines[j].trim().is_empty() {
-                in_table[j] = true;
-                any |= lines[j].contains("[[");
-                j += 1;
-            }
-            any |= lines[i - 1].contains("[[");
-        }
-    }
-    if !any {
-        return (Cow::Borrowed(body), Vec::new());
-    }
-    let mut out = String::with_capacity(body.len() + 16);
+    let mut out: Option<String> = None;
     let mut inserted = Vec::new();
-    for (line, table) in lines.iter().zip(in_table) {
+    let mut lines = body.split_inclusive('\n').peekable();
+    let mut at = 0;
+    let mut in_rows = false;
+    let mut delimiter = false;
+    let mut prev_has_pipe = false;
+    while let Some(line) = lines.next() {
+        let this_delimiter = delimiter;
+        delimiter = lines.peek().is_some_and(|next| is_delimiter_row(next));
+        let has_pipe = line.contains('|');
+        let blank = line.trim().is_empty();
+        if blank {
+            in_rows = false;
+        }
+        let header = has_pipe && delimiter;
+        let table = (in_rows && !blank) || header;
+        if this_delimiter && prev_has_pipe {
+            in_rows = true;
+        }
+        prev_has_pipe = has_pipe;
+        let start = at;
+        at += line.len();
         if !table || !line.contains("[[") {
-            out.push_str(line);
+            if let Some(out) = &mut out {
+                out.push_str(line);
+            }
             continue;
         }
+        let out = out.get_or_insert_with(|| {
+            let mut out = String::with_capacity(body.len() + 16);
+            out.push_str(&body[..start]);
+            out
+        });
         let bytes = line.as_bytes();
         let mut depth = 0usize;
         let mut i = 0;
@@ -985,7 +998,10 @@ pub fn escape_table_pipes(body: &str) -> (Cow<'_, str>, Vec<usize>) {
             i += ch_len;
         }
     }
-    (Cow::Owned(out), inserted)
+    match out {
+        Some(out) => (Cow::Owned(out), inserted),
+        None => (Cow::Borrowed(body), Vec::new()),
+    }
 }
 
 fn is_delimiter_row(line: &str) -> bool {
@@ -998,6 +1014,82 @@ fn is_delimiter_row(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first implementation (a vector of lines), kept as the oracle: escapes the `|` inside `[[...]]` so it does not split the cell. Returns the new
+    /// text and the offsets (in the new text) of the inserted backslashes.
+    fn escape_table_pipes_by_lines(body: &str) -> (Cow<'_, str>, Vec<usize>) {
+        if !body.contains("[[") || !body.contains('|') {
+            return (Cow::Borrowed(body), Vec::new());
+        }
+        let lines: Vec<&str> = body.split_inclusive('\n').collect();
+        let mut in_table = vec![false; lines.len()];
+        let mut any = false;
+        for i in 1..lines.len() {
+            if is_delimiter_row(lines[i]) && lines[i - 1].contains('|') {
+                in_table[i - 1] = true;
+                let mut j = i + 1;
+                while j < lines.len() && !lines[j].trim().is_empty() {
+                    in_table[j] = true;
+                    any |= lines[j].contains("[[");
+                    j += 1;
+                }
+                any |= lines[i - 1].contains("[[");
+            }
+        }
+        if !any {
+            return (Cow::Borrowed(body), Vec::new());
+        }
+        let mut out = String::with_capacity(body.len() + 16);
+        let mut inserted = Vec::new();
+        for (line, table) in lines.iter().zip(in_table) {
+            if !table || !line.contains("[[") {
+                out.push_str(line);
+                continue;
+            }
+            let bytes = line.as_bytes();
+            let mut depth = 0usize;
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i..].starts_with(b"[[") {
+                    depth += 1;
+                    out.push_str("[[");
+                    i += 2;
+                    continue;
+                }
+                if depth > 0 && bytes[i..].starts_with(b"]]") {
+                    depth -= 1;
+                    out.push_str("]]");
+                    i += 2;
+                    continue;
+                }
+                if depth > 0 && bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
+                    inserted.push(out.len());
+                    out.push('\\');
+                }
+                let ch_len = line[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&line[i..i + ch_len]);
+                i += ch_len;
+            }
+        }
+        (Cow::Owned(out), inserted)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn table_pipes_are_escaped_as_by_the_line_vector(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "| a | b |\n", "|---|---|\n", "--- | :--\n", "| [[A|b]] | [[C\\|d]] |\n",
+                "[[E|f]] | g\n", "\n", "  \n", "text [[H|i]]\n", "| [[J]] |", "é | [[ü|ö]] |\n",
+                "| [[K|l]] ]] | |\n", "plain\n",
+            ]), 0..12),
+        ) {
+            let body: String = lines.concat();
+            let (new, new_at) = escape_table_pipes(&body);
+            let (old, old_at) = escape_table_pipes_by_lines(&body);
+            proptest::prop_assert_eq!(new.as_ref(), old.as_ref());
+            proptest::prop_assert_eq!(new_at, old_at);
+        }
+    }
 
     #[test]
     fn sentences_around_links() {
