@@ -150,7 +150,8 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         if hidden || !entry.file_type().is_file() {
             continue;
         }
-        let display = display_path(root, entry.path());
+        // Only problems name the file here: the page's own path is made when it loads.
+        let display = || display_path(root, entry.path());
         let mut components = relative.components();
         let first = components
             .next()
@@ -164,7 +165,7 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
             } else if is_markdown {
                 diagnostics.push(Diagnostic::error(
                     "unknown-kind",
-                    display,
+                    display(),
                     "a page must live in a kind's folder (content/<folder>/<slug>.md); only _index.md, the home page, sits in content/",
                 ));
             }
@@ -174,7 +175,7 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
             Some(kind) if is_markdown => files.push((entry.path().to_path_buf(), Some(kind))),
             Some(_) => diagnostics.push(Diagnostic::warning(
                 "ignored-file",
-                display,
+                display(),
                 "not a Markdown (.md) file: ignored",
             )),
             None => {
@@ -182,7 +183,7 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
                 diagnostics.push(
                     Diagnostic::error(
                         "unknown-kind",
-                        display,
+                        display(),
                         format!("folder '{first}' is not a kind declared in site.toml"),
                     )
                     .note(format!("kind folders: {}", folders.join(", "))),
