@@ -973,34 +973,40 @@ pub fn escape_table_pipes(body: &str) -> (Cow<'_, str>, Vec<usize>) {
             out.push_str(&body[..start]);
             out
         });
-        let bytes = line.as_bytes();
-        let mut depth = 0usize;
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i..].starts_with(b"[[") {
-                depth += 1;
-                out.push_str("[[");
-                i += 2;
-                continue;
-            }
-            if depth > 0 && bytes[i..].starts_with(b"]]") {
-                depth -= 1;
-                out.push_str("]]");
-                i += 2;
-                continue;
-            }
-            if depth > 0 && bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
-                inserted.push(out.len());
-                out.push('\\');
-            }
-            let ch_len = line[i..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&line[i..i + ch_len]);
-            i += ch_len;
-        }
+        escape_line_pipes(line, out, &mut inserted);
     }
     match out {
         Some(out) => (Cow::Owned(out), inserted),
         None => (Cow::Borrowed(body), Vec::new()),
+    }
+}
+
+/// Appends a table row to `out` with a backslash before each unescaped `|` inside `[[...]]`,
+/// recording each backslash's offset in `out`.
+fn escape_line_pipes(line: &str, out: &mut String, inserted: &mut Vec<usize>) {
+    let bytes = line.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"[[") {
+            depth += 1;
+            out.push_str("[[");
+            i += 2;
+            continue;
+        }
+        if depth > 0 && bytes[i..].starts_with(b"]]") {
+            depth -= 1;
+            out.push_str("]]");
+            i += 2;
+            continue;
+        }
+        if depth > 0 && bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
+            inserted.push(out.len());
+            out.push('\\');
+        }
+        let ch_len = line[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&line[i..i + ch_len]);
+        i += ch_len;
     }
 }
 
@@ -1015,7 +1021,7 @@ fn is_delimiter_row(line: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The first implementation (a vector of lines), kept as the oracle: escapes the `|` inside `[[...]]` so it does not split the cell. Returns the new
+    /// The first implementation's table detection (a vector of lines), kept as the oracle: escapes the `|` inside `[[...]]` so it does not split the cell. Returns the new
     /// text and the offsets (in the new text) of the inserted backslashes.
     fn escape_table_pipes_by_lines(body: &str) -> (Cow<'_, str>, Vec<usize>) {
         if !body.contains("[[") || !body.contains('|') {
@@ -1046,30 +1052,7 @@ mod tests {
                 out.push_str(line);
                 continue;
             }
-            let bytes = line.as_bytes();
-            let mut depth = 0usize;
-            let mut i = 0;
-            while i < bytes.len() {
-                if bytes[i..].starts_with(b"[[") {
-                    depth += 1;
-                    out.push_str("[[");
-                    i += 2;
-                    continue;
-                }
-                if depth > 0 && bytes[i..].starts_with(b"]]") {
-                    depth -= 1;
-                    out.push_str("]]");
-                    i += 2;
-                    continue;
-                }
-                if depth > 0 && bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
-                    inserted.push(out.len());
-                    out.push('\\');
-                }
-                let ch_len = line[i..].chars().next().map_or(1, char::len_utf8);
-                out.push_str(&line[i..i + ch_len]);
-                i += ch_len;
-            }
+            escape_line_pipes(line, &mut out, &mut inserted);
         }
         (Cow::Owned(out), inserted)
     }
