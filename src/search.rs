@@ -247,8 +247,8 @@ impl SearchIndex {
     }
 }
 
-/// A page's terms and their counts, sorted by term, in one string: one allocation per page
-/// rather than one per term. Counted in the Markdown stage, so the page's plain text need not
+/// A page's terms and their counts, in no particular order, in one string: one allocation per
+/// page rather than one per term. Counted in the Markdown stage, so the page's plain text need not
 /// outlive it.
 #[derive(Default)]
 pub struct PageTerms {
@@ -268,69 +268,140 @@ impl PageTerms {
     }
 }
 
-/// Counts a page's terms (title, summary, aliases and body text). Raw words are counted first
-/// and each distinct word is folded once (most words repeat); words already folded are never
-/// copied. The folded terms are then sorted and equal ones merged ("The" and "the"), which costs
-/// less than a second hash map.
+/// A word of at most 16 bytes as one integer: its bytes, zero-padded. A word never holds a NUL
+/// byte, so the padding is unambiguous, and hashing or comparing it is one or two instructions
+/// instead of a hash over a slice and a `memcmp`. `text[start..end]` is the word; when 16 bytes
+/// of `text` follow `start`, they are read at once and masked.
+fn pack(text: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end.checked_sub(start)?;
+    if len > 16 {
+        return None;
+    }
+    let mask = if len == 16 {
+        u128::MAX
+    } else {
+        (1u128 << (8 * len)) - 1
+    };
+    if let Some(Ok(window)) = text.get(start..start + 16).map(<[u8; 16]>::try_from) {
+        return Some(u128::from_le_bytes(window) & mask);
+    }
+    let mut buf = [0u8; 16];
+    buf[..len].copy_from_slice(text.get(start..end)?);
+    Some(u128::from_le_bytes(buf))
+}
+
+/// The bytes of a packed word, padding included, and the word's length.
+fn unpack(key: u128) -> ([u8; 16], usize) {
+    (key.to_le_bytes(), 16 - (key.leading_zeros() / 8) as usize)
+}
+
+/// A page's words or terms and their counts: the short ones packed into integers, longer ones
+/// by slice.
+struct Counts<'a> {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<&'a str, u32>,
+}
+
+/// Counts a page's terms (title, summary, aliases and body text), in no particular order. Raw
+/// words are counted first and each distinct word is folded once (most words repeat); words
+/// already folded are never copied.
 pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms {
     // ASCII letters are lowered first (one fast pass over each text), so "The" and "the" are
     // one entry and most words need no folding below; folding gives the same terms either way.
     let lowered: Vec<String> = sources.into_iter().map(str::to_ascii_lowercase).collect();
-    let mut raw: FxHashMap<&str, u32> =
-        FxHashMap::with_capacity_and_hasher(512, Default::default());
+    let mut raw = Counts {
+        short: FxHashMap::with_capacity_and_hasher(512, Default::default()),
+        long: FxHashMap::default(),
+    };
     for source in &lowered {
-        for word in words(source) {
-            *raw.entry(word).or_default() += 1;
+        let bytes = source.as_bytes();
+        for (start, end) in word_ranges(source) {
+            match pack(bytes, start, end) {
+                Some(key) => *raw.short.entry(key).or_default() += 1,
+                None => *raw.long.entry(&source[start..end]).or_default() += 1,
+            }
         }
     }
     // Words that are already terms (ASCII lowercase and digits: most) stay as counted; the
     // others are folded and split, and each of their terms is added to the same term's count,
     // so every term comes out once. No sort: a full build does not need one, and
     // `SearchIndex::update` sorts the two lists it compares.
-    let is_term = |word: &str| {
-        word.bytes()
+    let is_term = |word: &[u8]| {
+        word.iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     };
-    let others: Vec<(&str, u32)> = raw
-        .iter()
-        .filter(|(word, _)| !is_term(word))
-        .map(|(&word, &n)| (word, n))
-        .collect();
+    let mut others: Vec<(String, u32)> = Vec::new();
+    raw.short.retain(|&key, &mut n| {
+        let (buf, len) = unpack(key);
+        let word = &buf[..len];
+        if is_term(word) {
+            return true;
+        }
+        others.push((String::from_utf8_lossy(word).into_owned(), n));
+        false
+    });
+    raw.long.retain(|word, &mut n| {
+        if is_term(word.as_bytes()) {
+            return true;
+        }
+        others.push((word.to_string(), n));
+        false
+    });
     let mut extra: FxHashMap<String, u32> = FxHashMap::default();
-    for &(word, _) in &others {
-        raw.remove(word);
-    }
     for (word, n) in others {
-        let folded = fold(word);
+        let folded = fold(&word);
         for term in split_terms(&folded) {
-            match raw.get_mut(term) {
+            let count = match pack(term.as_bytes(), 0, term.len()) {
+                Some(key) => raw.short.get_mut(&key),
+                None => raw.long.get_mut(term),
+            };
+            match count {
                 Some(count) => *count += n,
                 None => *extra.entry(term.to_string()).or_default() += n,
             }
         }
     }
-    let len =
-        raw.keys().map(|t| t.len()).sum::<usize>() + extra.keys().map(String::len).sum::<usize>();
-    let mut out = PageTerms {
-        text: String::with_capacity(len),
-        ends: Vec::with_capacity(raw.len() + extra.len()),
+    // The terms are written as bytes and checked as UTF-8 once: every one is a whole word or
+    // folded term, so the check never fails.
+    let mut text: Vec<u8> = Vec::with_capacity(
+        raw.short.len() * 8
+            + raw.long.keys().map(|t| t.len()).sum::<usize>()
+            + extra.keys().map(String::len).sum::<usize>(),
+    );
+    let mut ends = Vec::with_capacity(raw.short.len() + raw.long.len() + extra.len());
+    let mut push = |term: &[u8], n: u32| {
+        text.extend_from_slice(term);
+        ends.push((u32::try_from(text.len()).unwrap_or(u32::MAX), n));
     };
-    let all = raw
-        .iter()
-        .map(|(&t, &n)| (t, n))
-        .chain(extra.iter().map(|(t, &n)| (t.as_str(), n)));
-    for (term, n) in all {
-        out.text.push_str(term);
-        out.ends
-            .push((u32::try_from(out.text.len()).unwrap_or(u32::MAX), n));
+    for (&key, &n) in &raw.short {
+        let (buf, len) = unpack(key);
+        push(&buf[..len], n);
     }
-    out
+    for (term, &n) in raw.long.iter() {
+        push(term.as_bytes(), n);
+    }
+    for (term, &n) in &extra {
+        push(term.as_bytes(), n);
+    }
+    PageTerms {
+        text: String::from_utf8(text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ends,
+    }
 }
 
 /// The words of a text: runs of ASCII letters and digits, or of any other alphanumeric
-/// character or combining mark. Bytes are tested directly; only non-ASCII ones are decoded.
+/// character or combining mark.
+#[cfg(test)]
 fn words(text: &str) -> impl Iterator<Item = &str> {
+    word_ranges(text).map(move |(start, end)| &text[start..end])
+}
+
+/// Where the words of a text are (byte ranges). Bytes are tested directly; only non-ASCII ones
+/// are decoded.
+fn word_ranges(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let bytes = text.as_bytes();
+    // The length of the word character at `at`, if it is one.
     let in_word = move |at: usize| -> Option<usize> {
         let b = *bytes.get(at)?;
         if b.is_ascii_alphanumeric() {
@@ -364,7 +435,7 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         while let Some(len) = in_word(at) {
             at += len;
         }
-        text.get(start..at)
+        Some((start, at))
     })
 }
 
@@ -458,6 +529,49 @@ mod tests {
         assert_eq!(words(text).collect::<Vec<_>>(), by_chars);
         let counted = count_terms(["The the THE", "Thé"]);
         assert_eq!(counted.iter().collect::<Vec<_>>(), [("the", 4)]);
+    }
+
+    use proptest::strategy::Strategy;
+
+    /// The definition `count_terms` implements: every word folded and split into terms, each
+    /// term counted, sorted by term.
+    fn count_terms_by_definition(sources: &[&str]) -> Vec<(String, u32)> {
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+        for source in sources {
+            for word in source.split(|c: char| {
+                !(c.is_ascii_alphanumeric()
+                    || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
+            }) {
+                for term in split_terms(&fold(word)) {
+                    *counts.entry(term.to_string()).or_default() += 1;
+                }
+            }
+        }
+        counts.into_iter().collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn terms_are_counted_as_defined(
+            sources in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec![
+                    "the", "The", "THE", "Thé", "pop", "K-pop's", "2024", "x", " ", ", ", "\n",
+                    "sixteen-letters!", "sixteenletterssx", "seventeenletterss",
+                    "averyveryverylongwordindeed", "AVeryVeryVeryLongWordIndeed",
+                    "Beyoncé", "beyonce", "방탄소년단", "방탄", "e\u{301}te\u{301}", "naïve_x",
+                    "½", "٣٤", "Ωμέγα", "—", "ÅSA", "ß", "İstanbul", "ǅemal",
+                ]), 0..24).prop_map(|parts: Vec<&str>| parts.concat()),
+                0..4,
+            ),
+        ) {
+            let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let mut counted: Vec<(String, u32)> = count_terms(refs.iter().copied())
+                .iter()
+                .map(|(t, n)| (t.to_string(), n))
+                .collect();
+            counted.sort();
+            proptest::prop_assert_eq!(counted, count_terms_by_definition(&refs));
+        }
     }
 
     #[test]
