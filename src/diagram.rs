@@ -261,7 +261,8 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// A number for SVG to a tenth, without a fraction when there is none; integer formatting
-/// only (float formatting was a measurable part of drawing 10,000 pictures).
+/// only (float formatting was a measurable part of drawing 10,000 pictures, and so was
+/// `core::fmt` for the integers).
 fn push_num(out: &mut String, x: f64) {
     // `as` saturates, and NaN becomes 0.
     let tenths = (x * 10.0).round() as i64;
@@ -269,7 +270,7 @@ fn push_num(out: &mut String, x: f64) {
         out.push('-');
     }
     let a = tenths.unsigned_abs();
-    let _ = write!(out, "{}", a / 10);
+    out.push_str(itoa::Buffer::new().format(a / 10));
     if !a.is_multiple_of(10) {
         out.push('.');
         out.push(char::from(b'0' + (a % 10) as u8));
@@ -296,7 +297,7 @@ impl Out {
         self
     }
     fn u(&mut self, x: usize) -> &mut Self {
-        let _ = write!(self.0, "{x}");
+        self.0.push_str(itoa::Buffer::new().format(x));
         self
     }
     /// Content text, escaped.
@@ -430,9 +431,9 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         .n(height)
         .s("\" role=\"group\" aria-labelledby=\"graph-title\" aria-describedby=\"graph-desc\"><title id=\"graph-title\">Pages around ")
         .e(&page.title)
-        .s("</title><desc id=\"graph-desc\">")
-        .e(&describe(v, &nb))
-        .s("</desc><defs><marker id=\"graph-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs><g class=\"edges\" aria-hidden=\"true\">");
+        .s("</title><desc id=\"graph-desc\">");
+    describe(&mut out, v, &nb);
+    out.s("</desc><defs><marker id=\"graph-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs><g class=\"edges\" aria-hidden=\"true\">");
     for e in &nb.edges {
         // From the bottom of the upper box to the top of the lower one; the arrowhead (set by
         // the stylesheet) at the end, or at both ends.
@@ -541,28 +542,36 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
     })
 }
 
-/// The picture in words, for the SVG's `<desc>`: every line of it as a sentence.
-fn describe(v: &View, nb: &Neighbourhood) -> String {
+/// The picture in words, for the SVG's `<desc>`: every line of it as a sentence, written
+/// escaped into `out`.
+fn describe(out: &mut Out, v: &View, nb: &Neighbourhood) {
     let pages = v.pages;
     let title = |i: usize| pages[nb.nodes[i].page].title.as_str();
     let kind = |i: usize| v.config.kinds[pages[nb.nodes[i].page].kind].name.as_str();
-    let mut out = format!("{} ({}) and the pages tied to it.", title(0), kind(0));
+    out.e(title(0))
+        .s(" (")
+        .e(kind(0))
+        .s(") and the pages tied to it.");
     for e in &nb.edges {
-        let verb = match (e.tie, e.label.is_empty()) {
-            (Tie::Relation, false) => {
-                format!("names {} ({}) as {}", title(e.to), kind(e.to), e.label)
-            }
-            (Tie::Cite, _) => format!("cites {} ({})", title(e.to), kind(e.to)),
-            _ => format!("links to {} ({})", title(e.to), kind(e.to)),
+        out.s(" ").e(title(e.from)).s(" ");
+        match (e.tie, e.label.is_empty()) {
+            (Tie::Relation, false) => out
+                .s("names ")
+                .e(title(e.to))
+                .s(" (")
+                .e(kind(e.to))
+                .s(") as ")
+                .e(&e.label),
+            (Tie::Cite, _) => out.s("cites ").e(title(e.to)).s(" (").e(kind(e.to)).s(")"),
+            _ => out
+                .s("links to ")
+                .e(title(e.to))
+                .s(" (")
+                .e(kind(e.to))
+                .s(")"),
         };
-        let _ = write!(
-            out,
-            " {} {verb}{}.",
-            title(e.from),
-            if e.both { ", and back" } else { "" }
-        );
+        out.s(if e.both { ", and back." } else { "." });
     }
-    out
 }
 
 /// One kind on the network page.
