@@ -489,10 +489,48 @@ fn truncate_chars(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// A page's JSON-LD. Its fields are in the order serde_json's maps keep (sorted), so the page
+/// reads as it did when this was built with `json!`, without building a `serde_json::Value`.
+#[derive(Serialize)]
+struct PageLd<'a> {
+    #[serde(rename = "@context")]
+    context: &'a str,
+    #[serde(rename = "@type")]
+    kind: &'a str,
+    #[serde(rename = "alternateName")]
+    alternate_name: Vec<&'a str>,
+    #[serde(rename = "dateModified", skip_serializing_if = "Option::is_none")]
+    date_modified: Option<&'a str>,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<&'a str>,
+    description: &'a str,
+    #[serde(rename = "isPartOf")]
+    is_part_of: WebSiteLd<'a>,
+    name: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct WebSiteLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'a str,
+    name: &'a str,
+    url: &'a str,
+}
+
+/// A named list of pages on a special page (a letter of the A–Z list, a wanted name, a
+/// maintenance report).
+#[derive(Serialize)]
+struct PageGroup<'a> {
+    id: String,
+    name: Cow<'a, str>,
+    pages: Vec<LinkView<'a>>,
+}
+
 /// JSON for a `<script type="application/ld+json">`: `<` is escaped so no `</script>` survives.
-fn script_json(value: &serde_json::Value) -> String {
-    value
-        .to_string()
+fn script_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_default()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
@@ -649,20 +687,21 @@ impl<'a> Renderer<'a> {
         let canonical = urls::absolute(config, &relative);
         let summary = self.summaries[id].clone();
         let dates = input.history.get(&page.path);
-        let mut ld = serde_json::json!({
-            "@context": "https://schema.org",
-            "@type": kind.schema_type,
-            "name": page.title,
-            "url": canonical,
-            "description": summary,
-            "alternateName": page.aliases.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(),
-            "isPartOf": { "@type": "WebSite", "name": config.title, "url": config.base_url },
+        let json_ld = script_json(&PageLd {
+            context: "https://schema.org",
+            kind: &kind.schema_type,
+            alternate_name: page.aliases.iter().map(|a| a.0.as_str()).collect(),
+            date_modified: dates.map(|d| d.updated.as_str()),
+            date_published: dates.map(|d| d.created.as_str()),
+            description: &summary,
+            is_part_of: WebSiteLd {
+                kind: "WebSite",
+                name: &config.title,
+                url: &config.base_url,
+            },
+            name: &page.title,
+            url: &canonical,
         });
-        if let Some(d) = dates {
-            ld["dateModified"] = d.updated.clone().into();
-            ld["datePublished"] = d.created.clone().into();
-        }
-        let json_ld = script_json(&ld);
         let view = PageView {
             title: &page.title,
             href: self.hrefs[id].clone(),
@@ -969,7 +1008,14 @@ impl<'a> Renderer<'a> {
                     _ => letters.push((letter, vec![self.link(i)])),
                 }
             }
-            let groups: Vec<serde_json::Value> = letters.into_iter().map(|(l, list)| serde_json::json!({"name": l, "id": format!("letter-{}", crate::names::slugify(&l)), "pages": list})).collect();
+            let groups: Vec<PageGroup> = letters
+                .into_iter()
+                .map(|(l, pages)| PageGroup {
+                    id: format!("letter-{}", crate::names::slugify(&l)),
+                    name: Cow::Owned(l),
+                    pages,
+                })
+                .collect();
             let mut context = Context::new();
             context.insert("title", "All pages");
             context.insert("intro", "Every page of the wiki, A to Z.");
@@ -1016,10 +1062,14 @@ impl<'a> Renderer<'a> {
         out.extend(timeline());
 
         if partial.wanted_changed {
-            let wanted: Vec<serde_json::Value> = graph
+            let wanted: Vec<PageGroup> = graph
                 .wanted
                 .iter()
-                .map(|w| serde_json::json!({"name": w.name, "id": w.anchor, "pages": w.from.iter().map(|&p| self.link(p)).collect::<Vec<_>>()}))
+                .map(|w| PageGroup {
+                    id: w.anchor.clone(),
+                    name: Cow::Borrowed(&w.name),
+                    pages: w.from.iter().map(|&p| self.link(p)).collect(),
+                })
                 .collect();
             let mut context = Context::new();
             context.insert("title", "Wanted pages");
@@ -1032,7 +1082,11 @@ impl<'a> Renderer<'a> {
         }
 
         if partial.maintenance_changed {
-            let report = |name: &str, ids: &[PageId]| serde_json::json!({"name": name, "id": crate::names::slugify(name), "pages": ids.iter().map(|&p| self.link(p)).collect::<Vec<_>>()});
+            let report = |name: &'static str, ids: &[PageId]| PageGroup {
+                id: crate::names::slugify(name),
+                name: Cow::Borrowed(name),
+                pages: ids.iter().map(|&p| self.link(p)).collect(),
+            };
             let mut context = Context::new();
             context.insert("title", "Maintenance");
             context.insert("intro", "Pages that need an editor's attention.");
