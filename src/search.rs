@@ -310,38 +310,35 @@ pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms 
     // one entry and most words need no folding below; folding gives the same terms either way.
     let lowered: Vec<String> = sources.into_iter().map(str::to_ascii_lowercase).collect();
     let mut raw = Counts {
-        short: FxHashMap::with_capacity_and_hasher(512, Default::default()),
+        short: FxHashMap::with_capacity_and_hasher(256, Default::default()),
         long: FxHashMap::default(),
     };
     for source in &lowered {
         let bytes = source.as_bytes();
-        for (start, end) in word_ranges(source) {
-            match pack(bytes, start, end) {
-                Some(key) => *raw.short.entry(key).or_default() += 1,
-                None => *raw.long.entry(&source[start..end]).or_default() += 1,
-            }
-        }
+        each_word(source, |start, end| match pack(bytes, start, end) {
+            Some(key) => *raw.short.entry(key).or_default() += 1,
+            None => *raw.long.entry(&source[start..end]).or_default() += 1,
+        });
     }
     // Words that are already terms (ASCII lowercase and digits: most) stay as counted; the
     // others are folded and split, and each of their terms is added to the same term's count,
     // so every term comes out once. No sort: a full build does not need one, and
     // `SearchIndex::update` sorts the two lists it compares.
-    let is_term = |word: &[u8]| {
-        word.iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
+    // A word is made of ASCII letters and digits (lowered above) and of non-ASCII characters, so
+    // it is already a term exactly when it is ASCII: for a packed word, when no byte has its
+    // high bit set.
+    const HIGH: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
     let mut others: Vec<(String, u32)> = Vec::new();
     raw.short.retain(|&key, &mut n| {
-        let (buf, len) = unpack(key);
-        let word = &buf[..len];
-        if is_term(word) {
+        if key & HIGH == 0 {
             return true;
         }
-        others.push((String::from_utf8_lossy(word).into_owned(), n));
+        let (buf, len) = unpack(key);
+        others.push((String::from_utf8_lossy(&buf[..len]).into_owned(), n));
         false
     });
     raw.long.retain(|word, &mut n| {
-        if is_term(word.as_bytes()) {
+        if word.is_ascii() {
             return true;
         }
         others.push((word.to_string(), n));
@@ -390,53 +387,94 @@ pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms 
     }
 }
 
-/// The words of a text: runs of ASCII letters and digits, or of any other alphanumeric
-/// character or combining mark.
-#[cfg(test)]
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    word_ranges(text).map(move |(start, end)| &text[start..end])
+/// Eight bytes of a text with the high bit of each byte that is an ASCII letter or digit set.
+/// Bytes that are not ASCII never count here: their high bit is cleared first.
+fn ascii_word_bytes(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ascii = !x & HIGH;
+    let low = x & !HIGH;
+    // A byte b (below 0x80) plus (0x80 - lo) reaches the high bit exactly when b >= lo, and
+    // plus (0x7f - hi) exactly when b > hi; no sum carries into the next byte.
+    let within = |v: u64, lo: u64, hi: u64| (v + (0x80 - lo) * ONES) & !(v + (0x7f - hi) * ONES);
+    let digit = within(low, 0x30, 0x39);
+    // ASCII letters of either case, folded to lower case by setting 0x20.
+    let letter = within(low | (0x20 * ONES), 0x61, 0x7a);
+    (digit | letter) & ascii
 }
 
-/// Where the words of a text are (byte ranges). Bytes are tested directly; only non-ASCII ones
-/// are decoded.
-fn word_ranges(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+/// The high bits of eight bytes, gathered into the low eight bits (byte 0 → bit 0).
+fn gather_high_bits(x: u64) -> u64 {
+    ((x >> 7) & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// One bit per byte of `text`, set where the byte belongs to a word: ASCII letters and digits,
+/// and every byte of a non-ASCII character that is alphanumeric or a combining mark. Eight
+/// ASCII bytes are classified at a time; only non-ASCII bytes are decoded.
+fn word_mask(text: &str) -> Vec<u64> {
     let bytes = text.as_bytes();
-    // The length of the word character at `at`, if it is one.
-    let in_word = move |at: usize| -> Option<usize> {
-        let b = *bytes.get(at)?;
-        if b.is_ascii_alphanumeric() {
-            return Some(1);
-        }
-        if b.is_ascii() {
-            return None;
-        }
-        let c = text.get(at..)?.chars().next()?;
-        (c.is_alphanumeric() || is_combining_mark(c)).then(|| c.len_utf8())
-    };
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        // Skip to the next word.
-        while at < bytes.len() {
-            if in_word(at).is_some() {
-                break;
+    let mut mask = vec![0u64; bytes.len().div_ceil(64)];
+    let mut wide = 0u64;
+    let mut lanes = bytes.chunks_exact(8);
+    for (i, lane) in (&mut lanes).enumerate() {
+        let x = <[u8; 8]>::try_from(lane).map_or(0, u64::from_le_bytes);
+        wide |= x;
+        mask[i / 8] |= gather_high_bits(ascii_word_bytes(x)) << ((i % 8) * 8);
+    }
+    let rest = lanes.remainder();
+    if !rest.is_empty() {
+        let mut lane = [0u8; 8];
+        lane[..rest.len()].copy_from_slice(rest);
+        let x = u64::from_le_bytes(lane);
+        wide |= x;
+        let i = bytes.len() / 8;
+        mask[i / 8] |= gather_high_bits(ascii_word_bytes(x)) << ((i % 8) * 8);
+    }
+    if wide & 0x8080_8080_8080_8080 != 0 {
+        for (at, c) in text.char_indices().filter(|(_, c)| !c.is_ascii()) {
+            if c.is_alphanumeric() || is_combining_mark(c) {
+                for i in at..at + c.len_utf8() {
+                    mask[i / 64] |= 1 << (i % 64);
+                }
             }
-            at += if bytes[at].is_ascii() {
-                1
+        }
+    }
+    mask
+}
+
+/// Calls `f` with the byte range of each word of `text` (runs of set bits of its `word_mask`),
+/// in order.
+fn each_word(text: &str, mut f: impl FnMut(usize, usize)) {
+    let mut start = 0;
+    // Whether the byte before the current 64 is part of a word.
+    let mut carry = 0u64;
+    for (i, &m) in word_mask(text).iter().enumerate() {
+        let before = (m << 1) | carry;
+        // Bits where a word starts, and where the first byte after a word is.
+        let mut edges = (m & !before) | (!m & before);
+        while edges != 0 {
+            let at = i * 64 + edges.trailing_zeros() as usize;
+            if m & (edges & edges.wrapping_neg()) != 0 {
+                start = at;
             } else {
-                text.get(at..)
-                    .and_then(|t| t.chars().next())
-                    .map_or(1, char::len_utf8)
-            };
+                f(start, at);
+            }
+            edges &= edges - 1;
         }
-        if at >= bytes.len() {
-            return None;
-        }
-        let start = at;
-        while let Some(len) = in_word(at) {
-            at += len;
-        }
-        Some((start, at))
-    })
+        carry = m >> 63;
+    }
+    if carry != 0 {
+        f(start, text.len());
+    }
+}
+
+/// The words of a text, as `each_word` finds them: runs of ASCII letters and digits, or of any
+/// other alphanumeric character or combining mark.
+#[cfg(test)]
+fn words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    each_word(text, |start, end| words.push(&text[start..end]));
+    words
 }
 
 /// Pages using the term most come first; ties in page order.
@@ -515,6 +553,35 @@ mod tests {
         assert_eq!(shard_of("k"), None);
     }
 
+    /// Words by their definition, one character at a time.
+    fn words_by_chars(text: &str) -> Vec<&str> {
+        text.split(|c: char| {
+            !(c.is_ascii_alphanumeric()
+                || (!c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))))
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+    }
+
+    proptest::proptest! {
+        /// Texts long enough to cross the 8-byte lanes and 64-byte mask words, with characters
+        /// of one to four bytes on either side of every boundary.
+        #[test]
+        fn words_are_found_as_defined(
+            text in proptest::collection::vec(proptest::sample::select(vec![
+                'a', 'Z', '0', '9', ' ', '-', '\'', '_', '@', '[', '`', '{', '\n', '\u{7f}',
+                'é', '\u{301}', '½', '٣', '–', '\u{a0}', '방', '\u{3000}', '😀', '𝟘',
+            ]), 0..300).prop_map(|chars: Vec<char>| chars.into_iter().collect::<String>()),
+        ) {
+            proptest::prop_assert_eq!(words(&text), words_by_chars(&text));
+        }
+
+        #[test]
+        fn words_of_any_text_are_found_as_defined(text in "\\PC{0,160}") {
+            proptest::prop_assert_eq!(words(&text), words_by_chars(&text));
+        }
+    }
+
     #[test]
     fn words_split_like_the_char_definition() {
         let text =
@@ -526,7 +593,7 @@ mod tests {
             })
             .filter(|w| !w.is_empty())
             .collect();
-        assert_eq!(words(text).collect::<Vec<_>>(), by_chars);
+        assert_eq!(words(text), by_chars);
         let counted = count_terms(["The the THE", "Thé"]);
         assert_eq!(counted.iter().collect::<Vec<_>>(), [("the", 4)]);
     }
