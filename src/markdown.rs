@@ -754,7 +754,8 @@ impl<'r, 'a> State<'r, 'a> {
     fn flush_context(&mut self) {
         for (link, position) in self.pending_context.drain(..) {
             if let Some(l) = self.result.links.get_mut(link) {
-                l.context = sentence_around(&self.block_text, position).into();
+                // Straight from the block's text into the shared string: no copy in between.
+                l.context = std::sync::Arc::from(&*sentence_around(&self.block_text, position));
             }
         }
         self.block_text.clear();
@@ -875,8 +876,9 @@ fn is_image_file(name: &str) -> bool {
         .any(|e| lower.ends_with(e))
 }
 
-/// The sentence of `text` containing byte `position`, trimmed to a readable length.
-pub fn sentence_around(text: &str, position: usize) -> String {
+/// The sentence of `text` containing byte `position`, trimmed to a readable length. Borrowed
+/// unless it had to be cut.
+pub fn sentence_around(text: &str, position: usize) -> Cow<'_, str> {
     const MAX: usize = 240;
     // Only a window around the link is searched: a longer sentence is cut to MAX around the
     // link anyway, so the result is the same, and a page with many links stays linear.
@@ -911,7 +913,7 @@ pub fn sentence_around(text: &str, position: usize) -> String {
         );
     let sentence = text[start..end.max(start)].trim();
     if sentence.len() <= MAX {
-        return sentence.to_string();
+        return Cow::Borrowed(sentence);
     }
     // Too long: a window around the link.
     let from = floor_boundary(text, position.saturating_sub(MAX / 2).max(start));
@@ -924,7 +926,7 @@ pub fn sentence_around(text: &str, position: usize) -> String {
     if to < end {
         out.push('…');
     }
-    out
+    Cow::Owned(out)
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
