@@ -114,21 +114,48 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// `escape_html`, appended to `out`: the unescaped stretches are copied whole.
+/// Whether any of eight bytes is one that HTML escaping replaces (`&`, `<`, `>`, `"`, `'`).
+fn has_special(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero exactly when some byte of `v` is zero.
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    zero_byte(x ^ (ONES * u64::from(b'&')))
+        | zero_byte(x ^ (ONES * u64::from(b'<')))
+        | zero_byte(x ^ (ONES * u64::from(b'>')))
+        | zero_byte(x ^ (ONES * u64::from(b'"')))
+        | zero_byte(x ^ (ONES * u64::from(b'\'')))
+        != 0
+}
+
+/// `escape_html`, appended to `out`: the unescaped stretches are copied whole, and eight bytes
+/// at a time are checked for anything to escape.
 pub fn push_escaped(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(Ok(lane)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from)
+            && !has_special(u64::from_le_bytes(lane))
+        {
+            i += 8;
+            continue;
+        }
+        let entity = match bytes[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
             b'\'' => "&#39;",
-            _ => continue,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(&text[start..i]);
         out.push_str(entity);
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.push_str(&text[start..]);
 }
@@ -136,6 +163,19 @@ pub fn push_escaped(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_replaces_exactly_the_five_characters(text in "[a-z&<>\"'é방 ]{0,40}") {
+            let by_replace = text
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;");
+            proptest::prop_assert_eq!(escape_html(&text), by_replace);
+        }
+    }
 
     #[test]
     fn windows_device_names_never_become_folders() {
