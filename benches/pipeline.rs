@@ -33,6 +33,7 @@ fn site() -> (tempfile::TempDir, Options, PathBuf) {
         out: None,
         base_url: None,
         strict: false,
+        render_hook: None,
     };
     (tmp, options, page)
 }

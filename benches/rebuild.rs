@@ -38,6 +38,7 @@ fn main() {
         out: Some(root.join("public")),
         base_url: None,
         strict: false,
+        render_hook: None,
     };
 
     let mut full = Vec::new();

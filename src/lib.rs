@@ -42,13 +42,17 @@ use crate::markdown::{RenderedBody, Resolver};
 use crate::names::Index;
 
 /// What to run and where.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub root: PathBuf,
     /// Where to write; `None` checks without writing.
     pub out: Option<PathBuf>,
     pub base_url: Option<String>,
     pub strict: bool,
+    /// Called with `true` when the render stage starts and `false` when it ends. The `kwiki`
+    /// binary uses it to tune its allocator for that stage (see `main.rs`); the library has no
+    /// allocator of its own to tune.
+    pub render_hook: Option<fn(bool)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -132,6 +136,17 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     // first simply skips it.
     std::thread::spawn(move || drop(session));
     Ok(report)
+}
+
+/// Tells the render hook that the stage ended, however it ends.
+struct Ended(Option<fn(bool)>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if let Some(hook) = self.0 {
+            hook(false);
+        }
+    }
 }
 
 /// What one good build produced, kept so the next build can redo only what a change needs.
@@ -566,6 +581,10 @@ impl Session {
             let Some(tera) = &mut tera else {
                 return (Vec::new(), None);
             };
+            if let Some(hook) = options.render_hook {
+                hook(true);
+            }
+            let _ended = Ended(options.render_hook);
             let input = render::RenderInput {
                 config: &config,
                 corpus: &corpus,

@@ -22,11 +22,30 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Freed memory goes back to the system after 10 ms instead of mimalloc's default of a second.
 /// A build frees one stage's scratch memory and allocates the next stage's at once; with the
 /// default both counted in the peak (about 295 MiB at 10,000 pages, against 255 MiB).
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
+
+/// Sets mimalloc's purge delay (milliseconds; -1 never purges).
 #[allow(unsafe_code)]
-fn tune_allocator() {
+fn set_purge_delay(ms: std::ffi::c_long) {
     // SAFETY: sets an integer option of the allocator; no pointers are involved, and mimalloc
     // allows options to be set at any time, from any thread.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) }
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms) }
+}
+
+fn tune_allocator() {
+    set_purge_delay(PURGE_DELAY_MS);
+}
+
+/// The render hook of a one-shot build or check. The build's peak memory is reached before
+/// rendering (bodies, link graph and search postings at once); rendering then allocates and
+/// frees every page's buffers, views and pictures. Purged after 10 ms, those pages were handed
+/// back to the system and faulted in again a moment later (page faults and `madvise` with its
+/// TLB shootdowns were 9% of the build's CPU at 10,000 pages). So nothing is purged while
+/// rendering (its memory is reused instead), and the usual delay comes back when it ends.
+/// Measured at 10,000 pages, medians of 15 alternating runs: CPU 2.94 -> 2.82 s, wall
+/// 1.51 -> 1.46 s, peak 264 -> 273 MiB.
+fn render_hook(rendering: bool) {
+    set_purge_delay(if rendering { -1 } else { PURGE_DELAY_MS });
 }
 
 /// Build, check and preview a typed, wikilinked wiki.
@@ -136,6 +155,7 @@ fn main() -> ExitCode {
                 out: Some(out.clone()),
                 base_url,
                 strict,
+                render_hook: Some(render_hook),
             };
             let report = match kwiki::run(&options) {
                 Ok(r) => r,
@@ -190,6 +210,7 @@ fn main() -> ExitCode {
                 out: None,
                 base_url,
                 strict,
+                render_hook: Some(render_hook),
             };
             let report = match kwiki::run(&options) {
                 Ok(r) => r,
@@ -261,6 +282,10 @@ mod tests {
         assert_ne!(around(MI_OPTION_PURGE_DELAY - 1), 1000);
         assert_ne!(around(MI_OPTION_PURGE_DELAY + 1), 1000);
         tune_allocator();
+        assert_eq!(around(MI_OPTION_PURGE_DELAY), 10);
+        render_hook(true);
+        assert_eq!(around(MI_OPTION_PURGE_DELAY), -1);
+        render_hook(false);
         assert_eq!(around(MI_OPTION_PURGE_DELAY), 10);
     }
 }

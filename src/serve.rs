@@ -141,6 +141,7 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
         out: Some(options.root.join("public")),
         base_url: Some(url.clone()),
         strict: false,
+        render_hook: None,
     });
     let report = session.build();
     print_build(&report);

@@ -38,6 +38,7 @@ fuzz_target!(|text: &str| {
         out: None,
         base_url: None,
         strict: false,
+        render_hook: None,
     };
     let mut one = kwiki::Session::new(options.clone());
     let mut two = kwiki::Session::new(options);

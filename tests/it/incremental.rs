@@ -12,6 +12,7 @@ fn options(site: &TestSite) -> Options {
         out: Some(site.root().join("public")),
         base_url: None,
         strict: false,
+        render_hook: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn build_time(body: &str) -> (Duration, kwiki::Report) {
         out: None,
         base_url: None,
         strict: false,
+        render_hook: None,
     };
     let mut times = Vec::new();
     let mut report = None;
