@@ -42,8 +42,8 @@ fn tune_allocator() {
 /// back to the system and faulted in again a moment later (page faults and `madvise` with its
 /// TLB shootdowns were 9% of the build's CPU at 10,000 pages). So nothing is purged while
 /// rendering (its memory is reused instead), and the usual delay comes back when it ends.
-/// Measured at 10,000 pages, medians of 15 alternating runs: CPU 2.94 -> 2.82 s, wall
-/// 1.51 -> 1.46 s, peak 264 -> 273 MiB.
+/// Measured at 10,000 pages, medians of 15 alternating runs: CPU 2.77 -> 2.72 s, wall
+/// 1.43 -> 1.40 s, minor page faults 100k -> 83k, peak 265 -> 272 MiB.
 fn render_hook(rendering: bool) {
     set_purge_delay(if rendering { -1 } else { PURGE_DELAY_MS });
 }
