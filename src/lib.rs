@@ -339,18 +339,24 @@ impl Session {
                 std::mem::take(&mut old.hrefs),
             ),
             _ => {
+                // The name index is built on one thread (normalising names in parallel) while
+                // the other makes every page's URL: both read only the corpus.
                 let mut found = Diagnostics::default();
-                let index = build_index(&corpus, &mut found);
-                let hrefs: Vec<String> = corpus
-                    .pages
-                    .iter()
-                    .map(|p| {
-                        urls::href(
-                            &config,
-                            &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
-                        )
-                    })
-                    .collect();
+                let (index, hrefs) = rayon::join(
+                    || build_index(&corpus, &mut found),
+                    || {
+                        corpus
+                            .pages
+                            .par_iter()
+                            .map(|p| {
+                                urls::href(
+                                    &config,
+                                    &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+                                )
+                            })
+                            .collect::<Vec<String>>()
+                    },
+                );
                 (index, found.iter().cloned().collect::<Vec<_>>(), hrefs)
             }
         };
@@ -828,17 +834,12 @@ fn patch(
 
 /// Builds the title and alias index; a name two pages claim is an error on the second.
 fn build_index(corpus: &content::Corpus, diagnostics: &mut Diagnostics) -> Index {
-    let names: Vec<Vec<String>> = corpus
-        .pages
-        .iter()
-        .map(|p| p.aliases.iter().map(|a| a.0.clone()).collect())
-        .collect();
     let (index, clashes) = Index::build(
         corpus
             .pages
             .iter()
             .enumerate()
-            .map(|(i, p)| (i, p.title.as_str(), names[i].as_slice())),
+            .map(|(i, p)| (i, p.title.as_str(), p.aliases.iter().map(|a| a.0.as_str()))),
     );
     for clash in clashes {
         let page = &corpus.pages[clash.page];

@@ -6,6 +6,7 @@
 //! `[[Girls’ Generation]]` finds "Girls' Generation". The index exists before any Markdown is
 //! rendered, so links resolve in one pass.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
@@ -147,15 +148,31 @@ impl Index {
     /// equal to another page's title is a clash too (the title wins). An alias or base name
     /// ("Seven" of "Seven (song)") that several pages share resolves to none of them: it becomes
     /// a disambiguation.
-    pub fn build<'a>(
-        pages: impl Iterator<Item = (PageId, &'a str, &'a [String])>,
-    ) -> (Index, Vec<Clash>) {
+    pub fn build<'a, A>(pages: impl Iterator<Item = (PageId, &'a str, A)>) -> (Index, Vec<Clash>)
+    where
+        A: IntoIterator<Item = &'a str>,
+    {
+        let pages: Vec<(PageId, &str, Vec<&str>)> = pages
+            .map(|(id, title, aliases)| (id, title, aliases.into_iter().collect()))
+            .collect();
+        // Normalising is most of the work and needs no order: done in parallel, the index is
+        // then filled in page order.
+        let keys: Vec<(String, Vec<String>, Option<String>)> = pages
+            .par_iter()
+            .map(|(_, title, aliases)| {
+                (
+                    normalize(title),
+                    aliases.iter().map(|a| normalize(a)).collect(),
+                    base_name(title).map(normalize),
+                )
+            })
+            .collect();
         let mut index = Index::default();
+        index.names.reserve(pages.len() * 2);
         let mut clashes = Vec::new();
         // (key, first spelling, page), from aliases and base names.
         let mut others: Vec<(String, String, PageId, Option<usize>)> = Vec::new();
-        for (id, title, aliases) in pages {
-            let key = normalize(title);
+        for ((id, title, aliases), (key, alias_keys, base_key)) in pages.into_iter().zip(keys) {
             match index.names.get(&key) {
                 Some(Entry::Page(other)) => clashes.push(Clash {
                     page: id,
@@ -167,14 +184,13 @@ impl Index {
                     index.names.insert(key.clone(), Entry::Page(id));
                 }
             }
-            for (i, alias) in aliases.iter().enumerate() {
-                let alias_key = normalize(alias);
+            for (i, (alias, alias_key)) in aliases.iter().zip(alias_keys).enumerate() {
                 if !alias_key.is_empty() && alias_key != key {
-                    others.push((alias_key, alias.clone(), id, Some(i)));
+                    others.push((alias_key, alias.to_string(), id, Some(i)));
                 }
             }
-            if let Some(base) = base_name(title) {
-                others.push((normalize(base), base.to_string(), id, None));
+            if let (Some(base), Some(base_key)) = (base_name(title), base_key) {
+                others.push((base_key, base.to_string(), id, None));
             }
         }
         others.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
@@ -277,7 +293,7 @@ mod tests {
             owned
                 .iter()
                 .enumerate()
-                .map(|(i, (t, a))| (i, t.as_str(), a.as_slice())),
+                .map(|(i, (t, a))| (i, t.as_str(), a.iter().map(String::as_str))),
         )
     }
 

@@ -6,10 +6,11 @@
 
 pub mod front_matter;
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::config::{Config, KindId};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
@@ -199,22 +200,37 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         .par_iter()
         .map(|(path, kind)| load_file(root, path, *kind, config))
         .collect();
-    let mut corpus = Corpus::default();
-    let mut slugs: HashMap<(KindId, String), String> = HashMap::new();
-    for (item, problems) in loaded {
-        diagnostics.extend(problems);
-        match item {
-            Loaded::Page(page) => {
-                if let Some(first) = slugs.get(&(page.kind, page.slug.clone())) {
+    // A slug used twice in one kind: the later file (in path order) is refused. Found on
+    // borrowed names first, so the pages then move into the corpus without copies.
+    let mut first_with: FxHashMap<(KindId, &str), &str> = FxHashMap::default();
+    first_with.reserve(loaded.len());
+    let mut refused = vec![false; loaded.len()];
+    for (i, (item, _)) in loaded.iter().enumerate() {
+        if let Loaded::Page(page) = item {
+            match first_with.entry((page.kind, page.slug.as_str())) {
+                Entry::Occupied(first) => {
                     diagnostics.push(
-                        Diagnostic::error("duplicate-slug", &page.path, format!("slug '{}' is already used by {first}", page.slug))
+                        Diagnostic::error("duplicate-slug", &page.path, format!("slug '{}' is already used by {}", page.slug, first.get()))
                             .note("two files of one kind cannot share a file name, even in different sub-folders"),
                     );
-                    continue;
+                    refused[i] = true;
                 }
-                slugs.insert((page.kind, page.slug.clone()), page.path.clone());
-                corpus.pages.push(*page);
+                Entry::Vacant(slot) => {
+                    slot.insert(&page.path);
+                }
             }
+        }
+    }
+    drop(first_with);
+    let mut corpus = Corpus {
+        pages: Vec::with_capacity(loaded.len()),
+        home: None,
+    };
+    for ((item, problems), refused) in loaded.into_iter().zip(refused) {
+        diagnostics.extend(problems);
+        match item {
+            Loaded::Page(_) if refused => {}
+            Loaded::Page(page) => corpus.pages.push(*page),
             Loaded::Home(home) => {
                 if let Some(first) = &corpus.home {
                     diagnostics.push(Diagnostic::error(

@@ -78,7 +78,7 @@ proptest! {
         probes in proptest::collection::vec("\\PC{0,12}", 0..20),
     ) {
         let aliases = &aliases[..titles.len()];
-        let build = || Index::build(titles.iter().enumerate().map(|(i, t)| (i, t.as_str(), aliases[i].as_slice())));
+        let build = || Index::build(titles.iter().enumerate().map(|(i, t)| (i, t.as_str(), aliases[i].iter().map(String::as_str))));
         let (index, clashes) = build();
         let (again, clashes_again) = build();
         prop_assert_eq!(clashes.len(), clashes_again.len());
