@@ -244,7 +244,11 @@ impl<'r, 'a> State<'r, 'a> {
             seen_targets: HashSet::new(),
             used_ids: RESERVED_IDS.iter().map(|s| (s.to_string(), 1)).collect(),
             locator: Locator::new(text),
-            result: RenderedBody::default(),
+            result: RenderedBody {
+                // The search text stops at its cap: reserved once.
+                text: String::with_capacity(SEARCH_TEXT_CHARS.min(text.len()) + 64),
+                ..RenderedBody::default()
+            },
         }
     }
 
@@ -848,8 +852,8 @@ impl<'r, 'a> State<'r, 'a> {
         self.result.diagnostics.extend(overflow);
         self.result.first_paragraph = self.result.first_paragraph.trim().to_string();
         // Bodies live until the end of the build, ten thousand of them: no spare capacity.
+        // (The plain text is not kept: its search terms are counted as soon as it is made.)
         self.result.html.shrink_to_fit();
-        self.result.text.shrink_to_fit();
         self.result.footnotes_html.shrink_to_fit();
         self.result.links.shrink_to_fit();
         self.result

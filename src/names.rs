@@ -83,10 +83,22 @@ fn normalize_ascii(name: &str) -> String {
 /// A URL path segment for any name: lowercase letters and digits of any script, runs of anything
 /// else become one `-`. "H.O.T." → "h-o-t", "에이티즈" → "에이티즈". Empty if nothing is left.
 pub fn slugify(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    let normalized = normalize(name);
+    // Composed (NFC), so "é" typed either way is one folder, not two that look alike. ASCII is
+    // composed already.
+    if normalized.is_ascii() {
+        slug_of(normalized.chars())
+    } else {
+        slug_of(normalized.nfc())
+    }
+}
+
+/// Letters and digits kept, every other run of characters but `'` made one `-`, none at the
+/// ends.
+fn slug_of(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
     let mut dash = false;
-    // Composed (NFC), so "é" typed either way is one folder, not two that look alike.
-    for c in normalize(name).nfc() {
+    for c in chars {
         if c.is_alphanumeric() {
             if dash && !out.is_empty() {
                 out.push('-');
@@ -244,6 +256,11 @@ mod tests {
         #[test]
         fn the_ascii_path_normalises_as_the_general_one(name in "[ -~\\t\\n\\x0b\\x0c\\r]{0,24}") {
             proptest::prop_assert_eq!(normalize_ascii(&name), normalize_chars(&name));
+        }
+
+        #[test]
+        fn slugs_are_composed_whichever_path(name in "[ -~é\u{301}İ방]{0,24}") {
+            proptest::prop_assert_eq!(slugify(&name), slug_of(normalize(&name).nfc()));
         }
     }
 
