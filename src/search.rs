@@ -103,7 +103,9 @@ impl SearchIndex {
         }
         for (term, mut list) in postings {
             if let Some(shard) = shard_of(term) {
-                sort_postings(&mut list);
+                // Pages were added in increasing order, so a stable sort on the count alone
+                // gives `posting_order` (count down, then page up) with cheaper comparisons.
+                list.sort_by_key(|&(n, _)| std::cmp::Reverse(n));
                 shards
                     .entry(shard)
                     .or_default()
@@ -224,23 +226,36 @@ impl SearchIndex {
 
     /// Makes `index.json` from every page's entry.
     pub fn set_docs(&mut self, kinds: &[String], entries: &[Entry]) {
-        let docs: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|e| {
-                serde_json::json!([
-                    e.title,
-                    e.kind,
-                    e.path,
-                    e.aliases,
-                    truncate(e.summary, SUMMARY_CHARS)
-                ])
-            })
-            .collect();
-        let index = serde_json::json!({ "v": 1, "kinds": kinds, "docs": docs });
+        /// One page: `[title, kind, path, aliases, summary]`.
+        #[derive(serde::Serialize)]
+        struct Doc<'a>(&'a str, usize, &'a str, &'a [&'a str], String);
+        /// The file, its keys in the sorted order it had when built as a `serde_json::Value`.
+        #[derive(serde::Serialize)]
+        struct Index<'a> {
+            docs: Vec<Doc<'a>>,
+            kinds: &'a [String],
+            v: u32,
+        }
+        let index = Index {
+            docs: entries
+                .iter()
+                .map(|e| {
+                    Doc(
+                        e.title,
+                        e.kind,
+                        &e.path,
+                        &e.aliases,
+                        truncate(e.summary, SUMMARY_CHARS),
+                    )
+                })
+                .collect(),
+            kinds,
+            v: 1,
+        };
         // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` in
         // the index even if a page ever inlines it.
-        self.docs = index
-            .to_string()
+        self.docs = serde_json::to_string(&index)
+            .unwrap_or_default()
             .replace('<', "\\u003c")
             .into_bytes()
             .into();
@@ -482,10 +497,6 @@ fn posting_order(a: &(u32, u32), b: &(u32, u32)) -> std::cmp::Ordering {
     b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-fn sort_postings(list: &mut [(u32, u32)]) {
-    list.sort_unstable_by(posting_order);
-}
-
 /// A page number as stored in the postings. Page numbers index a `Vec` of pages held in memory,
 /// so more than `u32::MAX` of them cannot occur; saturating keeps this total anyway.
 fn page_u32(id: usize) -> u32 {
@@ -638,6 +649,26 @@ mod tests {
                 .collect();
             counted.sort();
             proptest::prop_assert_eq!(counted, count_terms_by_definition(&refs));
+        }
+    }
+
+    proptest::proptest! {
+        /// Every term's pages come in `posting_order`, as `update` (which binary-searches with
+        /// it) needs.
+        #[test]
+        fn postings_are_built_in_posting_order(
+            pages in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec!["aa", "ab", "ba", "bb"]), 0..12),
+                0..40,
+            ),
+        ) {
+            let terms = pages.iter().map(|words| count_terms([words.join(" ").as_str()])).collect();
+            let index = SearchIndex::build(terms);
+            for postings in index.shards.values() {
+                for list in postings.values() {
+                    proptest::prop_assert!(list.is_sorted_by(|a, b| posting_order(a, b).is_le()));
+                }
+            }
         }
     }
 
