@@ -394,7 +394,9 @@ impl Session {
         // (only search reads it) is dropped here instead of living until the search stage.
         let render_body = |p: &content::Page| {
             let mut body = markdown::render(&resolver, &p.path, &p.text, p.body_offset);
-            let text = std::mem::take(&mut body.text);
+            let mut text = std::mem::take(&mut body.text);
+            // Lowered in place (count_terms would lower a copy): only search reads it.
+            text.make_ascii_lowercase();
             let summary = render::summary_of(p, &body);
             let names = p.aliases.iter().map(|a| a.0.as_str());
             let sources = [p.title.as_str(), summary.as_str(), text.as_str()];

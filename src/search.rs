@@ -10,6 +10,7 @@
 //! lower case; a term is a run of letters and digits. Hangul syllables decompose into jamo, so
 //! a syllable still being typed in an IME (바 on the way to 방) is already a prefix of its word.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -323,7 +324,17 @@ struct Counts<'a> {
 pub fn count_terms<'a>(sources: impl IntoIterator<Item = &'a str>) -> PageTerms {
     // ASCII letters are lowered first (one fast pass over each text), so "The" and "the" are
     // one entry and most words need no folding below; folding gives the same terms either way.
-    let lowered: Vec<String> = sources.into_iter().map(str::to_ascii_lowercase).collect();
+    // A text with no capital (a caller may lower a text it owns in place) is not copied.
+    let lowered: Vec<Cow<str>> = sources
+        .into_iter()
+        .map(|s| {
+            if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(s.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(s)
+            }
+        })
+        .collect();
     let mut raw = Counts {
         short: FxHashMap::with_capacity_and_hasher(256, Default::default()),
         long: FxHashMap::default(),
