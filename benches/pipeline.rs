@@ -34,6 +34,7 @@ fn site() -> (tempfile::TempDir, Options, PathBuf) {
         base_url: None,
         strict: false,
         render_hook: None,
+        remove_previous: None,
     };
     (tmp, options, page)
 }

@@ -39,6 +39,7 @@ fn main() {
         base_url: None,
         strict: false,
         render_hook: None,
+        remove_previous: None,
     };
 
     let mut full = Vec::new();

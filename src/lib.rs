@@ -53,6 +53,10 @@ pub struct Options {
     /// binary uses it to tune its allocator for that stage (see `main.rs`); the library has no
     /// allocator of its own to tune.
     pub render_hook: Option<fn(bool)>,
+    /// Disposes of the previous output, which a successful build sets aside in a trash folder
+    /// (see `output::Staging::commit`). The binary removes it in a process of its own, so the
+    /// build ends when the new site is in place; `None` removes it before `run` returns.
+    pub remove_previous: Option<fn(&std::path::Path)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -125,7 +129,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             .streamed_rest
             .par_iter()
             .try_for_each(|f| staging.write(f))?;
-        staging.commit()?;
+        if let Some(previous) = staging.commit()? {
+            match options.remove_previous {
+                Some(remove) => remove(&previous),
+                None => output::remove_trash(&previous)?,
+            }
+        }
         report.written = true;
         report.stages.push(("write", started.elapsed()));
         report.peaks.push(("write", peak_memory_kib()));

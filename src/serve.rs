@@ -142,6 +142,7 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
         base_url: Some(url.clone()),
         strict: false,
         render_hook: None,
+        remove_previous: None,
     });
     let report = session.build();
     print_build(&report);

@@ -39,6 +39,7 @@ fuzz_target!(|text: &str| {
         base_url: None,
         strict: false,
         render_hook: None,
+        remove_previous: None,
     };
     let mut one = kwiki::Session::new(options.clone());
     let mut two = kwiki::Session::new(options);

@@ -13,6 +13,7 @@ fn options(site: &TestSite) -> Options {
         base_url: None,
         strict: false,
         render_hook: None,
+        remove_previous: None,
     }
 }
 

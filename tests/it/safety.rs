@@ -28,6 +28,7 @@ fn build_time(body: &str) -> (Duration, kwiki::Report) {
         base_url: None,
         strict: false,
         render_hook: None,
+        remove_previous: None,
     };
     let mut times = Vec::new();
     let mut report = None;
@@ -409,21 +410,87 @@ fn a_build_killed_mid_write_leaves_the_previous_output_whole() {
         }
     }
     assert!(killed_mid_write, "never caught the build mid-write");
-    // The next build cleans up after it and succeeds.
+    // The next build cleans up after it and succeeds; the previous output it replaces is
+    // removed in the background, so that folder may take a moment to go.
     let out = site.build();
     assert!(out.status.success(), "{}", stderr(&out));
-    let leftovers: Vec<PathBuf> = std::fs::read_dir(site.root())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".public.")
-        })
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(site.read("groups/g0/index.html").contains("Second group 0"));
+    let leftovers = || -> Vec<PathBuf> {
+        std::fs::read_dir(site.root())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".public.")
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !leftovers().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
+}
+
+#[test]
+fn a_rebuild_removes_the_previous_output_in_the_background() {
+    let site = big_site(300, "First");
+    assert!(site.build().status.success());
+    site.write(
+        "content/groups/g0.md",
+        &std::fs::read_to_string(site.root().join("content/groups/g0.md"))
+            .unwrap()
+            .replace("First", "Second"),
+    );
+    let out = site.build();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The new site is in place when the command returns ...
+    assert!(site.read("groups/g0/index.html").contains("Second group 0"));
+    assert!(site.read("groups/g1/index.html").contains("First group 1"));
+    // ... and the previous one, set aside as `.public.trash-<pid>`, goes by itself.
+    let trash = || {
+        std::fs::read_dir(site.root())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".public.")
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while trash() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(trash(), 0, "the previous output was not removed");
+    // The hidden command removes only such folders: not the output, not an unmarked folder.
+    let refused = |folder: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+            .arg("remove-previous")
+            .arg(folder)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(folder.exists());
+    };
+    refused(&site.root().join("public"));
+    std::fs::create_dir_all(site.root().join(".notes.trash-1")).unwrap();
+    refused(&site.root().join(".notes.trash-1"));
+    std::fs::remove_dir_all(site.root().join(".notes.trash-1")).unwrap();
+    // A trash folder whose removal was cut short is removed by a later build.
+    let cut_short = site.root().join(".public.trash-4294967");
+    std::fs::create_dir_all(cut_short.join("groups/g0")).unwrap();
+    std::fs::write(cut_short.join(".kwiki-build"), "").unwrap();
+    assert!(site.build().status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cut_short.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!cut_short.exists());
 }
 
 #[test]
