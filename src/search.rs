@@ -264,8 +264,8 @@ impl SearchIndex {
 }
 
 /// A page's terms and their counts, in no particular order, in one string: one allocation per
-/// page rather than one per term. Counted in the Markdown stage, so the page's plain text need not
-/// outlive it.
+/// page rather than one per term. Counted in the Markdown stage, so the page's plain text need
+/// not outlive it.
 #[derive(Default)]
 pub struct PageTerms {
     text: String,
