@@ -190,16 +190,12 @@ impl Drop for Staging {
 /// alive, on systems with `/proc`) is left alone. Trash folders (previous outputs not yet
 /// removed) are removed on a background thread.
 fn recover_interrupted(parent: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
-    // Without /proc there is no telling a killed build from a running one: leave them.
-    let Ok(entries) = std::fs::read_dir(parent).map_err(drop).and_then(|e| {
-        if Path::new("/proc/self").exists() {
-            Ok(e)
-        } else {
-            Err(())
-        }
-    }) else {
+    let Ok(entries) = std::fs::read_dir(parent) else {
         return Ok(());
     };
+    // Without /proc there is no telling a killed build from a running one: their folders are
+    // left alone. Trash needs no such telling.
+    let can_tell = Path::new("/proc/self").exists();
     let mut stale: Vec<(PathBuf, bool)> = Vec::new();
     let mut trash: Vec<PathBuf> = Vec::new();
     for entry in entries.flatten() {
@@ -218,7 +214,7 @@ fn recover_interrupted(parent: &Path, name: &str, out: &Path) -> anyhow::Result<
         let alive = rest.parse::<u32>().is_ok_and(|pid| {
             pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
         });
-        if !alive {
+        if can_tell && !alive {
             stale.push((entry.path(), is_new));
         }
     }
