@@ -888,33 +888,25 @@ pub fn sentence_around(text: &str, position: usize) -> Cow<'_, str> {
     // link anyway, so the result is the same, and a page with many links stays linear.
     const REACH: usize = 2 * MAX;
     let position = floor_boundary(text, position.min(text.len()));
-    let is_end = |bytes: &[u8], i: usize| {
-        matches!(bytes[i], b'.' | b'!' | b'?' | b':') && bytes.get(i + 1) == Some(&b' ')
-    };
     let bytes = text.as_bytes();
     let low = position.saturating_sub(REACH);
-    let start = (low..position.saturating_sub(1))
-        .rev()
-        .find(|&i| is_end(bytes, i) && i + 2 <= position)
-        .map_or(
-            if low == 0 {
-                0
-            } else {
-                floor_boundary(text, low)
-            },
-            |i| i + 2,
-        );
+    let start = last_sentence_end(bytes, low, position.saturating_sub(1)).map_or(
+        if low == 0 {
+            0
+        } else {
+            floor_boundary(text, low)
+        },
+        |i| i + 2,
+    );
     let high = (position + REACH).min(text.len());
-    let end = (position..high.saturating_sub(1))
-        .find(|&i| is_end(bytes, i))
-        .map_or(
-            if high == text.len() {
-                high
-            } else {
-                floor_boundary(text, high)
-            },
-            |i| i + 1,
-        );
+    let end = first_sentence_end(bytes, position, high.saturating_sub(1)).map_or(
+        if high == text.len() {
+            high
+        } else {
+            floor_boundary(text, high)
+        },
+        |i| i + 1,
+    );
     let sentence = text[start..end.max(start)].trim();
     if sentence.len() <= MAX {
         return Cow::Borrowed(sentence);
@@ -931,6 +923,43 @@ pub fn sentence_around(text: &str, position: usize) -> Cow<'_, str> {
         out.push('…');
     }
     Cow::Owned(out)
+}
+
+/// Whether a sentence ends at byte `i`: `.`, `!`, `?` or `:` followed by a space.
+fn is_sentence_end(bytes: &[u8], i: usize) -> bool {
+    matches!(bytes[i], b'.' | b'!' | b'?' | b':') && bytes.get(i + 1) == Some(&b' ')
+}
+
+/// The last `i` in `from..to` where a sentence ends. The punctuation is found with `memchr`
+/// (several bytes at a time) rather than by testing every byte; `:` is rare, so it is looked
+/// for only after the last `.`, `!` or `?` that ends a sentence.
+fn last_sentence_end(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
+    if from >= to {
+        return None;
+    }
+    let stop = memchr::memrchr3_iter(b'.', b'!', b'?', &bytes[from..to])
+        .map(|i| from + i)
+        .find(|&i| is_sentence_end(bytes, i));
+    let after = stop.map_or(from, |i| i + 1);
+    let colon = memchr::memrchr_iter(b':', &bytes[after..to])
+        .map(|i| after + i)
+        .find(|&i| is_sentence_end(bytes, i));
+    colon.or(stop)
+}
+
+/// The first `i` in `from..to` where a sentence ends (see [`last_sentence_end`]).
+fn first_sentence_end(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
+    if from >= to {
+        return None;
+    }
+    let stop = memchr::memchr3_iter(b'.', b'!', b'?', &bytes[from..to])
+        .map(|i| from + i)
+        .find(|&i| is_sentence_end(bytes, i));
+    let before = stop.unwrap_or(to);
+    let colon = memchr::memchr_iter(b':', &bytes[from..before])
+        .map(|i| from + i)
+        .find(|&i| is_sentence_end(bytes, i));
+    colon.or(stop)
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
@@ -1082,6 +1111,22 @@ mod tests {
             let (old, old_at) = escape_table_pipes_by_lines(&body);
             proptest::prop_assert_eq!(new.as_ref(), old.as_ref());
             proptest::prop_assert_eq!(new_at, old_at);
+        }
+    }
+
+    proptest::proptest! {
+        /// The `memchr` searches find what testing every byte finds.
+        #[test]
+        fn sentence_ends_are_found_as_by_every_byte(
+            text in "[a-c .!?:\n]{0,80}",
+            from in 0usize..90,
+            to in 0usize..90,
+        ) {
+            let bytes = text.as_bytes();
+            let to = to.min(bytes.len().saturating_sub(1));
+            let mut ends = (from..to).filter(|&i| is_sentence_end(bytes, i));
+            proptest::prop_assert_eq!(first_sentence_end(bytes, from, to), ends.clone().next());
+            proptest::prop_assert_eq!(last_sentence_end(bytes, from, to), ends.next_back());
         }
     }
 
