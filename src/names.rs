@@ -140,6 +140,9 @@ enum Entry {
 #[derive(Debug, Default, Clone)]
 pub struct Index {
     names: FxHashMap<String, Entry>,
+    /// Every title, alias and base name exactly as written, to what its normalised form finds
+    /// in `names`: most links spell their target as written, and find it without normalising.
+    exact: FxHashMap<Box<str>, Entry>,
     /// Base names that several pages share, with the name as first written: disambiguations.
     shared: Vec<(String, Vec<PageId>)>,
 }
@@ -184,8 +187,9 @@ impl Index {
         let mut clashes = Vec::new();
         // (key, first spelling, page), from aliases and base names.
         let mut others: Vec<(String, String, PageId, Option<usize>)> = Vec::new();
-        for ((id, title, aliases), (key, alias_keys, base_key)) in pages.into_iter().zip(keys) {
-            match index.names.get(&key) {
+        for ((id, title, aliases), (key, alias_keys, base_key)) in pages.iter().zip(&keys) {
+            let id = *id;
+            match index.names.get(key) {
                 Some(Entry::Page(other)) => clashes.push(Clash {
                     page: id,
                     name: title.to_string(),
@@ -198,11 +202,11 @@ impl Index {
             }
             for (i, (alias, alias_key)) in aliases.iter().zip(alias_keys).enumerate() {
                 if !alias_key.is_empty() && alias_key != key {
-                    others.push((alias_key, alias.to_string(), id, Some(i)));
+                    others.push((alias_key.clone(), alias.to_string(), id, Some(i)));
                 }
             }
             if let (Some(base), Some(base_key)) = (base_name(title), base_key) {
-                others.push((base_key, base.to_string(), id, None));
+                others.push((base_key.clone(), base.to_string(), id, None));
             }
         }
         others.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
@@ -231,11 +235,31 @@ impl Index {
             index.names.insert(group[0].0.clone(), entry);
         }
         index.shared.sort();
+        // A spelling's normalised form is a function of the spelling, so its entry here is what
+        // `resolve` would find by normalising it.
+        index.exact.reserve(pages.len() * 2);
+        for ((_, title, aliases), (key, alias_keys, base_key)) in pages.iter().zip(&keys) {
+            let spellings = std::iter::once((*title, key))
+                .chain(aliases.iter().copied().zip(alias_keys))
+                .chain(base_name(title).zip(base_key.as_ref()));
+            for (spelling, key) in spellings {
+                if let Some(entry) = index.names.get(key) {
+                    index
+                        .exact
+                        .entry(spelling.into())
+                        .or_insert_with(|| entry.clone());
+                }
+            }
+        }
         (index, clashes)
     }
 
     pub fn resolve(&self, target: &str) -> Resolution {
-        match self.names.get(&normalize(target)) {
+        let entry = match self.exact.get(target) {
+            Some(entry) => Some(entry),
+            None => self.names.get(&normalize(target)),
+        };
+        match entry {
             Some(Entry::Page(id)) => Resolution::Found(*id),
             Some(Entry::Shared(ids)) => Resolution::Ambiguous(ids.clone()),
             None => Resolution::Missing,
@@ -261,6 +285,35 @@ mod tests {
         #[test]
         fn slugs_are_composed_whichever_path(name in "[ -~é\u{301}İ방]{0,24}") {
             proptest::prop_assert_eq!(slugify(&name), slug_of(normalize(&name).nfc()));
+        }
+    }
+
+    proptest::proptest! {
+        /// Looking a spelling up as written finds what normalising it finds, for the spellings
+        /// the index was built from and for others.
+        #[test]
+        fn exact_spellings_resolve_as_normalised_ones(
+            pages in proptest::collection::vec(
+                ("[A-Ca-c _]{1,6}( \\([a-c]{1,3}\\))?", proptest::collection::vec("[A-Ca-c _]{1,6}", 0..3)),
+                1..8,
+            ),
+            other in "[A-Ca-c _()]{0,8}",
+        ) {
+            let (index, _) = Index::build(
+                pages.iter().enumerate().map(|(i, (t, a))| (i, t.as_str(), a.iter().map(String::as_str))),
+            );
+            let by_normalising = |target: &str| match index.names.get(&normalize(target)) {
+                Some(Entry::Page(id)) => Resolution::Found(*id),
+                Some(Entry::Shared(ids)) => Resolution::Ambiguous(ids.clone()),
+                None => Resolution::Missing,
+            };
+            let spellings = pages
+                .iter()
+                .flat_map(|(t, a)| std::iter::once(t.as_str()).chain(base_name(t)).chain(a.iter().map(String::as_str)))
+                .chain([other.as_str()]);
+            for spelling in spellings {
+                proptest::prop_assert_eq!(index.resolve(spelling), by_normalising(spelling));
+            }
         }
     }
 
