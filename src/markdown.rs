@@ -7,8 +7,8 @@
 //! offsets mapped back. Raw HTML is shown as text, never passed through, and links with a
 //! script-capable scheme are neutralised.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -194,7 +194,7 @@ struct State<'r, 'a> {
     /// Diagnostics per code, capped (`Budget`).
     budget: Budget,
     /// The pages in `result.citations`, for a constant-time repeat check.
-    cited: std::collections::HashSet<PageId>,
+    cited: HashSet<PageId>,
     /// How deep the raw HTML seen so far nests (`track_html_depth`).
     html_depth: usize,
     html_too_deep: bool,
@@ -227,21 +227,21 @@ impl<'r, 'a> State<'r, 'a> {
             out: Vec::with_capacity(text.len().saturating_sub(body_offset) / 16),
             heading: None,
             footnote: None,
-            footnote_defs: HashMap::new(),
+            footnote_defs: HashMap::default(),
             footnote_numbers: Vec::new(),
-            footnote_index: HashMap::new(),
+            footnote_index: HashMap::default(),
             link_stack: Vec::new(),
             skip_image_label: false,
             has_raw_html: false,
             budget: Budget::default(),
-            cited: std::collections::HashSet::new(),
+            cited: HashSet::default(),
             html_depth: 0,
             html_too_deep: false,
             block_text: String::new(),
             pending_context: Vec::new(),
             containers: 0,
             paragraph: None,
-            seen_targets: HashSet::new(),
+            seen_targets: HashSet::default(),
             used_ids: RESERVED_IDS.iter().map(|s| (s.to_string(), 1)).collect(),
             locator: Locator::new(text),
             result: RenderedBody {
@@ -976,7 +976,7 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
 /// before it a header row); the text is copied only from the first table row with a wikilink.
 /// A table's rows run from its delimiter row to the first blank line.
 pub fn escape_table_pipes(body: &str) -> (Cow<'_, str>, Vec<usize>) {
-    if !body.contains("[[") || !body.contains('|') {
+    if !body.contains("[[") || !body.contains('|') || !has_delimiter_row(body) {
         return (Cow::Borrowed(body), Vec::new());
     }
     let mut out: Option<String> = None;
@@ -1048,6 +1048,24 @@ fn escape_line_pipes(line: &str, out: &mut String, inserted: &mut Vec<usize>) {
         out.push_str(&line[i..i + ch_len]);
         i += ch_len;
     }
+}
+
+/// Whether any line is a table's delimiter row: without one there is no table. Most pages have
+/// a `|` (in `[[Target|label]]`) and no table; a delimiter row has a `-`, so only the lines
+/// with one are tested, found with `memchr` instead of splitting the page into lines.
+fn has_delimiter_row(body: &str) -> bool {
+    let bytes = body.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'-', &bytes[from..]) {
+        let at = from + i;
+        let start = memchr::memrchr(b'\n', &bytes[from..at]).map_or(from, |j| from + j + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |j| at + j + 1);
+        if is_delimiter_row(&body[start..end]) {
+            return true;
+        }
+        from = end;
+    }
+    false
 }
 
 fn is_delimiter_row(line: &str) -> bool {
