@@ -12,6 +12,11 @@ output folder under --out-root (tmpfs by default; pass a disk path to measure on
 medians of wall time and peak memory (the child's own max RSS, from wait4), kwiki's stage
 timings (`build -v`), and kwiki's time as ratios to the floor and to Hugo.
 
+--write-bound: after each kwiki run, the `write_only` example writes kwiki's finished output
+again into a fresh folder (read into memory first, not timed): what writing those files costs by
+itself, beside the floor, which writes only the Markdown's HTML. Off by default: on a disk, the
+extra files it creates and deletes change what the other tools' runs cost.
+
 --guard R fails (exit 1) when kwiki's median exceeds R times the floor's median in the same run:
 a ratio, never an absolute time, so it holds on a slow or busy machine.
 """
@@ -115,12 +120,15 @@ def main():
     ap.add_argument("--corpus-root", default="/tmp/kwiki-bench")
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--guard", type=float, help="fail if kwiki/floor exceeds this ratio")
+    ap.add_argument("--write-bound", action="store_true",
+                    help="also time writing kwiki's finished output alone (examples/write_only)")
     ap.add_argument("--serve", action="store_true",
                     help="also measure kwiki serve's edit-to-reload time for a one-page edit")
     args = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "kwiki", "--example", "floor"],
-                   cwd=REPO, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "kwiki", "--example", "floor",
+                    "--example", "write_only"], cwd=REPO, check=True)
+    write_only = REPO / "target" / "release" / "examples" / "write_only"
     kwiki = REPO / "target" / "release" / "kwiki"
     floor = REPO / "target" / "release" / "examples" / "floor"
     hugo = None if args.no_hugo else shutil.which("hugo")
@@ -140,6 +148,7 @@ def main():
         times = {t: [] for t in tools}
         memory = {t: [] for t in tools}
         stages = {}
+        written = []
         for _ in range(args.runs):
             for name, cmd in tools.items():
                 out = out_root / name
@@ -153,6 +162,14 @@ def main():
                     for part in (m.group(1).split(", ") if m else []):
                         stage, value, _ = part.split(" ")
                         stages.setdefault(stage, []).append(float(value))
+                if name == "kwiki" and args.write_bound:
+                    again = out_root / "written"
+                    shutil.rmtree(again, ignore_errors=True)
+                    _, _, text = run([str(write_only), str(out), str(again)])
+                    m = re.search(r"written in ([0-9.]+) s", text)
+                    if m:
+                        written.append(float(m.group(1)))
+                    shutil.rmtree(again, ignore_errors=True)
         shutil.rmtree(out_root, ignore_errors=True)
         med = {t: statistics.median(v) for t, v in times.items()}
         print(f"\n{pages} pages, output on {args.out_root}, medians of {args.runs} alternating runs")
@@ -160,6 +177,9 @@ def main():
         for t in tools:
             print(f"  {t:6} {med[t]:8.3f} {statistics.median(memory[t]):9.0f}")
         print("  kwiki stages: " + ", ".join(f"{s} {statistics.median(v):.3f} s" for s, v in stages.items()))
+        if written:
+            w = statistics.median(written)
+            print(f"  writing kwiki's output alone (write_only): {w:.3f} s = {w / med['floor']:.2f}x the floor")
         ratio = med["kwiki"] / med["floor"]
         line = f"  kwiki / floor = {ratio:.2f}x"
         if hugo:
