@@ -21,12 +21,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benches"))
-from compare import corpus  # noqa: E402  (the same corpora as compare.py)
+from compare import corpus, measure  # noqa: E402  (the same corpora and timing as compare.py)
 
 MINIMAL_PAGE = "<!DOCTYPE html><title>{{ page.title }}</title>{{ page.content | safe }}\n"
 
@@ -95,15 +94,10 @@ def main():
             for name, cmd, switches in steps:
                 out = out_root / "out"
                 shutil.rmtree(out, ignore_errors=True)
-                env = dict(os.environ, **switches)
-                started = time.perf_counter()
-                proc = subprocess.Popen([str(out if c == "OUT" else c) for c in cmd], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                _, status, usage = os.wait4(proc.pid, 0)
-                wall[name].append(time.perf_counter() - started)
-                cpu[name].append(usage.ru_utime + usage.ru_stime)
-                if os.waitstatus_to_exitcode(status) != 0:
-                    sys.exit(f"failed: {name}")
+                seconds, _, cpu_seconds, _ = measure([out if c == "OUT" else c for c in cmd],
+                                                     env=dict(os.environ, **switches))
+                wall[name].append(seconds)
+                cpu[name].append(cpu_seconds)
     finally:
         shutil.rmtree(out_root, ignore_errors=True)
 

@@ -35,16 +35,24 @@ REPO = Path(__file__).resolve().parent.parent
 GEN = REPO / "benches" / "gen_corpus.py"  # a copy of ../shared/bench/gen_corpus.py
 
 
-def run(cmd, cwd=None):
-    """Runs a command; returns (seconds, peak RSS in MiB, stdout)."""
+def measure(cmd, cwd=None, env=None):
+    """Runs a command; returns (wall seconds, peak RSS in MiB, CPU seconds (user + system),
+    stdout). Exits when the command fails."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
     out = proc.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(map(str, cmd))}\n{out}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, out
+
+
+def run(cmd, cwd=None):
+    """Runs a command; returns (seconds, peak RSS in MiB, stdout)."""
+    seconds, mib, _, out = measure(cmd, cwd)
+    return seconds, mib, out
 
 
 def corpus(pages, fmt, base):
