@@ -21,6 +21,7 @@ extra files it creates and deletes change what the other tools' runs cost.
 a ratio, never an absolute time, so it holds on a slow or busy machine.
 """
 
+import atexit
 import argparse
 import os
 import re
@@ -136,13 +137,24 @@ def main():
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "kwiki", "--example", "floor",
                     "--example", "write_only"], cwd=REPO, check=True)
-    write_only = REPO / "target" / "release" / "examples" / "write_only"
-    kwiki = REPO / "target" / "release" / "kwiki"
-    floor = REPO / "target" / "release" / "examples" / "floor"
+    # Cargo puts its output under CARGO_TARGET_DIR when that is set (relative to the repository).
+    target_dir = REPO / os.environ.get("CARGO_TARGET_DIR", "target")
+    write_only = target_dir / "release" / "examples" / "write_only"
+    kwiki = target_dir / "release" / "kwiki"
+    floor = target_dir / "release" / "examples" / "floor"
     hugo = None if args.no_hugo else shutil.which("hugo")
     corpus_root = Path(args.corpus_root)
     corpus_root.mkdir(parents=True, exist_ok=True)
     out_root = Path(args.out_root) / f"kwiki-bench-{os.getpid()}"
+    # Removed however the script ends (a failed guard, an exception, Ctrl-C). kwiki removes a
+    # replaced output in a background process, which may still be at work: try again briefly.
+    def remove_out_root():
+        for _ in range(50):
+            shutil.rmtree(out_root, ignore_errors=True)
+            if not out_root.exists():
+                return
+            time.sleep(0.1)
+    atexit.register(remove_out_root)
     failed = False
     for pages in args.pages:
         site = corpus(pages, "kwiki", corpus_root)
@@ -178,7 +190,7 @@ def main():
                     if m:
                         written.append(float(m.group(1)))
                     shutil.rmtree(again, ignore_errors=True)
-        shutil.rmtree(out_root, ignore_errors=True)
+        remove_out_root()
         med = {t: statistics.median(v) for t, v in times.items()}
         print(f"\n{pages} pages, output on {args.out_root}, medians of {args.runs} alternating runs")
         print(f"  {'tool':6} {'wall s':>8} {'peak MiB':>9}")

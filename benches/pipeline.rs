@@ -35,6 +35,7 @@ fn site() -> (tempfile::TempDir, Options, PathBuf) {
         strict: false,
         render_hook: None,
         remove_previous: None,
+        on_stuck: None,
     };
     (tmp, options, page)
 }

@@ -40,6 +40,7 @@ fn main() {
         strict: false,
         render_hook: None,
         remove_previous: None,
+        on_stuck: None,
     };
 
     let mut full = Vec::new();

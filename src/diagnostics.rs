@@ -34,6 +34,14 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// On the diagnostic that says how many of one code a file had past the cap
+    /// ([`Budget::LIMIT`]): how many were left out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Diagnostic {
@@ -45,6 +53,7 @@ impl Diagnostic {
             position: None,
             message: message.into(),
             notes: Vec::new(),
+            omitted: 0,
         }
     }
 
@@ -73,8 +82,10 @@ impl Diagnostic {
         self
     }
 
-    fn sort_key(&self) -> (&str, Option<Position>, Severity, &str) {
-        (&self.path, self.position, self.severity, &self.message)
+    /// Errors first (the root cause is an error; the warnings it causes follow), then by path
+    /// and position.
+    fn sort_key(&self) -> (Severity, &str, Option<Position>, &str) {
+        (self.severity, &self.path, self.position, &self.message)
     }
 }
 
@@ -90,7 +101,8 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, "{severity}[{}]: {}", self.code, self.message)?;
         for note in &self.notes {
-            write!(f, "\n    note: {note}")?;
+            // A note of several lines keeps its lines under its first.
+            write!(f, "\n    note: {}", note.replace('\n', "\n          "))?;
         }
         Ok(())
     }
@@ -182,8 +194,9 @@ impl Budget {
         self.counts
             .iter()
             .filter(|(_, n)| *n > Self::LIMIT)
-            .map(|(code, n)| {
-                Diagnostic::warning(
+            .map(|(code, n)| Diagnostic {
+                omitted: u32::try_from(n - Self::LIMIT).unwrap_or(u32::MAX),
+                ..Diagnostic::warning(
                     code,
                     path,
                     format!(
@@ -215,6 +228,17 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// Adds a note to the first error reported for `path` (in the order they were pushed).
+    pub fn note_first_error(&mut self, path: &str, note: String) {
+        if let Some(d) = self
+            .items
+            .iter_mut()
+            .find(|d| d.path == path && d.severity == Severity::Error)
+        {
+            d.notes.push(note);
+        }
+    }
+
     pub fn count(&self, severity: Severity) -> usize {
         self.items.iter().filter(|d| d.severity == severity).count()
     }
@@ -228,7 +252,7 @@ impl Diagnostics {
         }
     }
 
-    /// Sorted by path, then position: the order users read them in.
+    /// Errors before warnings, each sorted by path, then position: the order users read them in.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.items.dedup();
@@ -237,6 +261,47 @@ impl Diagnostics {
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
+    }
+}
+
+/// Counts for `check --format json`, so tools need not count: by severity, by code (each with
+/// its errors and warnings), and how many diagnostics the per-file cap left out.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    /// Diagnostics left out by the cap of [`Budget::LIMIT`] per code and file (counted in
+    /// neither `errors` nor `warnings`).
+    pub omitted: usize,
+    pub by_code: std::collections::BTreeMap<&'static str, CodeCount>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CodeCount {
+    pub errors: usize,
+    pub warnings: usize,
+    pub omitted: usize,
+}
+
+impl Summary {
+    pub fn of(diagnostics: &[Diagnostic]) -> Summary {
+        let mut summary = Summary::default();
+        for d in diagnostics {
+            let count = summary.by_code.entry(d.code).or_default();
+            match d.severity {
+                Severity::Error => {
+                    summary.errors += 1;
+                    count.errors += 1;
+                }
+                Severity::Warning => {
+                    summary.warnings += 1;
+                    count.warnings += 1;
+                }
+            }
+            summary.omitted += d.omitted as usize;
+            count.omitted += d.omitted as usize;
+        }
+        summary
     }
 }
 

@@ -224,6 +224,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                             }
                             FieldItem::Text(name.clone())
                         }
+                        Resolution::Missing if index.broken(name).is_some() => FieldItem::Missing(name.clone()),
                         Resolution::Missing => {
                             if budget.allow("red-link") {
                                 out.diagnostics.push(
@@ -453,11 +454,16 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             let folder = &config.kinds[page.kind].folder;
             for (alias, offset) in &page.aliases {
                 let slug = slugify(alias);
+                if slug.is_empty() {
+                    name_diagnostics.push(
+                        Diagnostic::warning("alias-no-redirect", &page.path, format!("alias \"{alias}\" has no letter or digit to make an address from: links with it work, but it gets no redirect page"))
+                            .at_offset(&page.text, *offset)
+                            .note("add a spelled-out alias too (\"Exclamation\" for \"!!!\") if readers may type it into the address bar"),
+                    );
+                    continue;
+                }
                 // Shared or shadowed aliases lead to a disambiguation or another page, not here.
-                if slug.is_empty()
-                    || slug == page.slug
-                    || index.resolve(alias) != Resolution::Found(id)
-                {
+                if slug == page.slug || index.resolve(alias) != Resolution::Found(id) {
                     continue;
                 }
                 let path = urls::page_path(folder, &slug);

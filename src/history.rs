@@ -20,6 +20,9 @@ pub struct Dates {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct History {
     dates: HashMap<String, Dates>,
+    /// Why dates are missing or partial, said once by `build` (never an error: dates are an
+    /// enhancement).
+    pub note: Option<String>,
 }
 
 impl History {
@@ -50,10 +53,18 @@ impl History {
                 .filter(|o| o.status.success())
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         };
+        let missing = |why: &str| History {
+            dates: HashMap::new(),
+            note: Some(format!(
+                "{why}: pages show no \"last edited\" date and no feed.xml is written; build in a git clone with its whole history for dates"
+            )),
+        };
         // Paths in `git log` are relative to the top of the work tree; the root may sit below it.
         let Some(prefix) = git(&["rev-parse", "--show-prefix"]) else {
-            return History::default();
+            return missing("content/ is not in a git checkout (or git is not installed)");
         };
+        let shallow =
+            git(&["rev-parse", "--is-shallow-repository"]).is_some_and(|s| s.trim() == "true");
         let Some(log) = git(&[
             "log",
             "--no-renames",
@@ -62,7 +73,7 @@ impl History {
             "--",
             ".",
         ]) else {
-            return History::default();
+            return missing("git log failed in content/");
         };
         // The prefix names the content folder itself: `site/content/` → `site/`.
         let root_prefix = prefix
@@ -70,9 +81,15 @@ impl History {
             .strip_suffix("content/")
             .unwrap_or("")
             .to_string();
-        History {
-            dates: parse_log(&log, &root_prefix),
-        }
+        let dates = parse_log(&log, &root_prefix);
+        let note = if dates.is_empty() {
+            Some("no commit touches content/ yet: pages show no \"last edited\" date and no feed.xml is written until one does".to_string())
+        } else if shallow {
+            Some("this is a shallow git clone: \"last edited\" dates and the feed are those of the commits it has (on GitHub Actions, check out with fetch-depth: 0)".to_string())
+        } else {
+            None
+        };
+        History { dates, note }
     }
 }
 

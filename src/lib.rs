@@ -57,6 +57,21 @@ pub struct Options {
     /// (see `output::Staging::commit`). The binary removes it in a process of its own, so the
     /// build ends when the new site is in place; `None` removes it before `run` returns.
     pub remove_previous: Option<fn(&std::path::Path)>,
+    /// Called from a watchdog thread when a template has been rendering one file for longer
+    /// than `render::render_timeout()` (a loop that never ends). The binary prints it, removes
+    /// the half-written output and exits; `serve` shows it and starts a fresh build thread.
+    /// `None`: no watchdog.
+    pub on_stuck: Option<StuckHook>,
+}
+
+/// See [`Options::on_stuck`].
+#[derive(Clone)]
+pub struct StuckHook(pub std::sync::Arc<dyn Fn(&Diagnostic) + Send + Sync>);
+
+impl std::fmt::Debug for StuckHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StuckHook")
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -75,6 +90,9 @@ pub struct Report {
     /// The process's peak resident memory (KiB) when each stage ended, where the platform tells
     /// (Linux's `VmHWM`).
     pub peaks: Vec<(&'static str, Option<u64>)>,
+    /// Why something optional is missing from the output (no git history for dates), said
+    /// once by `build`; not a problem with the content.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -84,6 +102,12 @@ impl Report {
             .filter(|d| d.severity == Severity::Error)
             .count()
     }
+    /// A folder or file could not be read (permissions, I/O): an environment failure, not a
+    /// problem in the content (`kwiki` exits with 2).
+    pub fn unreadable(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.code == "unreadable")
+    }
+
     pub fn warnings(&self) -> usize {
         self.diagnostics
             .iter()
@@ -227,8 +251,28 @@ impl Session {
     /// `build`, handing each rendered page to `sink` as it is made (see `render_site`). The
     /// other files are left in `streamed_rest`; no state is kept, so a session that streams
     /// always builds in full.
-    fn build_with(&mut self, sink: Option<&render::Sink<'_>>) -> Report {
+    fn build_with(&mut self, outer_sink: Option<&render::Sink<'_>>) -> Report {
         let started = Instant::now();
+        // Files of static/ that a generated file would replace: collected as files are made
+        // (streamed or kept), reported as errors naming both.
+        let statics = content::static_paths(&self.options.root);
+        let collisions: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let note_collision = |path: &str| {
+            if !statics.is_empty() && collides(&statics, path) {
+                collisions
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(path.to_string());
+            }
+        };
+        let checked_sink = |file: &render::OutputFile| {
+            note_collision(&file.path);
+            if let Some(sink) = outer_sink {
+                sink(file);
+            }
+        };
+        let sink: Option<&render::Sink<'_>> =
+            outer_sink.map(|_| &checked_sink as &render::Sink<'_>);
         let mut stages = Vec::new();
         let mut peaks = Vec::new();
         let mut lap = {
@@ -315,6 +359,7 @@ impl Session {
                 let corpus = content::Corpus {
                     pages,
                     home: corpus_home,
+                    broken: old.corpus.broken.clone(),
                 };
                 (corpus, load_diagnostics, Some(replaced))
             }
@@ -352,7 +397,11 @@ impl Session {
                 // the other makes every page's URL: both read only the corpus.
                 let mut found = Diagnostics::default();
                 let (index, hrefs) = rayon::join(
-                    || build_index(&corpus, &mut found),
+                    || {
+                        let mut index = build_index(&corpus, &mut found);
+                        index.set_broken(corpus.broken_names());
+                        index
+                    },
                     || {
                         corpus
                             .pages
@@ -471,6 +520,7 @@ impl Session {
         for body in bodies.iter().chain(home.iter()) {
             diagnostics.extend(body.diagnostics.iter().cloned());
         }
+        note_broken_links(&corpus, &index, &bodies, home.as_ref(), &mut diagnostics);
         // Past the Markdown stage only the front matter of a page's source is read (the graph
         // locates problems with infobox values, categories and aliases in it; links and
         // paragraphs were located while rendering). A streaming build, which keeps no state,
@@ -610,6 +660,11 @@ impl Session {
                 graph,
                 history: &history,
                 summaries: &summaries,
+                templates: &templates,
+                on_stuck: options
+                    .on_stuck
+                    .as_ref()
+                    .map(|h| &*h.0 as &(dyn Fn(&Diagnostic) + Sync)),
             };
             match (changed.as_deref(), old_files) {
                 (Some(ids), Some(old_files)) => {
@@ -725,6 +780,38 @@ impl Session {
             }
         };
         diagnostics.extend(render_diagnostics);
+        for file in &files {
+            note_collision(&file.path);
+        }
+        let mut collided =
+            std::mem::take(&mut *collisions.lock().unwrap_or_else(PoisonError::into_inner));
+        collided.sort();
+        collided.dedup();
+        for path in collided {
+            let made_from = corpus
+                .pages
+                .iter()
+                .find(|p| {
+                    urls::file_for(&urls::page_path(&config.kinds[p.kind].folder, &p.slug)) == path
+                })
+                .map_or_else(
+                    || "a generated page".to_string(),
+                    |p| format!("the page {}", p.path),
+                );
+            let file = statics
+                .iter()
+                .find(|s| path == **s || path.starts_with(&format!("{s}/")))
+                .cloned()
+                .unwrap_or_else(|| path.clone());
+            diagnostics.push(
+                Diagnostic::error(
+                    "static-collision",
+                    format!("static/{file}"),
+                    format!("static/{file} and {made_from} would both be published at /{path}"),
+                )
+                .note("rename or move the static file; generated pages own their paths"),
+            );
+        }
         lap("render", &mut stages, &mut peaks);
         // The search index was built beside the graph and the pages: it gets its own time, with
         // the templates and summaries it was built after, and render the wall time of the rest.
@@ -733,6 +820,7 @@ impl Session {
         peaks.insert(n - 1, ("search", peaks[n - 1].1));
 
         let report = Report {
+            notes: history.note.iter().cloned().collect(),
             pages: corpus.pages.len(),
             redirects: graph.redirects.len(),
             // A streaming build counts what it streamed itself (`run`).
@@ -827,6 +915,82 @@ fn out_neighbours(body: &RenderedBody, graph: &graph::LinkGraph, id: PageId) -> 
 /// Every page's terms, numbered, as `SearchIndex::update` takes the changed ones.
 fn terms_of_all(terms: Vec<search::PageTerms>) -> Vec<(PageId, search::PageTerms)> {
     terms.into_iter().enumerate().collect()
+}
+
+/// Whether a generated file at `path` would replace a file of `static/` (`statics` sorted), or
+/// need a folder where `static/` has a file.
+fn collides(statics: &[String], path: &str) -> bool {
+    if statics.binary_search_by(|s| s.as_str().cmp(path)).is_ok() {
+        return true;
+    }
+    path.match_indices('/').any(|(i, _)| {
+        statics
+            .binary_search_by(|s| s.as_str().cmp(&path[..i]))
+            .is_ok()
+    })
+}
+
+/// Links to a page that exists but failed to load are not red links (the page's own error is
+/// the problem): its first error says, once, how many there are.
+fn note_broken_links(
+    corpus: &content::Corpus,
+    index: &Index,
+    bodies: &[RenderedBody],
+    home: Option<&RenderedBody>,
+    diagnostics: &mut Diagnostics,
+) {
+    if corpus.broken.is_empty() {
+        return;
+    }
+    // Per broken page: links to it, and pages with such links.
+    let mut counts = vec![(0usize, 0usize); corpus.broken.len()];
+    let field_hits = |page: &content::Page| -> Vec<usize> {
+        page.fields
+            .iter()
+            .filter_map(|f| match &f.value {
+                content::Value::Links(names) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .filter(|(name, _)| index.resolve(name) == names::Resolution::Missing)
+            .filter_map(|(name, _)| index.broken(name))
+            .collect()
+    };
+    let mut tally = |mut hits: Vec<usize>| {
+        hits.sort_unstable();
+        for (i, &b) in hits.iter().enumerate() {
+            counts[b].0 += 1;
+            if i == 0 || hits[i - 1] != b {
+                counts[b].1 += 1;
+            }
+        }
+    };
+    for (page, body) in corpus.pages.iter().zip(bodies) {
+        let mut hits = body.broken_links.clone();
+        hits.extend(field_hits(page));
+        tally(hits);
+    }
+    if let Some(home) = home {
+        tally(home.broken_links.clone());
+    }
+    for (broken, (links, pages)) in corpus.broken.iter().zip(counts) {
+        if links > 0 {
+            diagnostics.note_first_error(
+                &broken.path,
+                format!(
+                    "{} on {} point{} at this page; they are not reported as red links, and work once it loads",
+                    plural(links, "link", "links"),
+                    plural(pages, "page", "pages"),
+                    if links == 1 { "s" } else { "" },
+                ),
+            );
+        }
+    }
+}
+
+/// "1 page", "2 pages".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Replaces (or adds) the fresh files in the sorted list of a previous build.

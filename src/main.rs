@@ -6,7 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kwiki::diagnostics::Severity;
-use kwiki::{Options, Report};
+use kwiki::{Options, Report, plural};
+
+/// What `check --format json` prints: every diagnostic, and the counts tools would otherwise
+/// compute themselves.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [kwiki::diagnostics::Diagnostic],
+    summary: kwiki::diagnostics::Summary,
+}
 
 /// mimalloc rather than glibc's malloc: two threads allocating many small objects (layouts of
 /// the pictures, search terms, template values) spent a fifth of the build in glibc's locks and
@@ -185,18 +193,23 @@ fn main() -> ExitCode {
                 strict,
                 render_hook: Some(render_hook),
                 remove_previous: Some(remove_previous),
+                on_stuck: Some(stuck_hook(Some(out.clone()))),
             };
+            stop_cleanly_on_interrupt(Some(out.clone()));
             let report = match kwiki::run(&options) {
                 Ok(r) => r,
                 Err(e) => return environment_failure(&e),
             };
             print_text(&report, if verbose { usize::MAX } else { WARNINGS_SHOWN });
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
             if report.written {
                 println!(
-                    "Built {} pages, {} redirects, {} warnings in {:.2} s → {}",
-                    report.pages,
-                    report.redirects,
-                    report.warnings(),
+                    "Built {}, {}, {} in {:.2} s → {}",
+                    plural(report.pages, "page", "pages"),
+                    plural(report.redirects, "redirect", "redirects"),
+                    plural(report.warnings(), "warning", "warnings"),
                     report.elapsed.as_secs_f64(),
                     out.display()
                 );
@@ -219,13 +232,13 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             } else {
                 eprintln!(
-                    "Build failed: {} errors, {} warnings in {:.2} s; {} left unchanged",
-                    report.errors(),
-                    report.warnings(),
+                    "Build failed: {}, {} in {:.2} s; {} left unchanged",
+                    plural(report.errors(), "error", "errors"),
+                    plural(report.warnings(), "warning", "warnings"),
                     report.elapsed.as_secs_f64(),
                     out.display()
                 );
-                ExitCode::from(1)
+                ExitCode::from(if report.unreadable() { 2 } else { 1 })
             }
         }
         Command::Check {
@@ -241,34 +254,81 @@ fn main() -> ExitCode {
                 strict,
                 render_hook: Some(render_hook),
                 remove_previous: None,
+                on_stuck: Some(stuck_hook(None)),
             };
+            stop_cleanly_on_interrupt(None);
             let report = match kwiki::run(&options) {
                 Ok(r) => r,
                 Err(e) => return environment_failure(&e),
             };
             match format {
-                Format::Json => match serde_json::to_string_pretty(&report.diagnostics) {
+                Format::Json => match serde_json::to_string_pretty(&JsonReport {
+                    diagnostics: &report.diagnostics,
+                    summary: kwiki::diagnostics::Summary::of(&report.diagnostics),
+                }) {
                     Ok(json) => println!("{json}"),
                     Err(e) => return environment_failure(&e.into()),
                 },
                 Format::Text => {
                     print_text(&report, usize::MAX);
                     println!(
-                        "Checked {} pages: {} errors, {} warnings in {:.2} s",
-                        report.pages,
-                        report.errors(),
-                        report.warnings(),
+                        "Checked {}: {}, {} in {:.2} s",
+                        plural(report.pages, "page", "pages"),
+                        plural(report.errors(), "error", "errors"),
+                        plural(report.warnings(), "warning", "warnings"),
                         report.elapsed.as_secs_f64()
                     );
                 }
             }
-            if report.errors() > 0 {
+            if report.unreadable() {
+                ExitCode::from(2)
+            } else if report.errors() > 0 {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
             }
         }
     }
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP during `build` or `check`: the half-written new site is removed
+/// and the output is left as it was (or, if the swap already happened, is the new complete
+/// site), then the process ends with 130.
+fn stop_cleanly_on_interrupt(out: Option<PathBuf>) {
+    let installed = ctrlc::set_handler(move || {
+        kwiki::output::abandon_builds();
+        match &out {
+            Some(out) => eprintln!(
+                "Interrupted: nothing was written; {} is as it was",
+                out.display()
+            ),
+            None => eprintln!("Interrupted."),
+        }
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "note: cannot catch Ctrl-C ({e}); an interrupted build leaves its staging folder for the next build to remove"
+        );
+    }
+}
+
+/// The render watchdog's report in `build` and `check`: a template has been rendering one file
+/// for too long. The build cannot be stopped from outside, so the process ends here with 1,
+/// after removing the half-written new site.
+fn stuck_hook(out: Option<PathBuf>) -> kwiki::StuckHook {
+    kwiki::StuckHook(std::sync::Arc::new(move |d| {
+        kwiki::output::abandon_builds();
+        eprintln!("{d}");
+        match &out {
+            Some(out) => eprintln!(
+                "Build failed: a template never finished; {} left unchanged",
+                out.display()
+            ),
+            None => eprintln!("Check failed: a template never finished"),
+        }
+        std::process::exit(1);
+    }))
 }
 
 fn print_text(report: &Report, max_warnings: usize) {
@@ -284,8 +344,8 @@ fn print_text(report: &Report, max_warnings: usize) {
     }
     if shown > max_warnings {
         eprintln!(
-            "... and {} more warnings (run `kwiki check` to see them all)",
-            shown - max_warnings
+            "... and {} more (run `kwiki check` to see them all)",
+            plural(shown - max_warnings, "warning", "warnings")
         );
     }
 }

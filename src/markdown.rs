@@ -64,6 +64,9 @@ pub struct RenderedBody {
     pub headings: Vec<Heading>,
     pub links: Vec<OutLink>,
     pub red_links: Vec<RedLink>,
+    /// Links to pages that exist but failed to load (indices into `Corpus::broken`): not red
+    /// links, and counted once on the broken page's own error.
+    pub broken_links: Vec<usize>,
     /// Source pages cited in footnotes, in order of first citation.
     pub citations: Vec<PageId>,
     /// Where the top-level paragraphs that state something but carry no footnote start.
@@ -187,6 +190,11 @@ struct State<'r, 'a> {
     footnote_index: HashMap<String, usize>,
     /// For each open link: did we open it as raw HTML (`true`) or as a Markdown event?
     link_stack: Vec<bool>,
+    /// The open wikilink: how many pieces of text the page had when it opened, its target and
+    /// where it is, so a link with no text (`[[X|]]`) gets a warning and its target as text.
+    open_wikilink: Option<(usize, String, usize)>,
+    /// Pieces of text added so far (see `open_wikilink`).
+    texts: usize,
     /// Inside a wikilink embed that became an image: skip its label.
     skip_image_label: bool,
     /// The page has raw HTML: its output goes through the sanitizer.
@@ -231,6 +239,8 @@ impl<'r, 'a> State<'r, 'a> {
             footnote_numbers: Vec::new(),
             footnote_index: HashMap::default(),
             link_stack: Vec::new(),
+            open_wikilink: None,
+            texts: 0,
             skip_image_label: false,
             has_raw_html: false,
             budget: Budget::default(),
@@ -272,6 +282,9 @@ impl<'r, 'a> State<'r, 'a> {
     }
 
     fn add_text(&mut self, text: &str) {
+        if !text.trim().is_empty() {
+            self.texts += 1;
+        }
         self.block_text.push_str(text);
         if let Some(h) = &mut self.heading {
             h.text.push_str(text);
@@ -323,6 +336,21 @@ impl<'r, 'a> State<'r, 'a> {
             Event::End(TagEnd::Image) if self.skip_image_label => self.skip_image_label = false,
             Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
                 if self.link_stack.pop().unwrap_or(false) {
+                    if let Some((texts, target, at)) = self.open_wikilink.take()
+                        && texts == self.texts
+                    {
+                        self.report(
+                            Diagnostic::warning(
+                                "empty-link",
+                                self.path,
+                                format!("the link to \"{target}\" has no text after '|'; its target is shown instead"),
+                            )
+                            .note("write [[Target]] or [[Target|text]]"),
+                            at,
+                        );
+                        self.add_text(&target);
+                        self.html(escape_html(&target));
+                    }
                     self.html("</a>".into());
                 } else {
                     self.emit(event);
@@ -535,7 +563,23 @@ impl<'r, 'a> State<'r, 'a> {
             .map(|a| format!("#{}", urls::encode_path(a)))
             .unwrap_or_default();
         self.link_stack.push(true);
+        self.open_wikilink = Some((self.texts, dest.trim().to_string(), file_offset));
         if target.trim().is_empty() {
+            if fragment.is_empty() {
+                // `[[ ]]`, `[[#]]`: a link to nothing.
+                self.report(
+                    Diagnostic::warning(
+                        "empty-link",
+                        self.path,
+                        "this link names no page and no heading; it leads nowhere",
+                    )
+                    .note("write [[Page]], [[Page#Heading]] or [[#Heading on this page]]"),
+                    file_offset,
+                );
+                self.open_wikilink = None;
+                self.html("<a class=\"wikilink new\">".into());
+                return;
+            }
             self.html(format!(
                 "<a class=\"wikilink\" href=\"{}\">",
                 escape_html(&fragment)
@@ -603,6 +647,11 @@ impl<'r, 'a> State<'r, 'a> {
                 ));
             }
             Resolution::Missing => {
+                if let Some(broken) = self.r.index.broken(target.trim()) {
+                    self.result.broken_links.push(broken);
+                    self.html(r#"<a class="wikilink new">"#.to_string());
+                    return;
+                }
                 self.report(
                     Diagnostic::warning(
                         "red-link",

@@ -145,6 +145,9 @@ pub struct Index {
     exact: FxHashMap<Box<str>, Entry>,
     /// Base names that several pages share, with the name as first written: disambiguations.
     shared: Vec<(String, Vec<PageId>)>,
+    /// Normalised names of pages that exist but failed to load, to their index in
+    /// `Corpus::broken`: a link to one is not a red link (the page's own error is the problem).
+    broken: FxHashMap<String, usize>,
 }
 
 /// A name that could not enter the index as written.
@@ -264,6 +267,19 @@ impl Index {
             Some(Entry::Shared(ids)) => Resolution::Ambiguous(ids.clone()),
             None => Resolution::Missing,
         }
+    }
+
+    /// Records the names of pages that failed to load (`Corpus::broken_names`).
+    pub fn set_broken(&mut self, broken: FxHashMap<String, usize>) {
+        self.broken = broken;
+    }
+
+    /// The broken page a name that resolves to no page would have named, if any.
+    pub fn broken(&self, target: &str) -> Option<usize> {
+        if self.broken.is_empty() {
+            return None;
+        }
+        self.broken.get(&normalize(target)).copied()
     }
 
     /// Names shared by several pages, sorted: each gets a generated disambiguation page.

@@ -4,13 +4,15 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::config::{Config, FieldType};
-use crate::content::{Corpus, Page, PageId, Value};
+use crate::content::{Corpus, Page, PageId, TemplateSource, Value};
 use crate::diagnostics::Diagnostic;
 use crate::graph::{FieldItem, LinkGraph};
 use crate::history::History;
@@ -61,7 +63,8 @@ struct SiteView<'a> {
     random_href: String,
     timeline_href: String,
     network_href: String,
-    feed_href: String,
+    /// Absent when there is no feed (no page has a git date).
+    feed_href: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -161,6 +164,64 @@ pub struct RenderInput<'a> {
     pub history: &'a History,
     /// Each page's summary (`summary_of`), computed once per build.
     pub summaries: &'a [String],
+    /// The templates' sources, to locate errors Tera reports without a position.
+    pub templates: &'a [crate::content::TemplateSource],
+    /// Called (from a watchdog thread) when one file has been rendering for longer than
+    /// [`render_timeout`]: a template that never finishes. `None`: no watchdog.
+    pub on_stuck: Option<&'a (dyn Fn(&Diagnostic) + Sync)>,
+}
+
+/// How long one file may take to render before the watchdog reports it: 10 s, or
+/// `KWIKI_RENDER_TIMEOUT_MS` (tests set it low). The largest page of a 10,000-page wiki renders
+/// in a few milliseconds.
+pub fn render_timeout() -> Duration {
+    std::env::var("KWIKI_RENDER_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Duration::from_secs(10), Duration::from_millis)
+}
+
+/// What each thread is rendering right now, for the watchdog.
+#[derive(Default)]
+struct InFlight {
+    slots: Mutex<Vec<(std::thread::ThreadId, String, String, Instant)>>,
+}
+
+impl InFlight {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Vec<(std::thread::ThreadId, String, String, Instant)>> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self, template: &str, path: &str) -> Rendering<'_> {
+        let id = std::thread::current().id();
+        self.lock()
+            .push((id, template.to_string(), path.to_string(), Instant::now()));
+        Rendering(self, id)
+    }
+
+    /// The oldest render still running, if it has run for at least `limit`.
+    fn stuck(&self, limit: Duration) -> Option<(String, String, Duration)> {
+        self.lock()
+            .iter()
+            .map(|(_, t, p, since)| (t, p, since.elapsed()))
+            .filter(|(_, _, took)| *took >= limit)
+            .max_by_key(|(_, _, took)| *took)
+            .map(|(t, p, took)| (t.clone(), p.clone(), took))
+    }
+}
+
+/// Removes its thread's entry from `InFlight` when the render ends, however it ends.
+struct Rendering<'a>(&'a InFlight, std::thread::ThreadId);
+
+impl Drop for Rendering<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.0.lock();
+        if let Some(i) = slots.iter().rposition(|(id, ..)| *id == self.1) {
+            slots.swap_remove(i);
+        }
+    }
 }
 
 /// Compiles the templates; every template with a syntax error is reported.
@@ -177,7 +238,7 @@ pub fn compile_templates(
                 tera::ErrorKind::MissingParent { .. } | tera::ErrorKind::TemplateNotFound(_)
             )
         {
-            diagnostics.push(template_error(&e, name));
+            diagnostics.push(template_error(&e, name, templates));
         }
     }
     for required in REQUIRED_TEMPLATES {
@@ -196,27 +257,63 @@ pub fn compile_templates(
     tera.autoescape_on(vec![".html", ".xml"]);
     if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
     {
-        diagnostics.push(template_error(&e, "templates"));
+        diagnostics.push(template_error(&e, "", templates));
         return None;
     }
     Some(tera)
 }
 
-/// A Tera error as a diagnostic at the template's line and column.
-fn template_error(error: &tera::Error, fallback: &str) -> Diagnostic {
-    let report = match error.kind() {
-        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
-        _ => None,
+/// A Tera error as a diagnostic at the template's real path, line and column. Tera's syntax and
+/// rendering errors carry both. The errors it finds while linking templates together (a missing
+/// parent or included template, a loop of `extends` or `include`) and the component recursion
+/// limit name a template or none: those are located here by finding the name in the
+/// templates' text. `fallback` is the template being compiled or rendered ("" for the whole set).
+fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSource]) -> Diagnostic {
+    use tera::ErrorKind;
+    // Tera wraps some located errors (an unknown included template) in others: the located
+    // one, if any, is the one to report.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(c) = cause {
+        if let Some(inner) = c.downcast_ref::<tera::Error>()
+            && matches!(
+                inner.kind(),
+                ErrorKind::SyntaxError(_) | ErrorKind::RenderingError(_)
+            )
+        {
+            return template_error(inner, fallback, templates);
+        }
+        cause = c.source();
+    }
+    let at = |name: &str, needle: Option<&str>| -> Diagnostic {
+        let text = templates
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, t)| t.as_str());
+        let mut d = Diagnostic::error("template", format!("templates/{name}"), String::new());
+        if let Some(offset) = needle.and_then(|n| find_quoted(text, n)) {
+            d = d.at_offset(text, offset);
+        }
+        d
     };
-    match report {
-        Some(r) => {
+    // The template whose text names `needle` in quotes, and where.
+    let naming = |needle: &str| -> Diagnostic {
+        match templates
+            .iter()
+            .find(|(_, t)| find_quoted(t, needle).is_some())
+        {
+            Some((name, _)) => at(name, Some(needle)),
+            None => at(fallback, None),
+        }
+    };
+    let mut d = match error.kind() {
+        ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
             let name = if r.filename().is_empty() {
                 fallback
             } else {
                 r.filename()
             };
             let span = r.span();
-            Diagnostic::error(
+            let d = Diagnostic::error(
                 "template",
                 format!("templates/{name}"),
                 r.message().to_string(),
@@ -224,18 +321,114 @@ fn template_error(error: &tera::Error, fallback: &str) -> Diagnostic {
             .at(crate::diagnostics::Position {
                 line: span.start_line.max(1),
                 column: span.start_col + 1,
-            })
+            });
+            return d;
         }
-        None => {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
+        ErrorKind::MissingParent { current, parent } => at(current, Some(parent)),
+        ErrorKind::CircularExtend { tpl, .. } => at(tpl, Some("extends")),
+        ErrorKind::CircularInclude { tpl, include_chain } => {
+            at(tpl, include_chain.get(1).map(String::as_str))
+        }
+        ErrorKind::TemplateNotFound(name) => naming(name),
+        // Checks across templates (an unknown included template or component) come as
+        // reports already formatted, each with its `--> file:line:col`.
+        ErrorKind::Msg(text) if !located_reports(text).is_empty() => {
+            let (message, name, line, column) = located_reports(text).swap_remove(0);
+            let mut d = Diagnostic::error("template", format!("templates/{name}"), message)
+                .at(crate::diagnostics::Position { line, column });
+            let more = located_reports(text).len() - 1;
+            if more > 0 {
+                d = d.note(format!(
+                    "Tera found {more} more such problem{} (fix this one and check again)",
+                    if more == 1 { "" } else { "s" }
+                ));
             }
-            Diagnostic::error("template", format!("templates/{fallback}"), message)
+            return d;
+        }
+        _ => match recursive_component(templates) {
+            Some((name, offset)) => {
+                let text = templates
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or("", |(_, t)| t.as_str());
+                Diagnostic::error("template", format!("templates/{name}"), String::new())
+                    .at_offset(text, offset)
+            }
+            None => at(fallback, None),
+        },
+    };
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    d.message = message;
+    if d.path == "templates/" {
+        d.path = "templates".into();
+    }
+    d
+}
+
+/// The reports in one of Tera's formatted messages: (message, template, line, column), from
+/// `error: <message>` and ` --> <template>:<line>:<column>` lines.
+fn located_reports(text: &str) -> Vec<(String, String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut message = None;
+    for line in text.lines() {
+        if let Some(m) = line.strip_prefix("error: ") {
+            message = Some(m.to_string());
+        } else if let Some(at) = line.trim_start().strip_prefix("--> ")
+            && let Some(m) = message.take()
+        {
+            let mut parts = at.rsplitn(3, ':');
+            let column = parts.next().and_then(|c| c.trim().parse().ok());
+            let line_no = parts.next().and_then(|l| l.trim().parse().ok());
+            if let (Some(column), Some(line_no), Some(name)) = (column, line_no, parts.next()) {
+                out.push((m, name.to_string(), line_no, column));
+            }
         }
     }
+    out
+}
+
+/// The byte offset of `needle` written in quotes ("…" or '…') in `text`, or of the word itself
+/// for keywords such as `extends`.
+fn find_quoted(text: &str, needle: &str) -> Option<usize> {
+    for quote in ['"', '\''] {
+        if let Some(i) = text.find(&format!("{quote}{needle}{quote}")) {
+            return Some(i);
+        }
+    }
+    if needle.chars().all(|c| c.is_ascii_alphabetic()) {
+        return text.find(needle);
+    }
+    None
+}
+
+/// A component that calls itself (the usual cause of Tera's recursion limit): its template and
+/// the offset of the call.
+fn recursive_component(templates: &[TemplateSource]) -> Option<(&str, usize)> {
+    for (name, text) in templates {
+        let mut rest = 0;
+        while let Some(i) = text[rest..].find("{% component ") {
+            let start = rest + i + "{% component ".len();
+            let id: String = text[start..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            let end = text[start..]
+                .find("endcomponent")
+                .map_or(text.len(), |e| start + e);
+            if !id.is_empty()
+                && let Some(call) = text[start..end].find(&format!("<{id}"))
+            {
+                return Some((name, start + call));
+            }
+            rest = start;
+        }
+    }
+    None
 }
 
 struct Renderer<'a> {
@@ -247,6 +440,8 @@ struct Renderer<'a> {
     page_templates: Vec<String>,
     /// Where a streaming build sends each file as soon as it is rendered.
     sink: Option<&'a Sink<'a>>,
+    /// What is rendering now, for the watchdog.
+    in_flight: InFlight,
 }
 
 /// Receives each rendered page, from many threads at once.
@@ -323,7 +518,10 @@ pub fn render_site(
         random_href: urls::href(config, urls::RANDOM),
         timeline_href: urls::href(config, urls::TIMELINE),
         network_href: urls::href(config, urls::NETWORK),
-        feed_href: urls::href(config, urls::FEED),
+        feed_href: pages
+            .iter()
+            .any(|p| input.history.get(&p.path).is_some())
+            .then(|| urls::href(config, urls::FEED)),
     };
     tera.global_context().insert("site", &site);
     let summaries = input.summaries;
@@ -346,6 +544,7 @@ pub fn render_site(
         summaries,
         page_templates,
         sink,
+        in_flight: InFlight::default(),
     };
 
     // A streamed file is written by the sink and not kept.
@@ -357,27 +556,68 @@ pub fn render_site(
         Scope::Pages(partial) => partial.links_changed,
     };
     type Results = Vec<Result<Option<OutputFile>, Diagnostic>>;
-    let (results, (network, generated)): (Results, (_, Results)) = rayon::join(
-        || match scope {
-            Scope::All => (0..pages.len())
-                .into_par_iter()
-                .map(|id| renderer.hand_over(renderer.page(id)))
-                .collect(),
-            Scope::Pages(partial) => partial
-                .ids
-                .par_iter()
-                .map(|&id| renderer.hand_over(renderer.page(id)))
-                .collect(),
-        },
-        || {
-            rayon::join(
-                || network_changed.then(|| crate::diagram::network(&renderer.diagram_view())),
-                || renderer.generated_pages(scope),
-            )
-        },
-    );
+    // The watchdog: a template that never finishes (a loop over a huge range) is reported,
+    // with the file still rendering, instead of hanging the build without a word.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let watchdog = input.on_stuck.map(|on_stuck| {
+        let limit = render_timeout();
+        let in_flight = &renderer.in_flight;
+        let renderer = &renderer;
+        move || {
+            let mut reported = false;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(100).min(limit))
+            {
+                if reported {
+                    continue;
+                }
+                if let Some((template, path, took)) = in_flight.stuck(limit) {
+                    reported = true;
+                    on_stuck(
+                        &Diagnostic::error(
+                            "template-timeout",
+                            format!("templates/{template}"),
+                            format!(
+                                "still rendering after {:.0} s: does a loop in this template (or one it includes) never end?",
+                                took.as_secs_f64()
+                            ),
+                        )
+                        .note(format!("while rendering {}", renderer.source_of(&path))),
+                    );
+                }
+            }
+        }
+    });
+    let (results, (network, generated)): (Results, (_, Results)) = std::thread::scope(|threads| {
+        if let Some(watchdog) = watchdog {
+            threads.spawn(watchdog);
+        }
+        let done = rayon::join(
+            || match scope {
+                Scope::All => (0..pages.len())
+                    .into_par_iter()
+                    .map(|id| renderer.hand_over(renderer.page(id)))
+                    .collect(),
+                Scope::Pages(partial) => partial
+                    .ids
+                    .par_iter()
+                    .map(|&id| renderer.hand_over(renderer.page(id)))
+                    .collect(),
+            },
+            || {
+                rayon::join(
+                    || network_changed.then(|| crate::diagram::network(&renderer.diagram_view())),
+                    || renderer.generated_pages(scope),
+                )
+            },
+        );
+        drop(stop);
+        done
+    });
     let mut files = Vec::with_capacity(pages.len() * 2);
-    let mut errors: BTreeMap<String, Diagnostic> = BTreeMap::new();
+    // One error per template problem, however many files it broke: the first file's note, and
+    // how many more.
+    let mut errors: BTreeMap<String, (Diagnostic, usize)> = BTreeMap::new();
     let network = network
         .map(|n| renderer.network_page(n))
         .into_iter()
@@ -387,15 +627,33 @@ pub fn render_site(
             Ok(Some(f)) => files.push(f),
             Ok(None) => {}
             Err(d) => {
-                errors.entry(d.to_string()).or_insert(d);
+                let key = Diagnostic {
+                    notes: Vec::new(),
+                    ..d.clone()
+                }
+                .to_string();
+                errors.entry(key).or_insert((d, 0)).1 += 1;
             }
         }
     }
-    diagnostics.extend(errors.into_values());
-    files.push(OutputFile {
-        path: urls::FEED.into(),
-        bytes: renderer.feed().into_bytes().into(),
-    });
+    diagnostics.extend(errors.into_values().map(|(d, n)| {
+        if n > 1 {
+            d.note(if n == 2 {
+                "and 1 more file fails the same way".to_string()
+            } else {
+                format!("and {} more files fail the same way", n - 1)
+            })
+        } else {
+            d
+        }
+    }));
+    // No dated page (no git history): no feed, rather than one dated 1970.
+    if let Some(feed) = renderer.feed() {
+        files.push(OutputFile {
+            path: urls::FEED.into(),
+            bytes: feed.into_bytes().into(),
+        });
+    }
     files.push(OutputFile {
         path: "sitemap.xml".into(),
         bytes: renderer.sitemap().into_bytes().into(),
@@ -612,13 +870,31 @@ impl<'a> Renderer<'a> {
         hint: usize,
     ) -> Result<OutputFile, Diagnostic> {
         let mut out = Vec::with_capacity(hint);
-        match self.tera.render_to(template, context, &mut out) {
+        let rendering = self.in_flight.enter(template, &path);
+        let result = self.tera.render_to(template, context, &mut out);
+        drop(rendering);
+        match result {
             Ok(()) => Ok(OutputFile {
                 path,
                 bytes: out.into(),
             }),
-            Err(e) => Err(template_error(&e, template)),
+            Err(e) => Err(template_error(&e, template, self.input.templates)
+                .note(format!("while rendering {}", self.source_of(&path)))),
         }
+    }
+
+    /// The page an output file is rendered from, for messages: `content/groups/bts.md
+    /// (groups/bts/index.html)`, or the output path alone for generated pages.
+    fn source_of(&self, path: &str) -> String {
+        let config = self.input.config;
+        self.input
+            .corpus
+            .pages
+            .iter()
+            .find(|p| {
+                urls::file_for(&urls::page_path(&config.kinds[p.kind].folder, &p.slug)) == path
+            })
+            .map_or_else(|| path.to_string(), |p| format!("{} ({path})", p.path))
     }
 
     fn page(&self, id: PageId) -> Result<OutputFile, Diagnostic> {
@@ -1119,7 +1395,7 @@ impl<'a> Renderer<'a> {
 
     /// An Atom feed of the most recently changed pages, by their git history. Pages without
     /// history are left out; with none at all the feed is valid and empty.
-    fn feed(&self) -> String {
+    fn feed(&self) -> Option<String> {
         const ENTRIES: usize = 30;
         let config = self.input.config;
         let pages = &self.input.corpus.pages;
@@ -1139,8 +1415,7 @@ impl<'a> Renderer<'a> {
         let updated = dated
             .iter()
             .map(|(_, d)| d.updated.as_str())
-            .max_by_key(|d| utc_key(d))
-            .unwrap_or("1970-01-01T00:00:00Z");
+            .max_by_key(|d| utc_key(d))?;
         let mut xml = format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}</title>\n  <subtitle>{subtitle}</subtitle>\n  <link rel=\"self\" href=\"{self_url}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{home}\"/>\n  <id>{home}</id>\n  <updated>{updated}</updated>\n  <author><name>{title} contributors</name></author>\n  <generator>kwiki</generator>\n",
             title = escape_html(&config.title),
@@ -1165,7 +1440,7 @@ impl<'a> Renderer<'a> {
             ));
         }
         xml.push_str("</feed>\n");
-        xml
+        Some(xml)
     }
 
     fn sitemap(&self) -> String {

@@ -13,8 +13,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -59,6 +60,9 @@ struct Snapshot {
     generation: u64,
     /// Diagnostics of the newest build, shown in the overlay; empty when it succeeded.
     problems: Vec<Problem>,
+    /// The first warnings of the newest build when it succeeded, shown in a corner panel.
+    warnings: Vec<Problem>,
+    warning_count: usize,
 }
 
 #[derive(serde::Serialize, Clone)]
@@ -93,8 +97,13 @@ impl Shared {
     }
 
     fn event_json(snapshot: &Snapshot) -> String {
-        serde_json::json!({ "generation": snapshot.generation, "problems": snapshot.problems })
-            .to_string()
+        serde_json::json!({
+            "generation": snapshot.generation,
+            "problems": snapshot.problems,
+            "warnings": snapshot.warnings,
+            "warning_count": snapshot.warning_count,
+        })
+        .to_string()
     }
 }
 
@@ -109,6 +118,20 @@ pub fn serve(options: &ServeOptions) -> anyhow::Result<()> {
 }
 
 async fn run(options: &ServeOptions) -> anyhow::Result<()> {
+    // A mistyped --root is refused as `build` refuses it, instead of serving errors for ever.
+    match std::fs::metadata(&options.root) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => anyhow::bail!("{} is not a folder", options.root.display()),
+        Err(e) => {
+            return Err(e).with_context(|| format!("reading {}", options.root.display()));
+        }
+    }
+    if !options.root.join("site.toml").is_file() {
+        anyhow::bail!(
+            "{} has no site.toml: give the site's root folder with --root",
+            options.root.display()
+        );
+    }
     let address = SocketAddr::new(options.bind, options.port);
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(l) => l,
@@ -134,51 +157,21 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
         );
     }
 
-    // A session never writes (only `run` does); `out` being set makes it read git dates, as a
-    // build would, so the preview shows "last edited".
-    let mut session = Session::new(Options {
-        root: options.root.clone(),
-        out: Some(options.root.join("public")),
-        base_url: Some(url.clone()),
-        strict: false,
-        render_hook: None,
-        remove_previous: None,
-    });
-    let report = session.build();
-    print_build(&report);
-    let statics = static_files(&options.root);
-    let (events, _) = broadcast::channel(16);
     let shared = Arc::new(Shared {
         snapshot: RwLock::new(Arc::new(Snapshot {
-            files: snapshot_files(&session, &statics),
-            generation: u64::from(!report.failed),
-            problems: problems(&report),
+            files: Vec::new(),
+            generation: 0,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            warning_count: 0,
         })),
-        events,
+        events: broadcast::channel(16).0,
         stopping: tokio::sync::watch::channel(false).0,
     });
-
-    let watcher_shared = Arc::clone(&shared);
-    let root = options.root.clone();
-    match watch(&root) {
-        Ok((watcher, rx, watched_root)) => {
-            std::thread::Builder::new()
-                .name("kwiki-rebuild".into())
-                .spawn(move || {
-                    rebuild_loop(
-                        &root,
-                        &watched_root,
-                        watcher,
-                        &rx,
-                        session,
-                        &watcher_shared,
-                        statics,
-                    );
-                })
-                .context("starting the rebuild thread")?;
-        }
-        Err(e) => eprintln!("warning: {e:#}; live reload is off"),
-    }
+    let rebuilder = Rebuilder::start(&options.root, &url, &shared)?;
+    // The first build runs on the build thread; the server starts once it is published (or
+    // the watchdog reported it stuck), so "Serving" is never printed before a page is there.
+    rebuilder.wait_for_first_build();
 
     let app = Router::new()
         .route("/__kwiki/live.js", get(live_js))
@@ -212,10 +205,24 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_build(report: &Report) {
+/// Warnings shown in the terminal after each build (all of them are in the overlay, up to
+/// `OVERLAY_WARNINGS`, and in `kwiki check`).
+const TERMINAL_WARNINGS: usize = 20;
+/// Warnings sent to the browser's overlay.
+const OVERLAY_WARNINGS: usize = 100;
+
+fn print_build(report: &Report, have_good_build: bool) {
     let errors = report.errors();
     if errors > 0 {
-        eprintln!("Build failed: {errors} errors; still serving the last good build");
+        eprintln!(
+            "Build failed: {}; {}",
+            crate::plural(errors, "error", "errors"),
+            if have_good_build {
+                "still serving the last good build"
+            } else {
+                "no good build to serve yet: fix the errors and save"
+            }
+        );
         for d in report
             .diagnostics
             .iter()
@@ -225,16 +232,46 @@ fn print_build(report: &Report) {
         }
     } else {
         println!(
-            "Built {} pages{} in {:.0} ms, {} warnings",
-            report.pages,
+            "Built {}{} in {:.0} ms, {}",
+            crate::plural(report.pages, "page", "pages"),
             if report.incremental {
                 " (incremental)"
             } else {
                 ""
             },
             report.elapsed.as_secs_f64() * 1000.0,
-            report.warnings()
+            crate::plural(report.warnings(), "warning", "warnings")
         );
+        let warnings: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .collect();
+        for d in warnings.iter().take(TERMINAL_WARNINGS) {
+            eprintln!("{d}");
+        }
+        if warnings.len() > TERMINAL_WARNINGS {
+            eprintln!(
+                "... and {} more (run `kwiki check` to see them all)",
+                crate::plural(warnings.len() - TERMINAL_WARNINGS, "warning", "warnings")
+            );
+        }
+    }
+}
+
+fn problem(d: &crate::diagnostics::Diagnostic) -> Problem {
+    Problem {
+        severity: match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        },
+        code: d.code,
+        location: match &d.position {
+            Some(p) => format!("{}:{}:{}", d.path, p.line, p.column),
+            None => d.path.clone(),
+        },
+        message: d.message.clone(),
+        notes: d.notes.clone(),
     }
 }
 
@@ -246,17 +283,23 @@ fn problems(report: &Report) -> Vec<Problem> {
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .map(|d| Problem {
-            severity: "error",
-            code: d.code,
-            location: match &d.position {
-                Some(p) => format!("{}:{}:{}", d.path, p.line, p.column),
-                None => d.path.clone(),
-            },
-            message: d.message.clone(),
-            notes: d.notes.clone(),
-        })
+        .map(problem)
         .collect()
+}
+
+/// The first `OVERLAY_WARNINGS` warnings of a good build, and how many there are.
+fn warnings(report: &Report) -> (Vec<Problem>, usize) {
+    if report.failed {
+        return (Vec::new(), 0);
+    }
+    let all = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning);
+    (
+        all.clone().take(OVERLAY_WARNINGS).map(problem).collect(),
+        all.count(),
+    )
 }
 
 /// The session's files plus `static/`, sorted by path. Static files that a rendered file
@@ -307,6 +350,25 @@ fn static_files(root: &Path) -> Vec<OutputFile> {
     files
 }
 
+/// Files editors and tools write while saving, which are not sources: hidden files (Emacs's
+/// `.#lock`, Vim's `.page.md.swp`), backups (`page.md~`), Vim's `4913` probe and `.swp`/`.swx`
+/// swap files, Emacs's `#autosave#`, `*.tmp`, and the `sedXXXXXX` file `sed -i` writes beside
+/// the file it edits.
+pub fn is_scratch_file(name: &str) -> bool {
+    let sed_temp = name.len() == 9
+        && name.starts_with("sed")
+        && name[3..].bytes().all(|b| b.is_ascii_alphanumeric());
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || sed_temp
+}
+
 /// Is a changed path one the site is built from?
 fn relevant(root: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(root) else {
@@ -322,12 +384,7 @@ fn relevant(root: &Path, path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    // Editors' swap and backup files are not sources.
-    let scratch = name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".tmp")
-        || name.starts_with(".#");
+    let scratch = is_scratch_file(&name);
     match first.as_ref() {
         "site.toml" => true,
         "content" | "templates" | "static" => !scratch,
@@ -335,8 +392,14 @@ fn relevant(root: &Path, path: &Path) -> bool {
     }
 }
 
+/// The folders a site is built from, watched with everything in them.
+const SOURCE_FOLDERS: [&str; 3] = ["content", "templates", "static"];
+
 /// Starts watching the site's sources; changed source paths arrive on the receiver. Set up
-/// before the server says it is ready, so no save after that line is missed.
+/// before the server says it is ready, so no save after that line is missed. Only the sources
+/// are watched: the root itself (for `site.toml`, and a source folder made later) and
+/// `content/`, `templates/` and `static/` with what is in them, never `target/`, `.git` or
+/// `node_modules` (inotify sets one watch per folder, and some systems allow 8,192).
 fn watch(
     root: &Path,
 ) -> anyhow::Result<(notify::RecommendedWatcher, mpsc::Receiver<PathBuf>, PathBuf)> {
@@ -349,7 +412,11 @@ fn watch(
                 return;
             }
             for path in event.paths {
-                if relevant(&filter_root, &path) {
+                let is_source_folder = path.parent() == Some(filter_root.as_path())
+                    && path
+                        .file_name()
+                        .is_some_and(|n| SOURCE_FOLDERS.iter().any(|f| n == *f));
+                if is_source_folder || relevant(&filter_root, &path) {
                     let _ = tx.send(path);
                 }
             }
@@ -357,74 +424,272 @@ fn watch(
     })
     .context("starting the file watcher")?;
     watcher
-        .watch(&watched_root, notify::RecursiveMode::Recursive)
+        .watch(&watched_root, notify::RecursiveMode::NonRecursive)
         .with_context(|| format!("watching {}", root.display()))?;
+    for folder in SOURCE_FOLDERS {
+        watch_folder(&mut watcher, &watched_root.join(folder))?;
+    }
     Ok((watcher, rx, watched_root))
 }
 
-/// The build thread: waits for changes, lets a burst settle, rebuilds, publishes. The watcher
-/// is moved in to keep it alive.
-fn rebuild_loop(
-    root: &Path,
-    watched_root: &Path,
-    _watcher: notify::RecommendedWatcher,
-    rx: &mpsc::Receiver<PathBuf>,
-    mut session: Session,
-    shared: &Shared,
-    mut statics: Vec<OutputFile>,
-) {
-    let mut generation = shared.current().generation;
-    while let Ok(first) = rx.recv() {
-        // Debounce: wait until nothing changed for QUIET, at most MAX_WAIT.
-        let started = Instant::now();
-        let mut changed = vec![first];
-        loop {
-            let left = MAX_WAIT.saturating_sub(started.elapsed());
-            match rx.recv_timeout(QUIET.min(left)) {
-                Ok(path) => changed.push(path),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
+/// Watches a source folder and everything in it, if it exists.
+fn watch_folder(watcher: &mut notify::RecommendedWatcher, folder: &Path) -> anyhow::Result<()> {
+    if folder.is_dir() {
+        watcher
+            .watch(folder, notify::RecursiveMode::Recursive)
+            .with_context(|| format!("watching {}", folder.display()))?;
+    }
+    Ok(())
+}
+
+/// The build side of `serve`: the watcher, the changes it reports, and the thread that builds.
+///
+/// One build thread at a time owns a `Session`: it makes the first build, then waits for
+/// changes, lets a burst settle, rebuilds and publishes. When the render watchdog reports a
+/// template that never finishes, that thread cannot be stopped (Rust threads cannot be
+/// killed): the problem is published, the epoch moves on, and a new build thread with a fresh
+/// session takes over the changes, so the next save that fixes the template recovers. The old
+/// thread publishes nothing when (if ever) its build returns; until then it keeps a core busy.
+struct Rebuilder {
+    root: PathBuf,
+    watched_root: PathBuf,
+    options: Options,
+    shared: Arc<Shared>,
+    rx: Mutex<mpsc::Receiver<PathBuf>>,
+    watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    statics: Mutex<Vec<OutputFile>>,
+    /// Which build thread may publish; moved on when one is stuck.
+    epoch: AtomicU64,
+    /// Good builds so far; tabs reload when it changes.
+    generation: AtomicU64,
+    /// Told once the first build is published (or reported stuck).
+    first: Mutex<Option<mpsc::Sender<()>>>,
+    first_done: Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+impl Rebuilder {
+    fn start(root: &Path, url: &str, shared: &Arc<Shared>) -> anyhow::Result<Arc<Rebuilder>> {
+        let (watcher, rx, watched_root) = match watch(root) {
+            Ok((w, rx, r)) => (Some(w), rx, r),
+            Err(e) => {
+                eprintln!("warning: {e:#}; live reload is off");
+                let (_, rx) = mpsc::channel();
+                (None, rx, root.to_path_buf())
             }
-            if left.is_zero() {
-                break;
+        };
+        let (first_tx, first_rx) = mpsc::channel();
+        let cell: Arc<OnceLock<std::sync::Weak<Rebuilder>>> = Arc::new(OnceLock::new());
+        let hook_cell = Arc::clone(&cell);
+        let on_stuck = crate::StuckHook(Arc::new(move |d: &crate::diagnostics::Diagnostic| {
+            if let Some(rebuilder) = hook_cell.get().and_then(std::sync::Weak::upgrade) {
+                rebuilder.stuck(d);
             }
+        }));
+        // A session never writes (only `run` does); `out` being set makes it read git dates,
+        // as a build would, so the preview shows "last edited".
+        let options = Options {
+            root: root.to_path_buf(),
+            out: Some(root.join("public")),
+            base_url: Some(url.to_string()),
+            strict: false,
+            render_hook: None,
+            remove_previous: None,
+            on_stuck: Some(on_stuck),
+        };
+        let rebuilder = Arc::new(Rebuilder {
+            root: root.to_path_buf(),
+            watched_root,
+            options,
+            shared: Arc::clone(shared),
+            rx: Mutex::new(rx),
+            watcher: Mutex::new(watcher),
+            statics: Mutex::new(static_files(root)),
+            epoch: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            first: Mutex::new(Some(first_tx)),
+            first_done: Mutex::new(Some(first_rx)),
+        });
+        let _ = cell.set(Arc::downgrade(&rebuilder));
+        rebuilder.spawn(0, true)?;
+        Ok(rebuilder)
+    }
+
+    fn spawn(self: &Arc<Self>, epoch: u64, first_build: bool) -> anyhow::Result<()> {
+        let me = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("kwiki-rebuild".into())
+            .spawn(move || me.run(epoch, first_build))
+            .context("starting the rebuild thread")?;
+        Ok(())
+    }
+
+    fn wait_for_first_build(&self) {
+        let rx = lock(&self.first_done).take();
+        if let Some(rx) = rx {
+            let _ = rx.recv();
         }
-        changed.sort();
-        changed.dedup();
-        for path in &changed {
-            let shown = path.strip_prefix(watched_root).unwrap_or(path);
-            println!("Changed: {}", shown.display());
+    }
+
+    fn current(&self, epoch: u64) -> bool {
+        self.epoch.load(Ordering::SeqCst) == epoch
+    }
+
+    /// The watchdog found a render that does not end: say so, and hand the changes to a new
+    /// build thread.
+    fn stuck(self: &Arc<Self>, d: &crate::diagnostics::Diagnostic) {
+        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        eprintln!("Build stuck: {d}");
+        eprintln!("    note: fix the template and save; the next build starts afresh");
+        let previous = self.shared.current();
+        self.publish(Snapshot {
+            files: previous.files.clone(),
+            generation: previous.generation,
+            problems: vec![problem(d)],
+            warnings: Vec::new(),
+            warning_count: 0,
+        });
+        if let Some(first) = lock(&self.first).take() {
+            let _ = first.send(());
         }
-        if changed
-            .iter()
-            .any(|p| p.starts_with(watched_root.join("static")))
-        {
-            statics = static_files(root);
+        if let Err(e) = self.spawn(epoch, false) {
+            eprintln!("error: {e:#}; live reload is off");
         }
-        let report = session.build_changed(&changed);
-        print_build(&report);
-        let previous = shared.current();
+    }
+
+    fn publish(&self, next: Snapshot) {
+        let json = Shared::event_json(&next);
+        match self.shared.snapshot.write() {
+            Ok(mut s) => *s = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        }
+        let _ = self.shared.events.send(Message::Build(json));
+    }
+
+    /// Publishes a build's outcome, unless a newer build thread has taken over.
+    fn finish(&self, epoch: u64, session: &Session, report: &Report) -> bool {
+        if !self.current(epoch) {
+            return false;
+        }
+        let have_good = self.generation.load(Ordering::SeqCst) > 0;
+        print_build(report, have_good);
+        let previous = self.shared.current();
         let next = if report.failed {
             Snapshot {
                 files: previous.files.clone(),
                 generation: previous.generation,
-                problems: problems(&report),
+                problems: problems(report),
+                warnings: Vec::new(),
+                warning_count: 0,
             }
         } else {
-            generation += 1;
+            let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let (warnings, warning_count) = warnings(report);
             Snapshot {
-                files: snapshot_files(&session, &statics),
+                files: snapshot_files(session, &lock(&self.statics)),
                 generation,
                 problems: Vec::new(),
+                warnings,
+                warning_count,
             }
         };
-        let json = Shared::event_json(&next);
-        match shared.snapshot.write() {
-            Ok(mut s) => *s = Arc::new(next),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        self.publish(next);
+        if let Some(first) = lock(&self.first).take() {
+            let _ = first.send(());
         }
-        let _ = shared.events.send(Message::Build(json));
+        true
     }
+
+    fn run(self: Arc<Self>, epoch: u64, first_build: bool) {
+        // Each build thread has its own worker threads: a stuck render holds the workers of
+        // the thread it started on, and the next build must not wait for them.
+        let pool = match rayon::ThreadPoolBuilder::new()
+            .thread_name(move |i| format!("kwiki-build-{epoch}-{i}"))
+            .build()
+        {
+            Ok(pool) => pool,
+            Err(e) => {
+                eprintln!("error: starting the build threads: {e}; live reload is off");
+                return;
+            }
+        };
+        pool.install(|| self.build_loop(epoch, first_build));
+    }
+
+    fn build_loop(&self, epoch: u64, first_build: bool) {
+        let mut session = Session::new(self.options.clone());
+        if first_build {
+            let report = session.build();
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
+            if !self.finish(epoch, &session, &report) {
+                return;
+            }
+        }
+        loop {
+            let changed = {
+                let rx = lock(&self.rx);
+                if !self.current(epoch) {
+                    return;
+                }
+                match next_burst(&rx) {
+                    Some(changed) => changed,
+                    None => return,
+                }
+            };
+            if !self.current(epoch) {
+                return;
+            }
+            for path in &changed {
+                let shown = path.strip_prefix(&self.watched_root).unwrap_or(path);
+                println!("Changed: {}", shown.display());
+                // A source folder made after the server started is watched from now on.
+                if path.parent() == Some(self.watched_root.as_path())
+                    && path.is_dir()
+                    && let Some(watcher) = lock(&self.watcher).as_mut()
+                    && let Err(e) = watch_folder(watcher, path)
+                {
+                    eprintln!("warning: {e:#}");
+                }
+            }
+            if changed
+                .iter()
+                .any(|p| p.starts_with(self.watched_root.join("static")))
+            {
+                *lock(&self.statics) = static_files(&self.root);
+            }
+            let report = session.build_changed(&changed);
+            if !self.finish(epoch, &session, &report) {
+                return;
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits for a change, then until nothing changed for `QUIET` (at most `MAX_WAIT`): one burst
+/// of saves, sorted and without repeats. `None` when the watcher is gone.
+fn next_burst(rx: &mpsc::Receiver<PathBuf>) -> Option<Vec<PathBuf>> {
+    let first = rx.recv().ok()?;
+    let started = Instant::now();
+    let mut changed = vec![first];
+    loop {
+        let left = MAX_WAIT.saturating_sub(started.elapsed());
+        match rx.recv_timeout(QUIET.min(left)) {
+            Ok(path) => changed.push(path),
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+        if left.is_zero() {
+            break;
+        }
+    }
+    changed.sort();
+    changed.dedup();
+    Some(changed)
 }
 
 fn open_browser(url: &str) {

@@ -41,11 +41,40 @@
     box.append(close);
     document.body.append(box);
   };
+  // Warnings of a good build: a small panel in a corner, opened by itself when the build has
+  // more warnings than this tab last saw (a rename's new red links show at once).
+  let panel = null;
+  const hideWarnings = () => { if (panel) { panel.remove(); panel = null; } };
+  const showWarnings = (warnings, count) => {
+    hideWarnings();
+    if (!count) { sessionStorage.setItem("kwiki-serve-warnings", "0"); return; }
+    const seen = Number(sessionStorage.getItem("kwiki-serve-warnings") || "0");
+    sessionStorage.setItem("kwiki-serve-warnings", String(count));
+    panel = document.createElement("details");
+    panel.id = "kwiki-serve-warnings";
+    panel.open = count > seen;
+    panel.style.cssText = "position:fixed;right:1rem;bottom:1rem;z-index:2147483646;max-width:min(46rem,calc(100vw - 2rem));" +
+      "max-height:60vh;overflow:auto;background:rgb(20 20 26/.95);color:#fff;border-radius:6px;" +
+      "font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;padding:.5rem .75rem;box-shadow:0 2px 12px #0006";
+    const summary = document.createElement("summary");
+    summary.textContent = count + (count === 1 ? " warning" : " warnings") +
+      (count > warnings.length ? " (first " + warnings.length + " shown; kwiki check lists all)" : "");
+    summary.style.cssText = "cursor:pointer;font:600 14px system-ui,sans-serif;color:#ffd180";
+    panel.append(summary);
+    for (const p of warnings) {
+      const item = document.createElement("pre");
+      item.style.cssText = "white-space:pre-wrap;margin:.5rem 0 0;padding:.5rem;border-left:4px solid #ffd180;background:#ffffff14";
+      item.textContent = p.location + ": " + p.severity + "[" + p.code + "]: " + p.message +
+        p.notes.map((n) => "\n    note: " + n).join("");
+      panel.append(item);
+    }
+    document.body.append(panel);
+  };
   const events = new EventSource("/__kwiki/events");
   events.addEventListener("build", (e) => {
     if (!e.data) return;
     const state = JSON.parse(e.data);
-    if (state.problems.length) return show(state.problems);
+    if (state.problems.length) { hideWarnings(); return show(state.problems); }
     hide();
     if (generation !== null && state.generation !== generation) {
       sessionStorage.setItem(key, window.scrollX + "," + window.scrollY);
@@ -53,5 +82,6 @@
       return;
     }
     generation = state.generation;
+    showWarnings(state.warnings || [], state.warning_count || 0);
   });
 })();

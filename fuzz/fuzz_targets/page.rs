@@ -40,6 +40,7 @@ fuzz_target!(|text: &str| {
         strict: false,
         render_hook: None,
         remove_previous: None,
+        on_stuck: None,
     };
     let mut one = kwiki::Session::new(options.clone());
     let mut two = kwiki::Session::new(options);

@@ -51,7 +51,35 @@ pub struct Corpus {
     /// Sorted by path: the order is part of the output's determinism.
     pub pages: Vec<Page>,
     pub home: Option<Home>,
+    /// Pages that exist but failed to load (unreadable, misencoded, no front matter...). A link
+    /// to one of them is not a red link: its error is the one to fix.
+    pub broken: Vec<Broken>,
 }
+
+/// A page file that failed to load, and the names a link could reach it by: its file name
+/// (dashes read as spaces) and, where its front matter could still be read, its title and
+/// aliases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub path: String,
+    pub names: Vec<String>,
+}
+
+impl Corpus {
+    /// The normalised names of the broken pages, each with the broken page it names.
+    pub fn broken_names(&self) -> BrokenNames {
+        let mut names = BrokenNames::default();
+        for (i, broken) in self.broken.iter().enumerate() {
+            for name in &broken.names {
+                names.entry(crate::names::normalize(name)).or_insert(i);
+            }
+        }
+        names
+    }
+}
+
+/// Normalised name → index in `Corpus::broken`.
+pub type BrokenNames = FxHashMap<String, usize>;
 
 /// A template file's name (relative to `templates/`) and text.
 pub type TemplateSource = (String, String);
@@ -103,6 +131,8 @@ enum Loaded {
     Page(Box<Page>),
     Home(Home),
     Skipped,
+    /// A page of a kind that failed to load, with the names links could use for it.
+    Broken(Broken),
 }
 
 /// Reads every page under `root/content`.
@@ -133,11 +163,14 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
                 let path = e
                     .path()
                     .map_or_else(|| "content".to_string(), |p| display_path(root, p));
-                diagnostics.push(Diagnostic::error(
-                    "content",
-                    path,
-                    format!("cannot read: {e}"),
-                ));
+                // A loop of symbolic links is the content's problem; anything else (permissions,
+                // I/O) is the environment's.
+                let code = if e.loop_ancestor().is_some() {
+                    "content"
+                } else {
+                    "unreadable"
+                };
+                diagnostics.push(Diagnostic::error(code, path, format!("cannot read: {e}")));
                 continue;
             }
         };
@@ -185,7 +218,7 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
                     Diagnostic::error(
                         "unknown-kind",
                         display(),
-                        format!("folder '{first}' is not a kind declared in site.toml"),
+                        format!("folder '{first}' is not the folder of any kind in site.toml"),
                     )
                     .note(format!("kind folders: {}", folders.join(", "))),
                 );
@@ -225,6 +258,7 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
     let mut corpus = Corpus {
         pages: Vec::with_capacity(loaded.len()),
         home: None,
+        broken: Vec::new(),
     };
     for ((item, problems), refused) in loaded.into_iter().zip(refused) {
         diagnostics.extend(problems);
@@ -243,6 +277,7 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
                 }
             }
             Loaded::Skipped => {}
+            Loaded::Broken(broken) => corpus.broken.push(broken),
         }
     }
     corpus
@@ -287,6 +322,25 @@ fn load_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // A page that fails to load is still known by its file name and, where its front matter
+    // can be read, by its title and aliases; a link to it is not reported as red.
+    let broken = |text: Option<&str>| {
+        if kind.is_none() {
+            return Loaded::Skipped;
+        }
+        let mut names = vec![stem.replace('-', " ")];
+        if let Some(text) = text
+            && let Ok(split) = front_matter::split(text)
+        {
+            let (fm, _) = front_matter::parse(text, split, None, &display);
+            names.extend(fm.title.map(|t| t.0));
+            names.extend(fm.aliases.into_iter().map(|a| a.0));
+        }
+        Loaded::Broken(Broken {
+            path: display.clone(),
+            names,
+        })
+    };
     if kind.is_some() && !is_valid_slug(&stem) {
         problems.push(
             Diagnostic::error(
@@ -295,9 +349,12 @@ fn load_file(
                 format!("file name '{stem}' is not a valid slug"),
             )
             .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
-            .note(format!("suggested: {}.md", suggest_slug(&stem))),
+            .note(match suggest_slug(&stem) {
+                Some(slug) => format!("suggested: {slug}.md (or any romanised or translated name you prefer)"),
+                None => "choose a romanised or translated name for the file; the title keeps the original".into(),
+            }),
         );
-        return (Loaded::Skipped, problems);
+        return (broken(None), problems);
     }
     // One open: the size is checked on the open file (so a huge file is never loaded), then
     // read into a buffer of that size.
@@ -325,15 +382,15 @@ fn load_file(
                 )
                 .note("split it into several pages"),
             );
-            return (Loaded::Skipped, problems);
+            return (broken(None), problems);
         }
         Err(e) => {
             problems.push(Diagnostic::error(
-                "content",
+                "unreadable",
                 &display,
                 format!("cannot read: {e}"),
             ));
-            return (Loaded::Skipped, problems);
+            return (broken(None), problems);
         }
     };
     let text = match String::from_utf8(bytes) {
@@ -349,7 +406,10 @@ fn load_file(
                 )
                 .at_offset(&prefix, valid),
             );
-            return (Loaded::Skipped, problems);
+            return (
+                broken(Some(&String::from_utf8_lossy(e.as_bytes()))),
+                problems,
+            );
         }
     };
     if text.trim().is_empty() {
@@ -358,7 +418,7 @@ fn load_file(
             &display,
             "file is empty: a page needs +++ front matter with a title",
         ));
-        return (Loaded::Skipped, problems);
+        return (broken(None), problems);
     }
     let split = match front_matter::split(&text) {
         Ok(s) => s,
@@ -370,9 +430,14 @@ fn load_file(
                     "missing front matter: the file must start with a +++ line",
                 )
                 .at_offset(&text, 0)
-                .note("+++\\ntitle = \"...\"\\n+++ then the Markdown body"),
+                .note("a page starts with TOML front matter between two +++ lines:\n+++\ntitle = \"...\"\n+++\nthen the Markdown body"),
             );
-            return (Loaded::Skipped, problems);
+            if text.starts_with("---")
+                && let Some(d) = problems.last_mut()
+            {
+                d.notes.push("this file starts with ---, as YAML front matter does: kwiki reads TOML between +++ lines (title = \"...\", not title: ...)".into());
+            }
+            return (broken(Some(&text)), problems);
         }
         Err(front_matter::SplitError::Unclosed(offset)) => {
             problems.push(
@@ -383,7 +448,7 @@ fn load_file(
                 )
                 .at_offset(&text, offset),
             );
-            return (Loaded::Skipped, problems);
+            return (broken(Some(&text)), problems);
         }
     };
     let kind_def = kind.map(|k| &config.kinds[k]);
@@ -405,7 +470,7 @@ fn load_file(
     // A page with a bad field still loads, so the problems in its body are reported too; the
     // field's error fails the build.
     let Some((title, title_offset)) = fm.title else {
-        return (Loaded::Skipped, problems);
+        return (broken(Some(&text)), problems);
     };
     let page = Page {
         kind,
@@ -424,9 +489,13 @@ fn load_file(
     (Loaded::Page(Box::new(page)), problems)
 }
 
-fn suggest_slug(stem: &str) -> String {
+/// A valid slug for a file name that is not one: other scripts are transliterated to Latin
+/// letters (Hangul romanised, kana and Han read as deunicode reads them), then lowercased, with
+/// `-` between words. `None` when nothing is left to suggest.
+fn suggest_slug(stem: &str) -> Option<String> {
+    let latin = deunicode::deunicode(stem);
     let mut out = String::new();
-    for c in stem.chars().flat_map(char::to_lowercase) {
+    for c in latin.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.ends_with('-') && !out.is_empty() {
@@ -434,11 +503,33 @@ fn suggest_slug(stem: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "page".to_string()
-    } else {
-        out
+    (!out.is_empty()).then_some(out)
+}
+
+/// The files of `root/static`, as paths relative to it with `/` separators, sorted: where
+/// they are published. Links leaving the folder are skipped (`build` refuses them).
+pub fn static_paths(root: &Path) -> Vec<String> {
+    let dir = root.join("static");
+    if !dir.is_dir() {
+        return Vec::new();
     }
+    let base = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+    let escaped = std::cell::RefCell::new(Vec::new());
+    let mut out: Vec<String> = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| keep_link(&base, e, &escaped))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(&dir)
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// Reads every file under `root/templates` (sorted), with names relative to that folder.
@@ -465,7 +556,7 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
             Ok(e) => e,
             Err(e) => {
                 diagnostics.push(Diagnostic::error(
-                    "template",
+                    "unreadable",
                     "templates",
                     format!("cannot read: {e}"),
                 ));
@@ -479,7 +570,7 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
         match std::fs::read_to_string(entry.path()) {
             Ok(text) => out.push((name, text)),
             Err(e) => diagnostics.push(Diagnostic::error(
-                "template",
+                "unreadable",
                 display_path(root, entry.path()),
                 format!("cannot read: {e}"),
             )),
@@ -503,7 +594,13 @@ mod tests {
         for bad in ["", "Ateez", "a_b", "-a", "a-", "에이티즈", "a b", "a.b"] {
             assert!(!is_valid_slug(bad), "{bad}");
         }
-        assert_eq!(suggest_slug("Stray Kids"), "stray-kids");
-        assert_eq!(suggest_slug("에이"), "page");
+        assert_eq!(suggest_slug("Stray Kids").as_deref(), Some("stray-kids"));
+        // Hangul is romanised, not dropped.
+        let hangul = suggest_slug("에이티즈").unwrap_or_default();
+        assert!(
+            is_valid_slug(&hangul) && hangul.starts_with('e'),
+            "{hangul}"
+        );
+        assert_eq!(suggest_slug("!!"), None);
     }
 }

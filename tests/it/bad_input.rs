@@ -114,7 +114,7 @@ fn unknown_kind_folder() {
     site.page("content/bands/a.md", "A", "", "x\n");
     assert_error(
         &site,
-        "content/bands/a.md: error[unknown-kind]: folder 'bands' is not a kind declared in site.toml",
+        "content/bands/a.md: error[unknown-kind]: folder 'bands' is not the folder of any kind in site.toml",
     );
 }
 

@@ -26,7 +26,7 @@ fn a_page_has_infobox_relations_backlinks_categories_and_notes() {
     assert!(out.status.success(), "{}", stderr(&out));
     let summary = stdout(&out);
     assert!(
-        summary.starts_with("Built 5 pages, 1 redirects, 4 warnings in "),
+        summary.starts_with("Built 5 pages, 1 redirect, 4 warnings in "),
         "one summary line: {summary}"
     );
     let warnings = stderr(&out);

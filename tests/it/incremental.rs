@@ -14,6 +14,7 @@ fn options(site: &TestSite) -> Options {
         strict: false,
         render_hook: None,
         remove_previous: None,
+        on_stuck: None,
     }
 }
 

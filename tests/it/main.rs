@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod build;
+mod hardening;
 mod hostile;
 mod incremental;
 mod pictures;

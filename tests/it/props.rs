@@ -110,7 +110,7 @@ proptest! {
             "content/groups/beta.md",
             &format!("+++\ntitle = \"{}\"\naliases = [\"Beta\", \"{}\"]\n+++\n{body}", escape(&title), escape(&alias)),
         );
-        let options = Options { root: site.root().to_path_buf(), out: None, base_url: None, strict: false, render_hook: None, remove_previous: None };
+        let options = Options { root: site.root().to_path_buf(), out: None, base_url: None, strict: false, render_hook: None, remove_previous: None, on_stuck: None };
         let mut one = Session::new(options.clone());
         let mut two = Session::new(options);
         let (a, b) = (one.build(), two.build());

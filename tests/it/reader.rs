@@ -73,6 +73,15 @@ fn pages_carry_their_last_git_edit_and_the_feed_lists_newest_first() {
     let club = site.read("groups/beyonce-club/index.html");
     assert!(club.contains(r#"<time datetime="2026-01-02T10:00:00+09:00">2026-01-02</time>"#));
 
+    assert!(
+        report.contains(r#"<link rel="alternate" type="application/atom+xml""#),
+        "pages link the feed when there is one"
+    );
+    assert!(
+        !stderr(&out).contains("note:"),
+        "a full history needs no note: {}",
+        stderr(&out)
+    );
     let feed = site.read("feed.xml");
     assert!(feed.contains("<updated>2026-03-04T05:06:07Z</updated>\n  <author>"));
     let report_at = feed.find("<title>Report</title>").expect("report in feed");
@@ -85,17 +94,60 @@ fn pages_carry_their_last_git_edit_and_the_feed_lists_newest_first() {
 }
 
 #[test]
-fn outside_git_there_are_no_dates_and_the_feed_is_valid_and_empty() {
+fn outside_git_there_are_no_dates_no_1970_and_one_note_saying_why() {
     let site = site();
     let out = site.build();
     assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("note: content/ is not in a git checkout")
+            .count(),
+        1,
+        "said once why dates are missing:\n{err}"
+    );
     let club = site.read("groups/beyonce-club/index.html");
     assert!(!club.contains("Last edited"));
     assert!(!club.contains("dateModified"));
     assert!(club.contains("Edit this page"));
-    let feed = site.read("feed.xml");
-    assert!(feed.contains("<updated>1970-01-01T00:00:00Z</updated>"));
-    assert!(!feed.contains("<entry>"));
+    // No feed dated 1970: no feed at all, and no page links one.
+    assert!(!site.exists("feed.xml"));
+    assert!(!club.contains("application/atom+xml") && !club.contains("feed.xml"));
+    for entry in walkdir::WalkDir::new(site.root().join("public")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("1970"),
+                "{} mentions 1970",
+                entry.path().display()
+            );
+        }
+    }
+    // A shallow clone says so too.
+    git(&site, &["init", "-q", "-b", "main"], "2026-01-01T00:00:00Z");
+    git(&site, &["add", "."], "2026-01-01T00:00:00Z");
+    git(&site, &["commit", "-qm", "one"], "2026-01-02T00:00:00Z");
+    site.page("content/sources/report.md", "Report", "", "Edited.\n");
+    git(&site, &["commit", "-qam", "two"], "2026-01-03T00:00:00Z");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", site.root().display());
+    let cloned = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &url])
+        .arg(clone.path().join("site"))
+        .output()
+        .unwrap();
+    assert!(cloned.status.success(), "{}", stderr(&cloned));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kwiki"))
+        .args(["build", "--root"])
+        .arg(clone.path().join("site"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: this is a shallow git clone"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -139,7 +191,6 @@ fn pages_carry_social_metadata_and_a_schema_org_type_per_kind() {
         r#"<meta property="og:url" content="https://example.github.io/kpop-wiki/groups/beyonce-club/">"#,
         r#"<meta name="twitter:card" content="summary">"#,
         r#""@type":"MusicGroup""#,
-        r#"<link rel="alternate" type="application/atom+xml""#,
         r#"data-kind="Group""#,
     ] {
         assert!(club.contains(needle), "missing {needle}");

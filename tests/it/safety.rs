@@ -29,6 +29,7 @@ fn build_time(body: &str) -> (Duration, kwiki::Report) {
         strict: false,
         render_hook: None,
         remove_previous: None,
+        on_stuck: None,
     };
     let mut times = Vec::new();
     let mut report = None;

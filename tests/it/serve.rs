@@ -424,3 +424,208 @@ fn a_site_that_never_built_shows_its_problems_and_recovers() {
     assert_eq!(fixed["problems"], serde_json::json!([]));
     assert!(server.get("/groups/alpha/").1.contains("Alpha is fixed."));
 }
+
+impl Server {
+    /// `start`, with extra environment variables.
+    fn start_env(site: &TestSite, env: &[(&str, &str)]) -> Server {
+        // SAFETY-free: the child gets the variables; this process's environment is untouched.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(site.root())
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            addr: String::new(),
+            lines,
+        };
+        let line = server.wait_for_line("Serving ");
+        let url = line
+            .split(" at ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        server.addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        server
+    }
+}
+
+// Hardening pass, point 3: a good build's warnings reach the terminal and the browser.
+#[test]
+fn warnings_of_a_good_build_show_in_the_terminal_and_the_browser() {
+    let site = site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    let hello = events.next(Duration::from_secs(5)).expect("a first event");
+    let before = hello["warning_count"].as_u64().unwrap();
+    // A rename leaves a red link behind.
+    std::fs::rename(
+        site.root().join("content/groups/beta.md"),
+        site.root().join("content/groups/gamma.md"),
+    )
+    .unwrap();
+    site.page(
+        "content/groups/gamma.md",
+        "Gamma",
+        "summary = \"Another group.\"\n",
+        "Gamma admires [[Alpha]].\n",
+    );
+    let after = events.next(Duration::from_secs(10)).expect("a build event");
+    assert_eq!(after["problems"], serde_json::json!([]));
+    assert!(after["warning_count"].as_u64().unwrap() > before, "{after}");
+    let shown = after["warnings"].to_string();
+    assert!(
+        shown.contains("content/groups/alpha.md:5:") && shown.contains("red-link"),
+        "{after}"
+    );
+    server.wait_for_line("warning[red-link]: no page is titled or aliased \"Beta\"");
+    assert!(
+        server
+            .get("/__kwiki/live.js")
+            .1
+            .contains("kwiki-serve-warnings")
+    );
+}
+
+// Point 6: a template that never finishes is reported, and serve recovers when it is fixed.
+#[test]
+fn a_template_that_never_finishes_is_reported_and_serve_recovers() {
+    let site = site();
+    let server = Server::start_env(&site, &[("KWIKI_RENDER_TIMEOUT_MS", "500")]);
+    let mut events = server.events();
+    events.next(Duration::from_secs(5)).expect("a first event");
+    site.write(
+        "templates/kinds/group.html",
+        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}\n",
+    );
+    let stuck = events.next(Duration::from_secs(20)).expect("a stuck event");
+    let shown = stuck["problems"].to_string();
+    assert!(
+        shown.contains("template-timeout") && shown.contains("templates/kinds/group.html"),
+        "{stuck}"
+    );
+    assert!(shown.contains("while rendering content/groups/"), "{stuck}");
+    // Still serving the last good build.
+    assert!(server.get("/groups/alpha/").1.contains("Alpha is a group."));
+    std::fs::remove_file(site.root().join("templates/kinds/group.html")).unwrap();
+    let fixed = events
+        .next(Duration::from_secs(20))
+        .expect("a build after the fix");
+    assert_eq!(fixed["problems"], serde_json::json!([]), "{fixed}");
+    site.page(
+        "content/groups/alpha.md",
+        "Alpha",
+        "summary = \"A group.\"\n",
+        "Alpha recovered. See [[Beta]].\n",
+    );
+    let mut recovered = false;
+    for _ in 0..3 {
+        if let Some(e) = events.next(Duration::from_secs(10))
+            && e["problems"] == serde_json::json!([])
+            && server.get("/groups/alpha/").1.contains("Alpha recovered.")
+        {
+            recovered = true;
+            break;
+        }
+    }
+    assert!(recovered, "serve builds again after the fix");
+}
+
+// Point 7: a mistyped --root is refused at once; scratch files are not changes; only the
+// sources are watched.
+#[test]
+fn a_mistyped_root_is_refused_like_build_does() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+        .args(["serve", "--port", "0", "--root", "/no/such/site"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("/no/such/site"), "{}", stderr(&out));
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no site.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn editor_scratch_files_are_not_sources() {
+    for scratch in [
+        "sedAb12Cd",
+        ".page.md.swp",
+        "page.md.swx",
+        "page.md~",
+        ".#page.md",
+        "#page.md#",
+        "4913",
+        "x.tmp",
+    ] {
+        assert!(kwiki::serve::is_scratch_file(scratch), "{scratch}");
+    }
+    for source in ["page.md", "sed-lyrics.md", "seduction.md", "style.css"] {
+        assert!(!kwiki::serve::is_scratch_file(source), "{source}");
+    }
+}
+
+#[test]
+fn only_the_sources_are_watched() {
+    let site = site();
+    for i in 0..120 {
+        std::fs::create_dir_all(site.root().join(format!("target/debug/deps/d{i}"))).unwrap();
+        std::fs::create_dir_all(site.root().join(format!("node_modules/m{i}"))).unwrap();
+    }
+    let server = Server::start(&site);
+    // inotify lists one `inotify wd:` line per watch in the fdinfo of its descriptor.
+    let pid = server.child.id();
+    let mut watches = 0;
+    for fd in std::fs::read_dir(format!("/proc/{pid}/fdinfo")).unwrap() {
+        let text = std::fs::read_to_string(fd.unwrap().path()).unwrap_or_default();
+        watches += text
+            .lines()
+            .filter(|l| l.starts_with("inotify wd:"))
+            .count();
+    }
+    let source_folders = walkdir::WalkDir::new(site.root())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .filter(|e| {
+            let rel = e.path().strip_prefix(site.root()).unwrap();
+            ["content", "templates", "static"]
+                .iter()
+                .any(|f| rel.starts_with(f))
+        })
+        .count();
+    assert!(watches > 0, "inotify watches are visible");
+    assert!(
+        watches <= source_folders + 1,
+        "{watches} watches for {source_folders} source folders and the root"
+    );
+}

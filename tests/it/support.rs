@@ -99,6 +99,16 @@ impl TestSite {
             .unwrap()
     }
 
+    /// `kwiki`, with extra environment variables.
+    pub fn kwiki_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::io::Result<Output> {
+        Command::new(env!("CARGO_BIN_EXE_kwiki"))
+            .args(args)
+            .arg("--root")
+            .arg(self.root())
+            .envs(env.iter().copied())
+            .output()
+    }
+
     pub fn build(&self) -> Output {
         self.kwiki(&["build"])
     }
