@@ -6,6 +6,8 @@ mod browser;
 mod build;
 mod hostile;
 mod incremental;
+mod markdown;
+mod markdown_spec;
 mod pictures;
 mod props;
 mod reader;
