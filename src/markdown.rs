@@ -3,9 +3,25 @@
 //! them, headings, citations and uncited paragraphs.
 //!
 //! Wikilinks use pulldown-cmark's own parser (`ENABLE_WIKILINKS`). Inside a table the `|` of
-//! `[[Target|label]]` would split the cell, so such pipes are escaped before parsing and the
-//! offsets mapped back. Raw HTML is shown as text, never passed through, and links with a
-//! script-capable scheme are neutralised.
+//! `[[Target|label]]` would split the cell, so such pipes are escaped before parsing
+//! (`escape_table_pipes`, a line scan) and the offsets mapped back; in code, where the scan may
+//! have taken a line for a table row, the backslashes are taken out again, and code spans and
+//! code blocks are never searched for footnote references.
+//!
+//! Raw HTML is passed through, but not as written. Each HTML block (whole, though pulldown-cmark
+//! gives it line by line) and each inline HTML span is read by [`crate::raw_html`]: comments are
+//! dropped silently wherever they are; processing instructions (`<?…?>`), declarations (`<!…>`)
+//! and CDATA sections are dropped with a warning; a tag never closed with `>` is shown as text
+//! with a warning, since it would swallow what follows. What is left goes into the page, which is
+//! then passed whole through the sanitizer's allow-list ([`crate::sanitize`]); every element,
+//! attribute, URL scheme and style property the allow-list will remove is warned about here, at
+//! its tag (`unsafe-html`, `unsafe-link`), and HTML nested deeper than [`MAX_HTML_DEPTH`] is an
+//! error. A page without raw HTML (after its comments are dropped) never meets the sanitizer.
+//!
+//! Markdown links and images whose scheme (as a browser reads it: [`urls::scheme`]) is not
+//! http, https, mailto or tel are disabled (`href="#"`) with a warning; a root-relative URL gets
+//! the site's base path. `tests/it/markdown_spec.rs` runs the CommonMark spec through this pass
+//! and lists every way the output differs from the spec's, with its reason.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;

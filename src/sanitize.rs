@@ -6,7 +6,8 @@
 //! (`<script>`, `<iframe>`, `<style>`, `<form>`, event-handler attributes, `style`, URLs with
 //! any scheme but http, https, mailto and tel) is removed, and the markup is re-serialised, so no
 //! attribute or comment can break out. Pages without raw HTML, nearly all of them, skip the
-//! parse: kwiki's own markup escapes everything it takes from content.
+//! parse: kwiki's own markup escapes everything it takes from content. The lists are public: the
+//! Markdown pass warns, at the tag, about everything they will remove.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
