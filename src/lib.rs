@@ -22,6 +22,7 @@ pub mod history;
 pub mod markdown;
 pub mod names;
 pub mod output;
+pub mod raw_html;
 pub mod render;
 pub mod sanitize;
 pub mod search;

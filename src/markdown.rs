@@ -3,9 +3,25 @@
 //! them, headings, citations and uncited paragraphs.
 //!
 //! Wikilinks use pulldown-cmark's own parser (`ENABLE_WIKILINKS`). Inside a table the `|` of
-//! `[[Target|label]]` would split the cell, so such pipes are escaped before parsing and the
-//! offsets mapped back. Raw HTML is shown as text, never passed through, and links with a
-//! script-capable scheme are neutralised.
+//! `[[Target|label]]` would split the cell, so such pipes are escaped before parsing
+//! (`escape_table_pipes`, a line scan) and the offsets mapped back; in code, where the scan may
+//! have taken a line for a table row, the backslashes are taken out again, and code spans and
+//! code blocks are never searched for footnote references.
+//!
+//! Raw HTML is passed through, but not as written. Each HTML block (whole, though pulldown-cmark
+//! gives it line by line) and each inline HTML span is read by [`crate::raw_html`]: comments are
+//! dropped silently wherever they are; processing instructions (`<?…?>`), declarations (`<!…>`)
+//! and CDATA sections are dropped with a warning; a tag never closed with `>` is shown as text
+//! with a warning, since it would swallow what follows. What is left goes into the page, which is
+//! then passed whole through the sanitizer's allow-list ([`crate::sanitize`]); every element,
+//! attribute, URL scheme and style property the allow-list will remove is warned about here, at
+//! its tag (`unsafe-html`, `unsafe-link`), and HTML nested deeper than [`MAX_HTML_DEPTH`] is an
+//! error. A page without raw HTML (after its comments are dropped) never meets the sanitizer.
+//!
+//! Markdown links and images whose scheme (as a browser reads it: [`urls::scheme`]) is not
+//! http, https, mailto or tel are disabled (`href="#"`) with a warning; a root-relative URL gets
+//! the site's base path. `tests/it/markdown_spec.rs` runs the CommonMark spec through this pass
+//! and lists every way the output differs from the spec's, with its reason.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
@@ -107,36 +123,6 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders the Markdown `text[body_offset..]` of the file at `path`.
-/// One tag in a piece of raw HTML, as far as the warnings and the depth limit need it (the
-/// sanitizer parses for real).
-struct RawTag {
-    /// Lower-case element name.
-    name: String,
-    closing: bool,
-    self_closing: bool,
-}
-
-/// The tags of a piece of raw HTML: every `<` followed by a name, or `/` and a name.
-fn raw_tags(html: &str) -> impl Iterator<Item = RawTag> + '_ {
-    html.match_indices('<').filter_map(|(at, _)| {
-        let rest = &html[at + 1..];
-        let closing = rest.starts_with('/');
-        let name: String = rest
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
-        (!name.is_empty()).then_some(RawTag {
-            name,
-            closing,
-            self_closing,
-        })
-    })
-}
-
 /// Deepest nesting of raw HTML elements a page may have (`State::track_html_depth`). Browsers
 /// themselves stop nesting at about 512.
 pub const MAX_HTML_DEPTH: usize = 256;
@@ -147,12 +133,13 @@ const VOID_ELEMENTS: &[&str] = &[
     "wbr",
 ];
 
+/// Renders the Markdown `text[body_offset..]` of the file at `path`.
 pub fn render(resolver: &Resolver, path: &str, text: &str, body_offset: usize) -> RenderedBody {
     let body = &text[body_offset..];
     let (source, inserted) = escape_table_pipes(body);
-    let mut state = State::new(resolver, path, text, body_offset, &inserted);
+    let mut state = State::new(resolver, path, text, body_offset, &source, &inserted);
     for (event, range) in Parser::new_ext(&source, options()).into_offset_iter() {
-        state.event(event, range.start);
+        state.event(event, range);
     }
     if source.contains("[^") {
         state.undefined_footnotes(&source);
@@ -180,6 +167,8 @@ struct State<'r, 'a> {
     path: &'r str,
     text: &'r str,
     body_offset: usize,
+    /// The body as parsed (with `escape_table_pipes`' backslashes).
+    source: &'r str,
     inserted: &'r [usize],
     out: Vec<Event<'a>>,
     heading: Option<HeadingBuffer<'a>>,
@@ -203,6 +192,14 @@ struct State<'r, 'a> {
     budget: Budget,
     /// The pages in `result.citations`, for a constant-time repeat check.
     cited: HashSet<PageId>,
+    /// The HTML block being read: its lines joined, and where each line starts in it and in
+    /// the (escaped) body. pulldown-cmark gives a block line by line; it is judged whole.
+    html_block: Option<(String, Vec<(usize, usize)>)>,
+    /// Inside a code block: its text is shown as written.
+    in_code_block: bool,
+    /// Where code spans and code blocks are in the (escaped) body, in order: no footnote
+    /// reference is looked for there.
+    code_ranges: Vec<std::ops::Range<usize>>,
     /// How deep the raw HTML seen so far nests (`track_html_depth`).
     html_depth: usize,
     html_too_deep: bool,
@@ -223,6 +220,7 @@ impl<'r, 'a> State<'r, 'a> {
         path: &'r str,
         text: &'r str,
         body_offset: usize,
+        source: &'r str,
         inserted: &'r [usize],
     ) -> Self {
         State {
@@ -230,6 +228,7 @@ impl<'r, 'a> State<'r, 'a> {
             path,
             text,
             body_offset,
+            source,
             inserted,
             // About one event per 16 bytes of Markdown, so the buffer rarely grows.
             out: Vec::with_capacity(text.len().saturating_sub(body_offset) / 16),
@@ -245,6 +244,9 @@ impl<'r, 'a> State<'r, 'a> {
             has_raw_html: false,
             budget: Budget::default(),
             cited: HashSet::default(),
+            html_block: None,
+            in_code_block: false,
+            code_ranges: Vec::new(),
             html_depth: 0,
             html_too_deep: false,
             block_text: String::new(),
@@ -309,7 +311,8 @@ impl<'r, 'a> State<'r, 'a> {
         }
     }
 
-    fn event(&mut self, event: Event<'a>, offset: usize) {
+    fn event(&mut self, event: Event<'a>, range: std::ops::Range<usize>) {
+        let offset = range.start;
         match event {
             Event::Start(Tag::Link {
                 link_type: LinkType::WikiLink { .. },
@@ -460,25 +463,44 @@ impl<'r, 'a> State<'r, 'a> {
             }
             Event::Text(text) => {
                 if !self.skip_image_label {
+                    let text = if self.in_code_block {
+                        self.unescape_code(text, &range, 0)
+                    } else {
+                        text
+                    };
                     self.add_text(&text);
                     self.emit(Event::Text(text));
                 }
             }
             Event::Code(code) => {
+                self.code_ranges.push(range.clone());
+                let code = self.unescape_code(code, &range, 1);
                 self.add_text(&code);
                 self.emit(Event::Code(code));
             }
-            Event::Html(html) | Event::InlineHtml(html) => {
-                // Raw HTML goes through the sanitizer's allow-list when the page is finished
-                // (`crate::sanitize`); here an editor is told what will be removed. Comments are
-                // an editor's notes: dropped.
-                if !html.trim_start().starts_with("<!--") {
-                    self.has_raw_html = true;
-                    self.warn_disallowed_html(&html, offset);
-                    self.track_html_depth(&html, offset);
-                    self.emit(Event::Html(html));
+            Event::Start(Tag::CodeBlock(kind)) => {
+                self.code_ranges.push(range);
+                self.in_code_block = true;
+                self.emit(Event::Start(Tag::CodeBlock(kind)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                self.in_code_block = false;
+                self.emit(event);
+            }
+            Event::Start(Tag::HtmlBlock) => self.html_block = Some((String::new(), Vec::new())),
+            Event::Html(html) => match &mut self.html_block {
+                Some((block, lines)) => {
+                    lines.push((block.len(), offset));
+                    block.push_str(&html);
+                }
+                None => self.raw_html(&html, &[(0, offset)], false),
+            },
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some((block, lines)) = self.html_block.take() {
+                    self.raw_html(&block, &lines, true);
                 }
             }
+            Event::InlineHtml(html) => self.raw_html(&html, &[(0, offset)], false),
             Event::SoftBreak => {
                 self.add_text(" ");
                 self.emit(Event::SoftBreak);
@@ -497,19 +519,76 @@ impl<'r, 'a> State<'r, 'a> {
         }
     }
 
+    /// A piece of raw HTML: a whole HTML block (`lines` says where each of its lines starts in
+    /// it and in the body) or one inline span. Comments are an editor's notes and go without a
+    /// word; processing instructions, declarations and CDATA sections go with a warning; a tag
+    /// that never ends is shown as text, with a warning (it would swallow what follows). What
+    /// is left goes through the sanitizer's allow-list when the page is finished
+    /// (`crate::sanitize`), and an editor is told here, at the tag, what it will remove.
+    fn raw_html(&mut self, html: &str, lines: &[(usize, usize)], block: bool) {
+        let scan = crate::raw_html::scan(html);
+        let at = |local: usize| {
+            let line = lines.partition_point(|l| l.0 <= local).saturating_sub(1);
+            lines.get(line).map_or(0, |l| l.1 + local - l.0)
+        };
+        for (construct, local) in &scan.removed {
+            if *construct != crate::raw_html::Construct::Comment {
+                self.report(
+                    Diagnostic::warning(
+                        "unsafe-html",
+                        self.path,
+                        format!(
+                            "{} is not HTML a page can show; it is removed from the output",
+                            construct.describe()
+                        ),
+                    ),
+                    self.file_offset(at(*local)),
+                );
+            }
+        }
+        if !scan.kept.trim().is_empty() {
+            self.has_raw_html = true;
+            self.warn_disallowed_html(&scan.tags, &at);
+            self.track_html_depth(&scan.tags, &at);
+            let kept = CowStr::from(scan.kept);
+            self.emit(if block {
+                Event::Html(kept)
+            } else {
+                Event::InlineHtml(kept)
+            });
+        }
+        if let Some(local) = scan.unterminated {
+            let tail = &html[local..];
+            let name: String = tail
+                .chars()
+                .skip(1)
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/'))
+                .collect();
+            self.report(
+                Diagnostic::warning(
+                    "unsafe-html",
+                    self.path,
+                    format!("the tag <{name} is never closed with `>`; it is shown as text"),
+                )
+                .note("end the tag with `>`, or write `&lt;` for a `<` that starts no tag"),
+                self.file_offset(at(local)),
+            );
+            self.emit(Event::Text(CowStr::from(tail.trim_end().to_string())));
+        }
+    }
+
     /// Follows how deep the page's raw HTML nests (an upper bound: every non-void opening tag
     /// counts until its closing tag). An HTML parser spends time proportional to the depth on
     /// every tag, so a page nesting deeper than [`MAX_HTML_DEPTH`] is an error and is never
     /// parsed: 400,000 nested `<div>`s would otherwise take minutes.
-    fn track_html_depth(&mut self, html: &str, offset: usize) {
-        for tag in raw_tags(html) {
+    fn track_html_depth(&mut self, tags: &[crate::raw_html::RawTag], at: &dyn Fn(usize) -> usize) {
+        for tag in tags {
             if VOID_ELEMENTS.contains(&tag.name.as_str()) {
                 continue;
             }
-            let (closing, self_closing) = (tag.closing, tag.self_closing);
-            if closing {
+            if tag.closing {
                 self.html_depth = self.html_depth.saturating_sub(1);
-            } else if !self_closing {
+            } else if !tag.self_closing {
                 self.html_depth += 1;
                 if self.html_depth > MAX_HTML_DEPTH && !self.html_too_deep {
                     self.html_too_deep = true;
@@ -520,33 +599,142 @@ impl<'r, 'a> State<'r, 'a> {
                                 format!("raw HTML nests more than {MAX_HTML_DEPTH} elements deep here"),
                             )
                             .note("close the elements you open; pages are rendered from Markdown, with a little HTML"),
-                        self.file_offset(offset),
+                        self.file_offset(at(tag.at)),
                     );
                 }
             }
         }
     }
 
-    /// A warning for each element the sanitizer will remove from this raw HTML.
-    fn warn_disallowed_html(&mut self, html: &str, offset: usize) {
-        let mut named: Vec<String> = Vec::new();
+    /// A warning, at its tag, for each element, attribute, URL and style property the
+    /// sanitizer will remove from this raw HTML.
+    fn warn_disallowed_html(
+        &mut self,
+        tags: &[crate::raw_html::RawTag],
+        at: &dyn Fn(usize) -> usize,
+    ) {
+        use crate::sanitize;
+        let mut named: Vec<(&str, &str)> = Vec::new();
         // A closing tag was warned about at its opening one.
-        for tag in raw_tags(html).filter(|t| !t.closing) {
-            let name = tag.name;
-            if crate::sanitize::ALLOWED_TAGS.contains(&name.as_str()) || named.contains(&name) {
+        for tag in tags.iter().filter(|t| !t.closing) {
+            let name = tag.name.as_str();
+            let offset = self.file_offset(at(tag.at));
+            if !sanitize::ALLOWED_TAGS.contains(&name) {
+                if !named.contains(&(name, "")) {
+                    let what = if sanitize::CONTENT_TAGS.contains(&name) {
+                        "it is removed from the output with its content"
+                    } else {
+                        "it is removed from the output (its content stays)"
+                    };
+                    self.report(
+                        Diagnostic::warning(
+                            "unsafe-html",
+                            self.path,
+                            format!("<{name}> is not allowed in a page; {what}"),
+                        )
+                        .note(
+                            "pages may use a small set of harmless HTML; CONTRIBUTING.md lists it",
+                        ),
+                        offset,
+                    );
+                    named.push((name, ""));
+                }
                 continue;
             }
-            self.report(
-                Diagnostic::warning(
-                    "unsafe-html",
-                    self.path,
-                    format!("<{name}> is not allowed in a page; it is removed from the output"),
-                )
-                .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
-                self.file_offset(offset),
-            );
-            named.push(name);
+            for attribute in &tag.attributes {
+                let attr = attribute.name.as_str();
+                if !sanitize::attribute_allowed(name, attr) {
+                    if !named.contains(&(name, attr)) {
+                        self.report(
+                            Diagnostic::warning(
+                                "unsafe-html",
+                                self.path,
+                                format!("the attribute {attr} is not allowed on <{name}>; it is removed from the output"),
+                            )
+                            .note("pages may use a small set of harmless HTML; CONTRIBUTING.md lists it"),
+                            offset,
+                        );
+                        named.push((name, attr));
+                    }
+                } else if sanitize::URL_ATTRIBUTES.contains(&attr) {
+                    let value = crate::raw_html::decode_references(&attribute.value);
+                    if let Some(scheme) = urls::scheme(&value)
+                        && !sanitize::URL_SCHEMES.contains(&scheme.as_str())
+                    {
+                        self.report(
+                            Diagnostic::warning(
+                                "unsafe-link",
+                                self.path,
+                                format!(
+                                    "link scheme '{}:' is not allowed; the {attr} attribute is removed from the output",
+                                    scheme.escape_debug()
+                                ),
+                            ),
+                            offset,
+                        );
+                    }
+                } else if attr == "style" {
+                    let removed = attribute.value.split(';').any(|declaration| {
+                        let property = declaration.split(':').next().unwrap_or("").trim();
+                        !property.is_empty() && !property.eq_ignore_ascii_case("text-align")
+                    });
+                    if removed {
+                        self.report(
+                            Diagnostic::warning(
+                                "unsafe-html",
+                                self.path,
+                                format!("only text-align is allowed in a style attribute; the rest of style=\"{}\" is removed from the output", attribute.value.escape_debug()),
+                            ),
+                            offset,
+                        );
+                    }
+                }
+            }
         }
+    }
+
+    /// In code, the text as written: the backslashes `escape_table_pipes` put before a
+    /// wikilink's `|` (on a line it took for a table row) are taken out again. The code's
+    /// text is its source with only its start changed (indentation, a code span's backticks
+    /// and one space), so an inserted backslash is found counting from the end; `end_marks` is
+    /// how many closing backticks follow the text (`1` for any code span: the count is read).
+    fn unescape_code(
+        &self,
+        code: CowStr<'a>,
+        range: &std::ops::Range<usize>,
+        end_marks: usize,
+    ) -> CowStr<'a> {
+        let first = self.inserted.partition_point(|&i| i < range.start);
+        let last = self.inserted.partition_point(|&i| i < range.end);
+        if first == last {
+            return code;
+        }
+        let source = self.source;
+        // A code span ends with as many backticks as it starts with, maybe after a space that
+        // the text does not keep.
+        let mut end = range.end;
+        if end_marks > 0 {
+            let ticks = source[range.start..]
+                .bytes()
+                .take_while(|b| *b == b'`')
+                .count();
+            end -= ticks;
+            if code.len() + 2 * ticks + 2 == range.len() {
+                end -= 1;
+            }
+        }
+        let mut bytes = code.as_bytes().to_vec();
+        for &i in self.inserted[first..last].iter().rev() {
+            let Some(from_end) = end.checked_sub(i) else {
+                continue;
+            };
+            if let Some(at) = bytes.len().checked_sub(from_end)
+                && bytes[at] == b'\\'
+            {
+                bytes.remove(at);
+            }
+        }
+        String::from_utf8(bytes).map_or(code, CowStr::from)
     }
 
     fn start_wikilink(&mut self, dest: &str, offset: usize) {
@@ -679,13 +867,8 @@ impl<'r, 'a> State<'r, 'a> {
     }
 
     fn safe_url(&mut self, url: CowStr<'a>, offset: usize) -> CowStr<'a> {
-        let trimmed = url.trim();
-        let scheme_end = trimmed.find([':', '/', '?', '#']);
-        if let Some(i) = scheme_end
-            && trimmed.as_bytes()[i] == b':'
-        {
-            let scheme = trimmed[..i].to_ascii_lowercase();
-            if !matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel") {
+        if let Some(scheme) = urls::scheme(&url) {
+            if !crate::sanitize::URL_SCHEMES.contains(&scheme.as_str()) {
                 self.report(
                     Diagnostic::warning(
                         "unsafe-link",
@@ -701,7 +884,7 @@ impl<'r, 'a> State<'r, 'a> {
             }
             return url;
         }
-        if let Some(rest) = trimmed.strip_prefix('/')
+        if let Some(rest) = url.trim().strip_prefix('/')
             && !rest.starts_with('/')
         {
             return CowStr::from(format!("{}{}", self.r.config.base_path, rest));
@@ -740,8 +923,13 @@ impl<'r, 'a> State<'r, 'a> {
                 break;
             };
             let label = &source[from..from + end];
+            let in_code = self
+                .code_ranges
+                .get(self.code_ranges.partition_point(|r| r.end <= start))
+                .is_some_and(|r| r.start <= start);
             let is_definition = source[from + end + 1..].starts_with(':');
-            if label.is_empty()
+            if in_code
+                || label.is_empty()
                 || label.contains(char::is_whitespace)
                 || is_definition
                 || self.footnote_defs.contains_key(label)

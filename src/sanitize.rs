@@ -6,7 +6,8 @@
 //! (`<script>`, `<iframe>`, `<style>`, `<form>`, event-handler attributes, `style`, URLs with
 //! any scheme but http, https, mailto and tel) is removed, and the markup is re-serialised, so no
 //! attribute or comment can break out. Pages without raw HTML, nearly all of them, skip the
-//! parse: kwiki's own markup escapes everything it takes from content.
+//! parse: kwiki's own markup escapes everything it takes from content. The lists are public: the
+//! Markdown pass warns, at the tag, about everything they will remove.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -98,7 +99,38 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
 ];
 
 /// URL schemes allowed in `href` and `src`; relative URLs pass.
-const URL_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
+pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
+
+/// Elements removed with everything inside them (rather than their content being kept as text).
+pub const CONTENT_TAGS: &[&str] = &[
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "textarea",
+    "select",
+    "title",
+    "xmp",
+    "noembed",
+    "noframes",
+    "plaintext",
+];
+
+/// Attributes that hold a URL, checked against [`URL_SCHEMES`].
+pub const URL_ATTRIBUTES: &[&str] = &["href", "src", "cite"];
+
+/// Whether the sanitizer keeps attribute `name` (lower case) on allowed element `tag`.
+pub fn attribute_allowed(tag: &str, name: &str) -> bool {
+    GENERIC_ATTRIBUTES.contains(&name)
+        || TAG_ATTRIBUTES
+            .iter()
+            .any(|(t, attributes)| *t == tag && attributes.contains(&name))
+}
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
@@ -120,28 +152,7 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .link_rel(None)
         .strip_comments(true)
         // The contents of these go with them rather than being shown as text.
-        .clean_content_tags(
-            [
-                "script",
-                "style",
-                "iframe",
-                "object",
-                "embed",
-                "noscript",
-                "template",
-                "svg",
-                "math",
-                "textarea",
-                "select",
-                "title",
-                "xmp",
-                "noembed",
-                "noframes",
-                "plaintext",
-            ]
-            .into_iter()
-            .collect(),
-        );
+        .clean_content_tags(CONTENT_TAGS.iter().copied().collect());
     builder
 });
 

@@ -107,6 +107,29 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
+/// The scheme of a URL as a browser reads it (the WHATWG URL standard), lower-cased: leading
+/// spaces and control characters are skipped and tabs and line breaks ignored, then a letter
+/// followed by letters, digits, `+`, `-` or `.`, up to a `:`. A URL whose first `:` comes after a
+/// `/`, `?` or `#`, or after anything else, has none: it is relative (`12:30`, `foo):`, `a/b:c`).
+pub fn scheme(url: &str) -> Option<String> {
+    let mut scheme = String::new();
+    let chars = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'));
+    for c in chars {
+        match c {
+            ':' => return (!scheme.is_empty()).then_some(scheme),
+            c if c.is_ascii_alphabetic() => scheme.push(c.to_ascii_lowercase()),
+            c if !scheme.is_empty() && (c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) => {
+                scheme.push(c)
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Escapes text for an HTML attribute value or element content.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -162,6 +185,24 @@ pub fn push_escaped(out: &mut String, text: &str) {
 
 #[cfg(test)]
 mod tests {
+    use super::scheme;
+
+    #[test]
+    fn a_scheme_is_a_letter_then_letters_digits_plus_minus_dot_before_the_first_colon() {
+        assert_eq!(scheme("https://x.org").as_deref(), Some("https"));
+        assert_eq!(
+            scheme(" JavaScript:alert(1)").as_deref(),
+            Some("javascript")
+        );
+        assert_eq!(scheme("java\tscr\nipt:x").as_deref(), Some("javascript"));
+        assert_eq!(scheme("a+b-c.d:x").as_deref(), Some("a+b-c.d"));
+        for relative in [
+            "12:30", "foo):", "/a:b", "a/b:c", "?x:y", "#x:y", "", "plain", ":x", "+a:b",
+        ] {
+            assert_eq!(scheme(relative), None, "{relative}");
+        }
+    }
+
     use super::*;
 
     proptest::proptest! {

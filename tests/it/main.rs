@@ -7,6 +7,8 @@ mod build;
 mod hardening;
 mod hostile;
 mod incremental;
+mod markdown;
+mod markdown_spec;
 mod pictures;
 mod props;
 mod reader;
