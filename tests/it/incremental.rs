@@ -478,10 +478,9 @@ impl Model {
 }
 
 /// The outcome of a build that a fresh session must reproduce: failure, diagnostics, files.
-fn outcome(
-    report: &kwiki::Report,
-    session: &Session,
-) -> (bool, Vec<String>, Vec<(String, Vec<u8>)>) {
+type Outcome = (bool, Vec<String>, Vec<(String, Vec<u8>)>);
+
+fn outcome(report: &kwiki::Report, session: &Session) -> Outcome {
     (
         report.failed,
         report.diagnostics.iter().map(|d| d.to_string()).collect(),
