@@ -493,7 +493,7 @@ fn outcome(report: &kwiki::Report, session: &Session) -> Outcome {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
 
     /// Random sequences of edits of every kind (text, links, front matter, titles, aliases,
     /// categories, infobox links, citations, new and deleted pages, the home page, a template,
