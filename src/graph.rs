@@ -48,6 +48,8 @@ pub struct Redirect {
     pub path: String,
     pub alias: String,
     pub to: PageId,
+    /// The heading id a section alias leads to.
+    pub anchor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,6 +356,28 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         }
         diagnostics.extend(budget.overflow(&pages[from].path));
     }
+    // Section aliases name a heading of their own page: checked once here, at the alias, not at
+    // every link that uses it.
+    for (id, page) in pages.iter().enumerate() {
+        for section in &page.alias_sections {
+            let anchor = slugify(&section.heading);
+            if !bodies[id].headings.iter().any(|h| h.id == anchor) {
+                let alias = page.aliases.get(section.alias).map_or("", |a| a.0.as_str());
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "unknown-anchor",
+                        &page.path,
+                        format!(
+                            "alias \"{alias}\" names section \"{}\", but \"{}\" has no heading with id '#{anchor}'",
+                            section.heading, page.title
+                        ),
+                    )
+                    .note("`section` is a heading of this page as written in the body, like [[Page#Heading]]")
+                    .at_offset(&page.text, section.offset),
+                );
+            }
+        }
+    }
     let body_counts: Vec<usize> = graph.backlinks.iter().map(Vec::len).collect();
     for (target, from, context) in field_edges {
         let list = &graph.backlinks[target];
@@ -451,7 +475,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             .collect();
         for (id, page) in pages.iter().enumerate() {
             let folder = &config.kinds[page.kind].folder;
-            for (alias, offset) in &page.aliases {
+            for (i, (alias, offset)) in page.aliases.iter().enumerate() {
                 let slug = slugify(alias);
                 // Shared or shadowed aliases lead to a disambiguation or another page, not here.
                 if slug.is_empty()
@@ -469,10 +493,17 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                     continue;
                 }
                 taken.insert(path.clone());
+                let anchor = page
+                    .alias_sections
+                    .iter()
+                    .find(|s| s.alias == i)
+                    .map(|s| slugify(&s.heading))
+                    .filter(|a| !a.is_empty());
                 graph.redirects.push(Redirect {
                     path,
                     alias: alias.clone(),
                     to: id,
+                    anchor,
                 });
             }
         }

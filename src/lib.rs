@@ -570,6 +570,7 @@ impl Session {
                         kind: p.kind,
                         path: urls::page_path(&config.kinds[p.kind].folder, &p.slug),
                         aliases: p.aliases.iter().map(|a| a.0.as_str()).collect(),
+                        anchors: section_anchors(p),
                         summary: &summaries[i],
                     })
                     .collect();
@@ -785,6 +786,21 @@ pub fn peak_memory_kib() -> Option<u64> {
         .ok()
 }
 
+/// Beside a page's aliases, the heading id each section alias leads to ("" for a plain alias);
+/// empty when none names a section.
+fn section_anchors(page: &content::Page) -> Vec<String> {
+    if page.alias_sections.is_empty() {
+        return Vec::new();
+    }
+    let mut anchors = vec![String::new(); page.aliases.len()];
+    for s in &page.alias_sections {
+        if let Some(slot) = anchors.get_mut(s.alias) {
+            *slot = names::slugify(&s.heading);
+        }
+    }
+    anchors
+}
+
 /// No page added, removed, moved or renamed, no alias, kind or `featured` changed: the name
 /// index, every URL and every redirect stay as they were.
 fn names_unchanged(old: &content::Corpus, new: &content::Corpus) -> bool {
@@ -807,6 +823,10 @@ fn same_names(a: &content::Page, b: &content::Page) -> bool {
             .iter()
             .map(|x| &x.0)
             .eq(b.aliases.iter().map(|x| &x.0))
+        && a.alias_sections
+            .iter()
+            .map(|s| (s.alias, &s.heading))
+            .eq(b.alias_sections.iter().map(|s| (s.alias, &s.heading)))
 }
 
 /// Pages a page's HTML can show something of, and which show something of it: its body links,
@@ -845,13 +865,18 @@ fn patch(
 
 /// Builds the title and alias index; a name two pages claim is an error on the second.
 fn build_index(corpus: &content::Corpus, diagnostics: &mut Diagnostics) -> Index {
-    let (index, clashes) = Index::build(
+    let (mut index, clashes) = Index::build(
         corpus
             .pages
             .iter()
             .enumerate()
             .map(|(i, p)| (i, p.title.as_str(), p.aliases.iter().map(|a| a.0.as_str()))),
     );
+    index.add_sections(corpus.pages.iter().enumerate().flat_map(|(i, p)| {
+        p.alias_sections
+            .iter()
+            .filter_map(move |s| Some((i, p.aliases.get(s.alias)?.0.as_str(), s.heading.as_str())))
+    }));
     for clash in clashes {
         let page = &corpus.pages[clash.page];
         let other = &corpus.pages[clash.other];

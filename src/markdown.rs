@@ -544,6 +544,16 @@ impl<'r, 'a> State<'r, 'a> {
         }
         match self.r.index.resolve(target) {
             Resolution::Found(id) => {
+                // A section alias ("[[H.O.T.]]" naming a heading of a list page) leads to its
+                // heading; the graph checks that heading once, at the alias.
+                let section_fragment;
+                let fragment = match self.r.index.section_of(target, id) {
+                    Some(section) if anchor_id.is_none() => {
+                        section_fragment = format!("#{}", urls::encode_path(section));
+                        &section_fragment
+                    }
+                    _ => &fragment,
+                };
                 let is_citation =
                     self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
                 if is_citation {
@@ -572,7 +582,7 @@ impl<'r, 'a> State<'r, 'a> {
                 let mut tag = String::with_capacity(48 + href.len() + fragment.len() + kind.len());
                 tag.push_str("<a class=\"wikilink\" href=\"");
                 urls::push_escaped(&mut tag, href);
-                urls::push_escaped(&mut tag, &fragment);
+                urls::push_escaped(&mut tag, fragment);
                 tag.push_str("\" data-kind=\"");
                 urls::push_escaped(&mut tag, kind);
                 tag.push_str("\">");

@@ -145,6 +145,9 @@ pub struct Index {
     exact: FxHashMap<Box<str>, Entry>,
     /// Base names that several pages share, with the name as first written: disambiguations.
     shared: Vec<(String, Vec<PageId>)>,
+    /// Per page with section aliases: (normalised alias, heading id) for each alias that leads
+    /// to that page. Empty on most sites, so most links never look here.
+    sections: FxHashMap<PageId, Vec<(String, String)>>,
 }
 
 /// A name that could not enter the index as written.
@@ -252,6 +255,35 @@ impl Index {
             }
         }
         (index, clashes)
+    }
+
+    /// Records the aliases that name a section: (page, alias, heading as written). An alias that
+    /// leads to another page or to a disambiguation is left out; a link to it never finds this
+    /// page.
+    pub fn add_sections<'a>(&mut self, sections: impl Iterator<Item = (PageId, &'a str, &'a str)>) {
+        for (id, alias, heading) in sections {
+            let key = normalize(alias);
+            let anchor = slugify(heading);
+            if anchor.is_empty()
+                || !matches!(self.names.get(&key), Some(Entry::Page(p)) if *p == id)
+            {
+                continue;
+            }
+            let list = self.sections.entry(id).or_default();
+            if !list.iter().any(|(k, _)| *k == key) {
+                list.push((key, anchor));
+            }
+        }
+    }
+
+    /// The heading id that `target`, found as page `id`, points at: `Some` when `target` is one
+    /// of that page's section aliases.
+    pub fn section_of(&self, target: &str, id: PageId) -> Option<&str> {
+        let list = self.sections.get(&id)?;
+        let key = normalize(target);
+        list.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, anchor)| anchor.as_str())
     }
 
     pub fn resolve(&self, target: &str) -> Resolution {
@@ -386,6 +418,31 @@ mod tests {
         assert_eq!(index.resolve("Jump"), Resolution::Found(3));
         assert_eq!(index.resolve("Nope"), Resolution::Missing);
         assert_eq!(index.shared_names().len(), 2);
+    }
+
+    #[test]
+    fn section_aliases_point_at_their_heading() {
+        let (mut index, _) = build(&[
+            ("List", &["H.O.T.", "Shared", "Plain"]),
+            ("Other", &["shared"]),
+            ("h.o.t.", &[]),
+            ("Second", &["Kara"]),
+        ]);
+        index.add_sections(
+            [
+                (0, "H.O.T.", "Idols of the 2000s"),
+                (0, "Shared", "Idols"),
+                (3, "Kara", "Girl groups"),
+            ]
+            .into_iter(),
+        );
+        // "H.O.T." is the title of page 2, "Shared" a disambiguation: neither points anywhere.
+        assert_eq!(index.section_of("H.O.T.", 0), None);
+        assert_eq!(index.section_of("Shared", 0), None);
+        assert_eq!(index.section_of("Plain", 0), None);
+        assert_eq!(index.resolve("kara"), Resolution::Found(3));
+        assert_eq!(index.section_of(" KARA ", 3), Some("girl-groups"));
+        assert_eq!(index.section_of("Second", 3), None);
     }
 
     #[test]

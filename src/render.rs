@@ -970,7 +970,11 @@ impl<'a> Renderer<'a> {
             let mut context = Context::new();
             let to = &pages[r.to];
             context.insert("alias", &r.alias);
-            context.insert("target", &self.link(r.to));
+            let mut target = self.link(r.to);
+            if let Some(anchor) = &r.anchor {
+                target.href = Cow::Owned(format!("{}#{}", target.href, urls::encode_path(anchor)));
+            }
+            context.insert("target", &target);
             context.insert(
                 "canonical",
                 &urls::absolute(

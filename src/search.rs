@@ -1,7 +1,8 @@
 //! The search index: a compact prebuilt index the browser loads only when a reader searches.
 //!
 //! - `search/index.json`: one row per page, `[title, kind, path, aliases, summary]`, with the
-//!   kind names once. Titles and aliases are matched in the browser against this file alone.
+//!   kind names once; a page with section aliases adds a sixth item, the heading id of each
+//!   alias ("" for a plain one). Titles and aliases are matched in the browser against this file alone.
 //! - `search/t/<key>.json`: the full-text postings, sharded by the first two characters of each
 //!   term, `{term: [page, ...]}` with pages ordered by how often the term occurs. A query loads
 //!   only the shards of its own words, so a 10,000-page wiki never ships its whole text.
@@ -42,6 +43,9 @@ pub struct Entry<'a> {
     /// Path below the base path: `groups/bts/`.
     pub path: String,
     pub aliases: Vec<&'a str>,
+    /// Beside `aliases`, the heading id each section alias leads to ("" for a plain alias);
+    /// empty when the page has no section alias.
+    pub anchors: Vec<String>,
     pub summary: &'a str,
 }
 
@@ -227,9 +231,14 @@ impl SearchIndex {
 
     /// Makes `index.json` from every page's entry.
     pub fn set_docs(&mut self, kinds: &[String], entries: &[Entry]) {
-        /// One page: `[title, kind, path, aliases, summary]`.
+        /// One page: `[title, kind, path, aliases, summary]`, and the aliases' heading ids
+        /// after them when some alias names a section.
         #[derive(serde::Serialize)]
-        struct Doc<'a>(&'a str, usize, &'a str, &'a [&'a str], String);
+        #[serde(untagged)]
+        enum Doc<'a> {
+            Plain(&'a str, usize, &'a str, &'a [&'a str], String),
+            Sections(&'a str, usize, &'a str, &'a [&'a str], String, &'a [String]),
+        }
         /// The file, its keys in the sorted order it had when built as a `serde_json::Value`.
         #[derive(serde::Serialize)]
         struct Index<'a> {
@@ -241,13 +250,12 @@ impl SearchIndex {
             docs: entries
                 .iter()
                 .map(|e| {
-                    Doc(
-                        e.title,
-                        e.kind,
-                        &e.path,
-                        &e.aliases,
-                        truncate(e.summary, SUMMARY_CHARS),
-                    )
+                    let summary = truncate(e.summary, SUMMARY_CHARS);
+                    if e.anchors.is_empty() {
+                        Doc::Plain(e.title, e.kind, &e.path, &e.aliases, summary)
+                    } else {
+                        Doc::Sections(e.title, e.kind, &e.path, &e.aliases, summary, &e.anchors)
+                    }
                 })
                 .collect(),
             kinds,
@@ -690,6 +698,7 @@ mod tests {
             kind: 0,
             path: String::new(),
             aliases: vec![],
+            anchors: vec![],
             summary: "",
         };
         let entries = [e("One"), e("Two")];

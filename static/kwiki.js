@@ -41,10 +41,10 @@
     if (!indexPromise) {
       indexPromise = getJSON("index.json").then((ix) => {
         const kinds = ix.kinds || [];
-        return (ix.docs || []).map(([title, kind, path, aliases, summary], id) => {
+        return (ix.docs || []).map(([title, kind, path, aliases, summary, anchors], id) => {
           const names = [title, ...aliases];
           return {
-            id, title, path, aliases, summary, kind: kinds[kind] || "",
+            id, title, path, aliases, summary, anchors: anchors || [], kind: kinds[kind] || "",
             ft: fold(title), fa: aliases.map(fold), words: names.flatMap(tokens),
           };
         });
@@ -108,6 +108,12 @@
     const q = fold(query).trim();
     return d.fa.some((a) => a === q) && d.ft !== q ? d.aliases[d.fa.indexOf(q)] : "";
   };
+  /* A page's address for a query: a section alias typed in full leads to its heading. */
+  const hrefFor = (d, query) => {
+    const q = fold(query).trim();
+    const anchor = d.ft !== q && d.anchors[d.fa.indexOf(q)];
+    return base + d.path + (anchor ? "#" + encodeURIComponent(anchor) : "");
+  };
 
   /* ---------- The header search box: a combobox with a list of results. */
   const input = document.getElementById("search-input");
@@ -154,7 +160,7 @@
         const parts = [el("span", "sr-title", d.title), el("span", "sr-kind", d.kind)];
         const alias = matchedAlias(d, query);
         if (alias) parts.push(el("span", "sr-alias", "also " + alias));
-        list.append(option("search-option-" + i, base + d.path, parts));
+        list.append(option("search-option-" + i, hrefFor(d, query), parts));
       });
       const all = option("search-option-all", base + "special/search/?q=" + encodeURIComponent(query),
         [results.length ? "All results for “" + query + "”" : "No page matches “" + query + "”: search the text"]);
@@ -219,7 +225,7 @@
         for (const d of found) {
           const li = el("li");
           const a = el("a", "", d.title);
-          a.href = base + d.path;
+          a.href = hrefFor(d, q);
           li.append(a, " ", el("span", "kind", d.kind), el("p", "", d.summary));
           ol.append(li);
         }

@@ -83,6 +83,17 @@ pub enum Value {
     Links(Vec<(String, usize)>),
 }
 
+/// An alias that names a section of its page: `{ name = "H.O.T.", section = "Idols" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasSection {
+    /// Index of the alias in the page's `aliases`.
+    pub alias: usize,
+    /// The heading as written in the body, like the part after `#` in `[[Page#Heading]]`.
+    pub heading: String,
+    /// Offset of the `section` value in the file.
+    pub offset: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldValue {
     /// Index into the kind's `fields`.
@@ -96,6 +107,8 @@ pub struct FieldValue {
 pub struct FrontMatter {
     pub title: Option<(String, usize)>,
     pub aliases: Vec<(String, usize)>,
+    /// The aliases that name a section, in alias order; empty for most pages.
+    pub alias_sections: Vec<AliasSection>,
     pub summary: Option<String>,
     pub categories: Vec<(String, usize)>,
     pub draft: bool,
@@ -156,14 +169,26 @@ pub fn parse(
                     format!("summary must be a string, not {}", v.type_str()),
                 )),
             },
-            "aliases" | "categories" => match strings(v) {
+            "aliases" => {
+                let (items, sections, errors) = aliases(v);
+                fm.aliases = items.into_iter().map(|(s, o)| (s, base + o)).collect();
+                fm.alias_sections = sections
+                    .into_iter()
+                    .map(|s| AliasSection {
+                        offset: base + s.offset,
+                        ..s
+                    })
+                    .collect();
+                for (offset, message) in errors {
+                    diagnostics.push(error(
+                        offset.unwrap_or(value_offset),
+                        format!("aliases: {message}"),
+                    ));
+                }
+            }
+            "categories" => match strings(v) {
                 Ok(items) => {
-                    let items = items.into_iter().map(|(s, o)| (s, base + o)).collect();
-                    if name == "aliases" {
-                        fm.aliases = items
-                    } else {
-                        fm.categories = items
-                    }
+                    fm.categories = items.into_iter().map(|(s, o)| (s, base + o)).collect()
                 }
                 Err((offset, message)) => diagnostics.push(error(
                     offset.unwrap_or(value_offset),
@@ -256,6 +281,104 @@ fn strings(v: &DeValue) -> Result<Vec<(String, usize)>, TypeError> {
         }
     }
     Ok(out)
+}
+
+/// The `aliases` list: strings, and inline tables `{ name = "...", section = "..." }` for an
+/// alias that names a section. Offsets are into the TOML text. Every problem is returned; the
+/// aliases without one are kept.
+fn aliases(v: &DeValue) -> (Vec<(String, usize)>, Vec<AliasSection>, Vec<TypeError>) {
+    let mut out = Vec::new();
+    let mut sections = Vec::new();
+    let mut errors = Vec::new();
+    let Some(array) = v.as_array() else {
+        errors.push((
+            None,
+            format!(
+                "expected a list of strings or {{ name = \"...\", section = \"...\" }} tables, found {}",
+                v.type_str()
+            ),
+        ));
+        return (out, sections, errors);
+    };
+    let text = |value: &toml::Spanned<DeValue>, what: &str| -> Result<String, TypeError> {
+        match value.get_ref().as_str() {
+            Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+            Some(_) => Err((Some(value.span().start), format!("{what} is empty"))),
+            None => Err((
+                Some(value.span().start),
+                format!(
+                    "{what} must be a string, not {}",
+                    value.get_ref().type_str()
+                ),
+            )),
+        }
+    };
+    for item in array.iter() {
+        let start = item.span().start;
+        if let Some(table) = item.get_ref().as_table() {
+            let mut name = None;
+            let mut section = None;
+            let mut ok = true;
+            for (key, value) in table.iter() {
+                let key_name = key.get_ref().as_ref();
+                let slot = match key_name {
+                    "name" => &mut name,
+                    "section" => &mut section,
+                    _ => {
+                        errors.push((
+                            Some(key.span().start),
+                            format!(
+                                "unknown key '{key_name}' in an alias table (it takes name and section)"
+                            ),
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                };
+                match text(value, key_name) {
+                    Ok(s) => *slot = Some((s, value.span().start)),
+                    Err(e) => {
+                        errors.push(e);
+                        ok = false;
+                    }
+                }
+            }
+            let Some(name) = name else {
+                if ok {
+                    errors.push((
+                        Some(start),
+                        "alias table has no name: write { name = \"...\", section = \"...\" }"
+                            .into(),
+                    ));
+                }
+                continue;
+            };
+            if !ok {
+                continue;
+            }
+            if let Some((heading, offset)) = section {
+                sections.push(AliasSection {
+                    alias: out.len(),
+                    heading,
+                    offset,
+                });
+            }
+            out.push(name);
+            continue;
+        }
+        match text(item, "alias") {
+            Ok(s) => out.push((s, start)),
+            Err((offset, message)) if item.get_ref().is_str() => errors.push((offset, message)),
+            Err((offset, _)) => errors.push((
+                offset,
+                format!(
+                    "expected a string or a {{ name, section }} table, found {}",
+                    item.get_ref().type_str()
+                ),
+            )),
+        }
+    }
+    (out, sections, errors)
 }
 
 fn typed(v: &DeValue, ty: &FieldType, many: bool) -> Result<Value, TypeError> {

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::{Config, KindId};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
-pub use front_matter::{FieldValue, Value};
+pub use front_matter::{AliasSection, FieldValue, Value};
 
 pub type PageId = usize;
 
@@ -30,6 +30,8 @@ pub struct Page {
     pub title: String,
     pub title_offset: usize,
     pub aliases: Vec<(String, usize)>,
+    /// The aliases that name a section of this page (`{ name, section }` in the front matter).
+    pub alias_sections: Vec<AliasSection>,
     pub summary: Option<String>,
     pub categories: Vec<(String, usize)>,
     pub featured: bool,
@@ -415,6 +417,7 @@ fn load_file(
         title,
         title_offset,
         aliases: fm.aliases,
+        alias_sections: fm.alias_sections,
         summary: fm.summary,
         categories: fm.categories,
         featured: fm.featured,

@@ -208,3 +208,126 @@ fn unknown_heading_anchor_is_reported() {
         stderr(&out)
     );
 }
+
+/// A list page whose sections stand for subjects too small for a page of their own, each named
+/// by a section alias.
+fn site_with_section_aliases() -> TestSite {
+    let site = site();
+    site.page(
+        "content/groups/idols.md",
+        "Idols of the early years",
+        "aliases = [\"Early idols\", { name = \"H.O.T.\", section = \"The first groups\" }, { name = \"S.E.S.\", section = \"Girl groups\" }]\n",
+        "## The first groups\n\nOne.\n\n## Girl groups\n\nTwo.\n",
+    );
+    site
+}
+
+#[test]
+fn a_section_alias_links_and_redirects_to_its_heading() {
+    let site = site_with_section_aliases();
+    site.page(
+        "content/people/writer.md",
+        "Writer",
+        "",
+        "See [[h.o.t.]], [[S.E.S.|the girls]], [[Early idols]] and [[H.O.T.#Girl groups]].\n",
+    );
+    let out = site.build();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = site.read("people/writer/index.html");
+    let content = between(&html, "<div class=\"content\"", "</div>");
+    for link in [
+        "<a class=\"wikilink\" href=\"/kpop-wiki/groups/idols/#the-first-groups\" data-kind=\"group\">h.o.t.</a>",
+        "<a class=\"wikilink\" href=\"/kpop-wiki/groups/idols/#girl-groups\" data-kind=\"group\">the girls</a>",
+        // A plain alias goes to the top of the page, and a written anchor wins over the alias's.
+        "<a class=\"wikilink\" href=\"/kpop-wiki/groups/idols/\" data-kind=\"group\">Early idols</a>",
+        "<a class=\"wikilink\" href=\"/kpop-wiki/groups/idols/#girl-groups\" data-kind=\"group\">H.O.T.#Girl groups</a>",
+    ] {
+        assert!(content.contains(link), "{link} missing from {content}");
+    }
+    let redirect = site.read("groups/h-o-t/index.html");
+    assert!(
+        redirect.contains(
+            "<meta http-equiv=\"refresh\" content=\"0; url=/kpop-wiki/groups/idols/#the-first-groups\">"
+        ),
+        "{redirect}"
+    );
+    assert!(
+        redirect.contains(
+            "<link rel=\"canonical\" href=\"https://example.github.io/kpop-wiki/groups/idols/\">"
+        ),
+        "{redirect}"
+    );
+    let plain = site.read("groups/early-idols/index.html");
+    assert!(
+        plain.contains("content=\"0; url=/kpop-wiki/groups/idols/\">"),
+        "{plain}"
+    );
+    // The search index leads a section alias to its heading, beside the page's other aliases.
+    let index = site.read("search/index.json");
+    assert!(
+        index.contains(
+            "[\"Idols of the early years\",0,\"groups/idols/\",[\"Early idols\",\"H.O.T.\",\"S.E.S.\"],\"One.\",[\"\",\"the-first-groups\",\"girl-groups\"]]"
+        ),
+        "{index}"
+    );
+    assert!(
+        index.contains("[\"Ateez\",0,\"groups/ateez/\",[\"ATEEZ\",\"에이티즈\"],"),
+        "{index}"
+    );
+}
+
+#[test]
+fn a_section_alias_naming_no_heading_is_reported_at_the_alias() {
+    let site = site();
+    site.page(
+        "content/groups/idols.md",
+        "Idols",
+        "aliases = [\"Early\", { name = \"Kara\", section = \"Second wave\" }]\n",
+        "## First wave\n\nOne.\n",
+    );
+    site.page(
+        "content/people/writer.md",
+        "Writer",
+        "",
+        "See [[Kara]] and [[Idols]].\n",
+    );
+    let out = site.kwiki(&["check"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "content/groups/idols.md:3:48: warning[unknown-anchor]: alias \"Kara\" names section \"Second wave\", but \"Idols\" has no heading with id '#second-wave'"
+        ),
+        "{err}"
+    );
+    // Reported once, at the alias, not again at the link that uses it.
+    assert_eq!(err.matches("unknown-anchor").count(), 1, "{err}");
+    let strict = site.kwiki(&["check", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stderr(&strict).contains("content/groups/idols.md:3:48: error[unknown-anchor]"),
+        "{}",
+        stderr(&strict)
+    );
+}
+
+#[test]
+fn a_bad_alias_table_is_a_located_front_matter_error() {
+    let site = site();
+    site.page(
+        "content/groups/idols.md",
+        "Idols",
+        "aliases = [\"Early\", { section = \"First wave\" },\n  { name = \"Kara\", heading = \"First wave\" }, { name = 3 }]\n",
+        "## First wave\n\nOne.\n",
+    );
+    let out = site.kwiki(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for expected in [
+        "content/groups/idols.md:3:21: error[front-matter]: aliases: alias table has no name",
+        "content/groups/idols.md:4:20: error[front-matter]: aliases: unknown key 'heading' in an alias table (it takes name and section)",
+        "content/groups/idols.md:4:55: error[front-matter]: aliases: name must be a string, not integer",
+    ] {
+        assert!(err.contains(expected), "{expected} missing from {err}");
+    }
+}
