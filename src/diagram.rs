@@ -145,9 +145,9 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
     let kind = &config.kinds[pages[id].kind];
     for (field, items) in graph.infobox[id].iter() {
         for item in items {
-            if let FieldItem::Page(p) = item {
-                everyone.push(*p);
-                nb.tie(id, *p, true, Tie::Relation, &kind.fields[*field].label);
+            if let Some(p) = item.page() {
+                everyone.push(p);
+                nb.tie(id, p, true, Tie::Relation, &kind.fields[*field].label);
             }
         }
     }
@@ -195,7 +195,7 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
         let mut here = 0;
         for (field, items) in graph.infobox[near].iter() {
             for item in items {
-                let FieldItem::Page(far) = *item else {
+                let Some(far) = item.page() else {
                     continue;
                 };
                 let label = &near_kind.fields[*field].label;
@@ -611,12 +611,11 @@ fn undirected_links(v: &View) -> Vec<(PageId, PageId)> {
             .iter()
             .filter(|l| !l.is_citation)
             .map(|l| l.target)
-            .chain(v.graph.infobox[id].iter().flat_map(|(_, items)| {
-                items.iter().filter_map(|item| match item {
-                    FieldItem::Page(p) => Some(*p),
-                    _ => None,
-                })
-            }));
+            .chain(
+                v.graph.infobox[id]
+                    .iter()
+                    .flat_map(|(_, items)| items.iter().filter_map(FieldItem::page)),
+            );
         for t in targets {
             if t != id {
                 pairs.push((id.min(t), id.max(t)));

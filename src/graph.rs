@@ -32,8 +32,20 @@ pub type InfoboxRows = Vec<(usize, Vec<FieldItem>)>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldItem {
     Page(PageId),
+    /// A page found by one of its section aliases: (page, the name as written, heading id).
+    Section(PageId, String, String),
     Missing(String),
     Text(String),
+}
+
+impl FieldItem {
+    /// The page this value links to, if any.
+    pub fn page(&self) -> Option<PageId> {
+        match self {
+            FieldItem::Page(p) | FieldItem::Section(p, _, _) => Some(*p),
+            FieldItem::Missing(_) | FieldItem::Text(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,7 +205,10 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                                 out.inverse_edges.push((target, (page.kind, fv.field), label.as_str().into(), id));
                             }
                             out.field_edges.push((target, id, format!("{}: {}", field.label, pages[target].title).into()));
-                            FieldItem::Page(target)
+                            match index.section_of(name, target) {
+                                Some(anchor) => FieldItem::Section(target, name.clone(), anchor.to_string()),
+                                None => FieldItem::Page(target),
+                            }
                         }
                         Resolution::Found(target) => {
                             if budget.allow("wrong-kind") {
@@ -244,7 +259,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 (Value::Links(names), _) => names.iter().map(|(s, _)| FieldItem::Text(s.clone())).collect(),
             };
             for item in &items {
-                if let FieldItem::Page(target) = *item
+                if let Some(target) = item.page()
                     && !out.relations.iter().any(|&(t, _)| t == target)
                 {
                     out.relations.push((target, fv.field));
@@ -615,13 +630,7 @@ fn reachable_from_home(
     while let Some(id) = queue.pop_front() {
         let mut next: Vec<PageId> = bodies[id].links.iter().map(|l| l.target).collect();
         for (_, items) in graph.infobox[id].iter() {
-            next.extend(items.iter().filter_map(|i| {
-                if let FieldItem::Page(p) = i {
-                    Some(*p)
-                } else {
-                    None
-                }
-            }));
+            next.extend(items.iter().filter_map(FieldItem::page));
         }
         for (_, list) in &graph.inverse[id] {
             next.extend(list);

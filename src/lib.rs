@@ -836,10 +836,7 @@ fn out_neighbours(body: &RenderedBody, graph: &graph::LinkGraph, id: PageId) -> 
     let mut out: Vec<PageId> = body.links.iter().map(|l| l.target).collect();
     out.extend(body.citations.iter().copied());
     for (_, items) in graph.infobox[id].iter() {
-        out.extend(items.iter().filter_map(|item| match item {
-            graph::FieldItem::Page(p) => Some(*p),
-            _ => None,
-        }));
+        out.extend(items.iter().filter_map(graph::FieldItem::page));
     }
     out
 }

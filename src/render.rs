@@ -649,6 +649,15 @@ impl<'a> Renderer<'a> {
                             href: Some(Cow::Borrowed(&self.hrefs[*p])),
                             missing: false,
                         },
+                        FieldItem::Section(p, name, anchor) => InfoValue {
+                            text: Cow::Borrowed(name),
+                            href: Some(Cow::Owned(format!(
+                                "{}#{}",
+                                self.hrefs[*p],
+                                urls::encode_path(anchor)
+                            ))),
+                            missing: false,
+                        },
                         FieldItem::Missing(name) => InfoValue {
                             text: Cow::Borrowed(name),
                             href: Some(Cow::Owned(format!(
@@ -1117,7 +1126,7 @@ impl<'a> Renderer<'a> {
     fn item_text(&self, item: &FieldItem) -> String {
         match item {
             FieldItem::Page(p) => self.input.corpus.pages[*p].title.clone(),
-            FieldItem::Missing(s) | FieldItem::Text(s) => s.clone(),
+            FieldItem::Section(_, s, _) | FieldItem::Missing(s) | FieldItem::Text(s) => s.clone(),
         }
     }
 

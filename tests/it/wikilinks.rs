@@ -331,3 +331,31 @@ fn a_bad_alias_table_is_a_located_front_matter_error() {
         assert!(err.contains(expected), "{expected} missing from {err}");
     }
 }
+
+#[test]
+fn an_infobox_value_naming_a_section_alias_shows_the_name_and_links_to_the_heading() {
+    let site = site();
+    site.page(
+        "content/people/dancers.md",
+        "Dancers of the crew",
+        "aliases = [{ name = \"Aiki\", section = \"Crew members\" }]\n",
+        "## Crew members\n\nAiki dances.\n",
+    )
+    .page(
+        "content/groups/crew.md",
+        "Crew",
+        "members = [\"Aiki\"]\n",
+        "A crew.\n",
+    );
+    let out = site.build();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = site.read("groups/crew/index.html");
+    assert!(
+        html.contains("href=\"/kpop-wiki/people/dancers/#crew-members\">Aiki</a>"),
+        "{html}"
+    );
+    assert!(!html.contains(">Dancers of the crew</a>"), "{html}");
+    // The list page still shows the relation back.
+    let dancers = site.read("people/dancers/index.html");
+    assert!(dancers.contains("Member of"), "{dancers}");
+}
