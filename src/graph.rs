@@ -147,21 +147,14 @@ fn page_ranks(pages: &[Page]) -> Vec<usize> {
     rank
 }
 
+/// Builds the link graph: a sequence of steps, each filling part of it from the pages, their
+/// bodies and what the steps before it made.
 pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph {
-    let GraphInput {
-        config,
-        pages,
-        index,
-        bodies,
-        home,
-        source_kind,
-        previous,
-        changed,
-        keep,
-    } = *input;
-    let n = pages.len();
+    let n = input.pages.len();
     // What depends on names only is the previous graph's when no name changed.
-    let rank = previous.map_or_else(|| page_ranks(pages), |p| p.rank.clone());
+    let rank = input
+        .previous
+        .map_or_else(|| page_ranks(input.pages), |p| p.rank.clone());
     let mut graph = LinkGraph {
         backlinks: vec![Vec::new(); n],
         inverse: vec![Vec::new(); n],
@@ -170,135 +163,257 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
         page_categories: vec![Vec::new(); n],
         ..LinkGraph::default()
     };
-    let mut wanted: BTreeMap<String, (String, Vec<PageId>)> = BTreeMap::new();
-    let mut add_wanted = |name: &str, from: PageId| {
-        let entry = wanted
+    let mut wanted = WantedNames::default();
+    let infoboxes = resolve_infoboxes(input);
+    inverse_relations(&mut graph, &infoboxes, &rank, &mut wanted, diagnostics);
+    body_links(&mut graph, input, &mut wanted, diagnostics);
+    check_section_aliases(input, diagnostics);
+    infobox_backlinks(&mut graph, &infoboxes);
+    for list in &mut graph.backlinks {
+        list.sort_by_key(|b| rank[b.from]);
+    }
+    // A build that keeps no state keeps no infobox edges either.
+    if input.keep {
+        graph.infoboxes = infoboxes;
+    }
+    for list in &mut graph.cited_by {
+        list.sort_by_key(|&p| rank[p]);
+    }
+    categories(&mut graph, input.pages, &rank, diagnostics);
+    names(&mut graph, input, &rank);
+    diagnostics.extend(graph.name_diagnostics.iter().cloned());
+    graph.rank = rank;
+    graph.wanted = wanted.into_list();
+    reports(&mut graph, input, diagnostics);
+    graph
+}
+
+/// Names that pages link to but no page has, with the pages linking to each, by normalised name.
+#[derive(Default)]
+struct WantedNames(BTreeMap<String, (String, Vec<PageId>)>);
+
+impl WantedNames {
+    fn add(&mut self, name: &str, from: PageId) {
+        let entry = self
+            .0
             .entry(normalize(name))
             .or_insert_with(|| (name.to_string(), Vec::new()));
         if entry.1.last() != Some(&from) {
             entry.1.push(from);
         }
-    };
+    }
 
-    // Infobox links and the inverse relations they declare: each page on its own, in parallel,
-    // then merged in page order.
-    let infobox_of = |(id, page): (PageId, &Page)| {
-        let kind = &config.kinds[page.kind];
-        let mut budget = Budget::default();
-        let mut rows = Vec::with_capacity(page.fields.len());
-        let mut out = PageInfobox {
-            rows: Arc::default(),
-            inverse_edges: Vec::new(),
-            field_edges: Vec::new(),
-            relations: Vec::new(),
-            wanted: Vec::new(),
-            diagnostics: Vec::new(),
-        };
-        for fv in &page.fields {
-            let field = &kind.fields[fv.field];
-            let items = match (&fv.value, &field.ty) {
-                (Value::Links(names), FieldType::Link(allowed)) => names
-                    .iter()
-                    .map(|(name, offset)| match index.resolve(name) {
-                        Resolution::Found(target) if allowed.contains(&pages[target].kind) => {
-                            if let Some(label) = &field.inverse {
-                                out.inverse_edges.push((target, (page.kind, fv.field), label.as_str().into(), id));
-                            }
-                            out.field_edges.push((target, id, format!("{}: {}", field.label, pages[target].title).into()));
-                            match index.section_of(name, target) {
-                                Some(anchor) => FieldItem::Section(target, name.clone(), anchor.to_string()),
-                                None => FieldItem::Page(target),
-                            }
-                        }
-                        Resolution::Found(target) => {
-                            if budget.allow("wrong-kind") {
-                                let wanted_kinds: Vec<&str> = allowed.iter().map(|&k| config.kinds[k].name.as_str()).collect();
-                                out.diagnostics.push(
-                                    Diagnostic::error(
-                                        "wrong-kind",
-                                        &page.path,
-                                        format!(
-                                            "field '{}' must name a page of kind {}, but \"{}\" is a {} ({})",
-                                            field.key,
-                                            wanted_kinds.join(" or "),
-                                            pages[target].title,
-                                            config.kinds[pages[target].kind].name,
-                                            pages[target].path
-                                        ),
-                                    )
-                                    .at_offset(&page.text, *offset),
-                                );
-                            }
-                            FieldItem::Page(target)
-                        }
-                        Resolution::Ambiguous(ids) => {
-                            if budget.allow("ambiguous-link") {
-                                let names: Vec<String> = ids.iter().map(|&i| format!("\"{}\" ({})", pages[i].title, pages[i].path)).collect();
-                                out.diagnostics.push(
-                                    Diagnostic::error("ambiguous-link", &page.path, format!("field '{}': \"{name}\" matches {}", field.key, names.join(", ")))
-                                        .at_offset(&page.text, *offset),
-                                );
-                            }
-                            FieldItem::Text(name.clone())
-                        }
-                        Resolution::Missing if index.broken(name).is_some() => FieldItem::Missing(name.clone()),
-                        Resolution::Missing => {
-                            if budget.allow("red-link") {
-                                out.diagnostics.push(
-                                    Diagnostic::warning("red-link", &page.path, format!("field '{}': no page is titled or aliased \"{name}\"", field.key))
-                                        .at_offset(&page.text, *offset),
-                                );
-                            }
-                            out.wanted.push(name.clone());
-                            FieldItem::Missing(name.clone())
-                        }
-                    })
-                    .collect(),
-                (Value::Text(s) | Value::Date(s) | Value::Number(s) | Value::Url(s), _) => vec![FieldItem::Text(s.clone())],
-                (Value::Year(y), _) => vec![FieldItem::Text(y.to_string())],
-                (Value::List(items), _) => items.iter().map(|s| FieldItem::Text(s.clone())).collect(),
-                (Value::Links(names), _) => names.iter().map(|(s, _)| FieldItem::Text(s.clone())).collect(),
-            };
-            for item in &items {
-                if let Some(target) = item.page()
-                    && !out.relations.iter().any(|&(t, _)| t == target)
-                {
-                    out.relations.push((target, fv.field));
-                }
-            }
-            rows.push((fv.field, items));
-        }
-        out.diagnostics.extend(budget.overflow(&page.path));
-        out.rows = Arc::new(rows);
-        out
-    };
-    // With the previous graph (no name changed), a page whose text did not change resolves
-    // its infobox exactly as before: only the changed pages are resolved again.
-    let infoboxes: Vec<Arc<PageInfobox>> = match (previous, changed) {
-        (Some(previous), Some(changed)) if previous.infoboxes.len() == n => {
+    fn into_list(self) -> Vec<Wanted> {
+        self.0
+            .into_values()
+            .map(|(name, from)| Wanted {
+                anchor: slugify(&name),
+                name,
+                from,
+            })
+            .collect()
+    }
+}
+
+/// Infobox links and the inverse relations they declare: each page on its own, in parallel.
+/// With the previous graph (no name changed), a page whose text did not change resolves its
+/// infobox exactly as before: only the changed pages are resolved again.
+fn resolve_infoboxes(input: &GraphInput) -> Vec<Arc<PageInfobox>> {
+    let pages = input.pages;
+    match (input.previous, input.changed) {
+        (Some(previous), Some(changed)) if previous.infoboxes.len() == pages.len() => {
             let mut infoboxes = previous.infoboxes.clone();
             for &id in changed {
-                infoboxes[id] = Arc::new(infobox_of((id, &pages[id])));
+                infoboxes[id] = Arc::new(resolve_infobox(input, id, &pages[id]));
             }
             infoboxes
         }
         _ => pages
             .par_iter()
             .enumerate()
-            .map(|p| Arc::new(infobox_of(p)))
+            .map(|(id, page)| Arc::new(resolve_infobox(input, id, page)))
             .collect(),
-    };
+    }
+}
+
+/// One page's infobox: each field's values, with links resolved and checked.
+fn resolve_infobox(input: &GraphInput, id: PageId, page: &Page) -> PageInfobox {
+    let kind = &input.config.kinds[page.kind];
+    let mut budget = Budget::default();
+    let mut rows = Vec::with_capacity(page.fields.len());
+    let mut out = PageInfobox::default();
+    for fv in &page.fields {
+        let field = &kind.fields[fv.field];
+        let items = match (&fv.value, &field.ty) {
+            (Value::Links(names), FieldType::Link(allowed)) => names
+                .iter()
+                .map(|(name, offset)| {
+                    let link = FieldLink {
+                        id,
+                        page,
+                        field_index: fv.field,
+                        field,
+                        allowed,
+                        name,
+                        offset: *offset,
+                    };
+                    resolve_field_link(input, &link, &mut out, &mut budget)
+                })
+                .collect(),
+            (Value::Text(s) | Value::Date(s) | Value::Number(s) | Value::Url(s), _) => {
+                vec![FieldItem::Text(s.clone())]
+            }
+            (Value::Year(y), _) => vec![FieldItem::Text(y.to_string())],
+            (Value::List(items), _) => items.iter().map(|s| FieldItem::Text(s.clone())).collect(),
+            (Value::Links(names), _) => names
+                .iter()
+                .map(|(s, _)| FieldItem::Text(s.clone()))
+                .collect(),
+        };
+        for item in &items {
+            if let Some(target) = item.page()
+                && !out.relations.iter().any(|&(t, _)| t == target)
+            {
+                out.relations.push((target, fv.field));
+            }
+        }
+        rows.push((fv.field, items));
+    }
+    out.diagnostics.extend(budget.overflow(&page.path));
+    out.rows = Arc::new(rows);
+    out
+}
+
+/// One name in a link field, where it is written.
+struct FieldLink<'a> {
+    id: PageId,
+    page: &'a Page,
+    field_index: usize,
+    field: &'a crate::config::Field,
+    allowed: &'a [usize],
+    name: &'a String,
+    offset: usize,
+}
+
+/// Resolves one name of a link field: the page it names (or the section alias), or why not.
+fn resolve_field_link(
+    input: &GraphInput,
+    link: &FieldLink,
+    out: &mut PageInfobox,
+    budget: &mut Budget,
+) -> FieldItem {
+    let (config, pages, index) = (input.config, input.pages, input.index);
+    let FieldLink {
+        id,
+        page,
+        field_index,
+        field,
+        allowed,
+        name,
+        offset,
+    } = *link;
+    match index.resolve(name) {
+        Resolution::Found(target) if allowed.contains(&pages[target].kind) => {
+            if let Some(label) = &field.inverse {
+                out.inverse_edges.push((
+                    target,
+                    (page.kind, field_index),
+                    label.as_str().into(),
+                    id,
+                ));
+            }
+            out.field_edges.push((
+                target,
+                id,
+                format!("{}: {}", field.label, pages[target].title).into(),
+            ));
+            match index.section_of(name, target) {
+                Some(anchor) => FieldItem::Section(target, name.clone(), anchor.to_string()),
+                None => FieldItem::Page(target),
+            }
+        }
+        Resolution::Found(target) => {
+            if budget.allow("wrong-kind") {
+                let wanted_kinds: Vec<&str> = allowed
+                    .iter()
+                    .map(|&k| config.kinds[k].name.as_str())
+                    .collect();
+                out.diagnostics.push(
+                    Diagnostic::error(
+                        "wrong-kind",
+                        &page.path,
+                        format!(
+                            "field '{}' must name a page of kind {}, but \"{}\" is a {} ({})",
+                            field.key,
+                            wanted_kinds.join(" or "),
+                            pages[target].title,
+                            config.kinds[pages[target].kind].name,
+                            pages[target].path
+                        ),
+                    )
+                    .at_offset(&page.text, offset),
+                );
+            }
+            FieldItem::Page(target)
+        }
+        Resolution::Ambiguous(ids) => {
+            if budget.allow("ambiguous-link") {
+                let names: Vec<String> = ids
+                    .iter()
+                    .map(|&i| format!("\"{}\" ({})", pages[i].title, pages[i].path))
+                    .collect();
+                out.diagnostics.push(
+                    Diagnostic::error(
+                        "ambiguous-link",
+                        &page.path,
+                        format!(
+                            "field '{}': \"{name}\" matches {}",
+                            field.key,
+                            names.join(", ")
+                        ),
+                    )
+                    .at_offset(&page.text, offset),
+                );
+            }
+            FieldItem::Text(name.clone())
+        }
+        Resolution::Missing if index.broken(name).is_some() => FieldItem::Missing(name.clone()),
+        Resolution::Missing => {
+            if budget.allow("red-link") {
+                out.diagnostics.push(
+                    Diagnostic::warning(
+                        "red-link",
+                        &page.path,
+                        format!(
+                            "field '{}': no page is titled or aliased \"{name}\"",
+                            field.key
+                        ),
+                    )
+                    .at_offset(&page.text, offset),
+                );
+            }
+            out.wanted.push(name.clone());
+            FieldItem::Missing(name.clone())
+        }
+    }
+}
+
+/// Merges the infoboxes in page order: each page's rows, the inverse relations they declare
+/// (listed on their targets by heading), their red links and problems.
+fn inverse_relations(
+    graph: &mut LinkGraph,
+    infoboxes: &[Arc<PageInfobox>],
+    rank: &[usize],
+    wanted: &mut WantedNames,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut inverse_edges: Vec<InverseEdge> = Vec::new();
-    let mut field_edges: Vec<(PageId, PageId, Arc<str>)> = Vec::new();
     for (id, info) in infoboxes.iter().enumerate() {
         inverse_edges.extend(info.inverse_edges.iter().cloned());
-        field_edges.extend(info.field_edges.iter().cloned());
         for name in &info.wanted {
-            add_wanted(name, id);
+            wanted.add(name, id);
         }
         diagnostics.extend(info.diagnostics.iter().cloned());
-    }
-    for (id, info) in infoboxes.iter().enumerate() {
         graph.infobox[id] = Arc::clone(&info.rows);
     }
     inverse_edges.sort_by(|a, b| {
@@ -314,10 +429,18 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             None => groups.push((label.to_string(), vec![from])),
         }
     }
+}
 
-    // Backlinks from bodies, then from infoboxes; citations.
-    // Body links are visited in page order, so a page already linking a target is the last
-    // entry of the target's list; infobox links then check the body entries by binary search.
+/// Backlinks and citations from the bodies, and their red links; links into a heading are
+/// checked against the target's headings. Body links are visited in page order, so a page
+/// already linking a target is the last entry of the target's list.
+fn body_links(
+    graph: &mut LinkGraph,
+    input: &GraphInput,
+    wanted: &mut WantedNames,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let (pages, bodies) = (input.pages, input.bodies);
     // Heading ids of the pages some link points into, made on first use: looking each anchor up
     // in a list of headings would be quadratic on a page with thousands of both.
     let mut anchors: HashMap<PageId, HashSet<&str>> = HashMap::new();
@@ -368,16 +491,19 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             }
         }
         for red in &body.red_links {
-            add_wanted(&red.target, from);
+            wanted.add(&red.target, from);
         }
         diagnostics.extend(budget.overflow(&pages[from].path));
     }
-    // Section aliases name a heading of their own page: checked once here, at the alias, not at
-    // every link that uses it.
-    for (id, page) in pages.iter().enumerate() {
+}
+
+/// Section aliases name a heading of their own page: checked once here, at the alias, not at
+/// every link that uses it.
+fn check_section_aliases(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) {
+    for (id, page) in input.pages.iter().enumerate() {
         for section in &page.alias_sections {
             let anchor = slugify(&section.heading);
-            if !bodies[id].headings.iter().any(|h| h.id == anchor) {
+            if !input.bodies[id].headings.iter().any(|h| h.id == anchor) {
                 let alias = page.aliases.get(section.alias).map_or("", |a| a.0.as_str());
                 diagnostics.push(
                     Diagnostic::warning(
@@ -394,23 +520,32 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             }
         }
     }
+}
+
+/// Backlinks from infoboxes (after the body entries, which they do not repeat), and each
+/// backlink's relation: the first infobox field of the linking page that names the target.
+fn infobox_backlinks(graph: &mut LinkGraph, infoboxes: &[Arc<PageInfobox>]) {
     let body_counts: Vec<usize> = graph.backlinks.iter().map(Vec::len).collect();
-    for (target, from, context) in field_edges {
-        let list = &graph.backlinks[target];
-        let in_body = list[..body_counts[target]]
-            .binary_search_by_key(&from, |b| b.from)
-            .is_ok();
-        let again = list.len() > body_counts[target] && list.last().map(|b| b.from) == Some(from);
-        if target != from && !in_body && !again {
-            graph.backlinks[target].push(Backlink {
-                from,
-                context,
-                relation: None,
-            });
+    for info in infoboxes {
+        for (target, from, context) in &info.field_edges {
+            let (target, from) = (*target, *from);
+            let list = &graph.backlinks[target];
+            let in_body = list[..body_counts[target]]
+                .binary_search_by_key(&from, |b| b.from)
+                .is_ok();
+            let again =
+                list.len() > body_counts[target] && list.last().map(|b| b.from) == Some(from);
+            if target != from && !in_body && !again {
+                graph.backlinks[target].push(Backlink {
+                    from,
+                    context: context.clone(),
+                    relation: None,
+                });
+            }
         }
     }
-    // Each backlink's relation. A target's list holds its body entries, then its infobox
-    // entries, each part in page order: binary search finds the entry in one or the other.
+    // A target's list holds its body entries, then its infobox entries, each part in page
+    // order: binary search finds the entry in one or the other.
     for (from, info) in infoboxes.iter().enumerate() {
         for &(target, field) in &info.relations {
             let list = &mut graph.backlinks[target];
@@ -428,18 +563,15 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             }
         }
     }
-    for list in &mut graph.backlinks {
-        list.sort_by_key(|b| rank[b.from]);
-    }
-    // A build that keeps no state keeps no infobox edges either.
-    if keep {
-        graph.infoboxes = infoboxes;
-    }
-    for list in &mut graph.cited_by {
-        list.sort_by_key(|&p| rank[p]);
-    }
+}
 
-    // Categories: one spelling per name.
+/// Categories: one spelling per name, members in rank order.
+fn categories(
+    graph: &mut LinkGraph,
+    pages: &[Page],
+    rank: &[usize],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut categories: BTreeMap<String, (String, String, Vec<PageId>)> = BTreeMap::new();
     for (id, page) in pages.iter().enumerate() {
         for (name, offset) in &page.categories {
@@ -477,89 +609,91 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             pages: members,
         });
     }
+}
 
-    if let Some(previous) = previous {
+/// What depends on names only: redirects for aliases and disambiguations for shared names,
+/// the previous graph's when no name changed.
+fn names(graph: &mut LinkGraph, input: &GraphInput, rank: &[usize]) {
+    if let Some(previous) = input.previous {
         graph.redirects = previous.redirects.clone();
         graph.disambiguations = previous.disambiguations.clone();
         graph.name_diagnostics = previous.name_diagnostics.clone();
-    } else {
-        let mut name_diagnostics = Vec::new();
-        // Redirects for aliases; they may not take a path that a page or another redirect has.
-        let mut taken: HashSet<String> = pages
-            .iter()
-            .map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug))
-            .collect();
-        for (id, page) in pages.iter().enumerate() {
-            let folder = &config.kinds[page.kind].folder;
-            for (i, (alias, offset)) in page.aliases.iter().enumerate() {
-                let slug = slugify(alias);
-                if slug.is_empty() {
-                    name_diagnostics.push(
-                        Diagnostic::warning("alias-no-redirect", &page.path, format!("alias \"{alias}\" has no letter or digit to make an address from: links with it work, but it gets no redirect page"))
-                            .at_offset(&page.text, *offset)
-                            .note("add a spelled-out alias too (\"Exclamation\" for \"!!!\") if readers may type it into the address bar"),
-                    );
-                    continue;
-                }
-                // Shared or shadowed aliases lead to a disambiguation or another page, not here.
-                if slug == page.slug || index.resolve(alias) != Resolution::Found(id) {
-                    continue;
-                }
-                let path = urls::page_path(folder, &slug);
-                if taken.contains(&path) {
-                    name_diagnostics.push(
-                        Diagnostic::warning("redirect-clash", &page.path, format!("alias \"{alias}\" would redirect from /{path}, which is already taken; no redirect made"))
-                            .at_offset(&page.text, *offset),
-                    );
-                    continue;
-                }
-                taken.insert(path.clone());
-                let anchor = page
-                    .alias_sections
-                    .iter()
-                    .find(|s| s.alias == i)
-                    .map(|s| slugify(&s.heading))
-                    .filter(|a| !a.is_empty());
-                graph.redirects.push(Redirect {
-                    path,
-                    alias: alias.clone(),
-                    to: id,
-                    anchor,
-                });
+        return;
+    }
+    graph.name_diagnostics = redirects(graph, input);
+    for (name, ids) in input.index.shared_names() {
+        let mut ids = ids.clone();
+        ids.sort_by_key(|&p| rank[p]);
+        graph.disambiguations.push(Disambiguation {
+            path: urls::disambiguation_path(name),
+            name: name.clone(),
+            pages: ids,
+        });
+    }
+}
+
+/// Redirects for aliases; they may not take a path that a page or another redirect has.
+fn redirects(graph: &mut LinkGraph, input: &GraphInput) -> Vec<Diagnostic> {
+    let (config, pages, index) = (input.config, input.pages, input.index);
+    let mut name_diagnostics = Vec::new();
+    let mut taken: HashSet<String> = pages
+        .iter()
+        .map(|p| urls::page_path(&config.kinds[p.kind].folder, &p.slug))
+        .collect();
+    for (id, page) in pages.iter().enumerate() {
+        let folder = &config.kinds[page.kind].folder;
+        for (i, (alias, offset)) in page.aliases.iter().enumerate() {
+            let slug = slugify(alias);
+            if slug.is_empty() {
+                name_diagnostics.push(
+                    Diagnostic::warning("alias-no-redirect", &page.path, format!("alias \"{alias}\" has no letter or digit to make an address from: links with it work, but it gets no redirect page"))
+                        .at_offset(&page.text, *offset)
+                        .note("add a spelled-out alias too (\"Exclamation\" for \"!!!\") if readers may type it into the address bar"),
+                );
+                continue;
             }
-        }
-        for (name, ids) in index.shared_names() {
-            let mut ids = ids.clone();
-            ids.sort_by_key(|&p| rank[p]);
-            graph.disambiguations.push(Disambiguation {
-                path: urls::disambiguation_path(name),
-                name: name.clone(),
-                pages: ids,
+            // Shared or shadowed aliases lead to a disambiguation or another page, not here.
+            if slug == page.slug || index.resolve(alias) != Resolution::Found(id) {
+                continue;
+            }
+            let path = urls::page_path(folder, &slug);
+            if taken.contains(&path) {
+                name_diagnostics.push(
+                    Diagnostic::warning("redirect-clash", &page.path, format!("alias \"{alias}\" would redirect from /{path}, which is already taken; no redirect made"))
+                        .at_offset(&page.text, *offset),
+                );
+                continue;
+            }
+            taken.insert(path.clone());
+            let anchor = page
+                .alias_sections
+                .iter()
+                .find(|s| s.alias == i)
+                .map(|s| slugify(&s.heading))
+                .filter(|a| !a.is_empty());
+            graph.redirects.push(Redirect {
+                path,
+                alias: alias.clone(),
+                to: id,
+                anchor,
             });
         }
-        graph.name_diagnostics = name_diagnostics;
     }
-    diagnostics.extend(graph.name_diagnostics.iter().cloned());
-    graph.rank = rank;
-    graph.wanted = wanted
-        .into_values()
-        .map(|(name, from)| Wanted {
-            anchor: slugify(&name),
-            name,
-            from,
-        })
-        .collect();
+    name_diagnostics
+}
 
-    // Reports: orphans, pages the home page cannot reach, pages that cite nothing.
-    let home_links: HashSet<PageId> = home
+/// Reports: orphans, pages the home page cannot reach, pages and paragraphs that cite nothing.
+fn reports(graph: &mut LinkGraph, input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) {
+    let (pages, bodies, source_kind) = (input.pages, input.bodies, input.source_kind);
+    let home_links: HashSet<PageId> = input
+        .home
         .map(|h| h.links.iter().map(|l| l.target).collect())
         .unwrap_or_default();
-    for id in 0..n {
-        let featured = pages[id].featured;
+    for id in 0..pages.len() {
         if graph.backlinks[id].is_empty()
             && graph.cited_by[id].is_empty()
             && !home_links.contains(&id)
-            && !featured
+            && !pages[id].featured
         {
             graph.orphans.push(id);
             diagnostics.push(
@@ -571,33 +705,13 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
                 .note("link it from a related page so readers can find it"),
             );
         }
-        if source_kind.is_some_and(|s| s != pages[id].kind) && bodies[id].citations.is_empty() {
-            graph.uncited.push(id);
-            diagnostics.push(
-                Diagnostic::warning("uncited-page", &pages[id].path, "page cites no source")
-                    .note("end each factual paragraph with a footnote whose text links a source page: [^a] … [^a]: [[Source title]]"),
-            );
-        }
         if source_kind.is_some_and(|s| s != pages[id].kind) {
-            let mut budget = Budget::default();
-            for &at in &bodies[id].uncited_paragraphs {
-                if budget.allow("uncited-paragraph") {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            "uncited-paragraph",
-                            &pages[id].path,
-                            "paragraph has no footnote citing a source",
-                        )
-                        .at(at),
-                    );
-                }
-            }
-            diagnostics.extend(budget.overflow(&pages[id].path));
+            uncited(graph, id, &pages[id], &bodies[id], diagnostics);
         }
     }
-    if home.is_some() {
-        let reachable = reachable_from_home(&graph, bodies, &home_links, pages);
-        for id in 0..n {
+    if input.home.is_some() {
+        let reachable = reachable_from_home(graph, bodies, &home_links, pages);
+        for id in 0..pages.len() {
             if !reachable[id] && !graph.orphans.contains(&id) {
                 graph.unreachable.push(id);
                 diagnostics.push(Diagnostic::warning(
@@ -611,7 +725,37 @@ pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph
             }
         }
     }
-    graph
+}
+
+/// A page that cites no source, and its paragraphs without a footnote.
+fn uncited(
+    graph: &mut LinkGraph,
+    id: PageId,
+    page: &Page,
+    body: &RenderedBody,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if body.citations.is_empty() {
+        graph.uncited.push(id);
+        diagnostics.push(
+            Diagnostic::warning("uncited-page", &page.path, "page cites no source")
+                .note("end each factual paragraph with a footnote whose text links a source page: [^a] … [^a]: [[Source title]]"),
+        );
+    }
+    let mut budget = Budget::default();
+    for &at in &body.uncited_paragraphs {
+        if budget.allow("uncited-paragraph") {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "uncited-paragraph",
+                    &page.path,
+                    "paragraph has no footnote citing a source",
+                )
+                .at(at),
+            );
+        }
+    }
+    diagnostics.extend(budget.overflow(&page.path));
 }
 
 /// Breadth-first over everything a reader can click on a page: body links, infobox links,

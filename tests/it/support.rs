@@ -78,7 +78,13 @@ impl TestSite {
     pub fn write_bytes(&self, path: &str, bytes: &[u8]) -> &TestSite {
         let full = self.root().join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, bytes).unwrap();
+        // Written beside it under a hidden name, then renamed over it, as editors save: a
+        // watching `serve` never reads a half-written file (on a loaded machine it could, and
+        // a test would see a parse error the edit does not have).
+        let name = full.file_name().unwrap().to_string_lossy().into_owned();
+        let temporary = full.with_file_name(format!(".{name}.kwiki-test"));
+        std::fs::write(&temporary, bytes).unwrap();
+        std::fs::rename(&temporary, &full).unwrap();
         self
     }
 
