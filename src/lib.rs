@@ -23,6 +23,7 @@ pub mod history;
 pub mod markdown;
 pub mod names;
 pub mod output;
+pub mod outputs;
 pub mod plan;
 pub mod raw_html;
 pub mod render;

@@ -183,6 +183,7 @@ impl Plan {
     /// The plan as the renderer takes it.
     pub fn partial(&self) -> crate::render::Partial<'_> {
         crate::render::Partial {
+            full: false,
             ids: &self.pages,
             listed: &self.listed,
             categories_changed: self.categories_changed,

@@ -68,22 +68,22 @@ struct SiteView<'a> {
 }
 
 #[derive(Serialize, Clone)]
-struct KindView {
-    id: String,
-    name: String,
-    plural: String,
-    href: String,
-    count: usize,
+pub(crate) struct KindView {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) plural: String,
+    pub(crate) href: String,
+    pub(crate) count: usize,
 }
 
 /// A link to a page in a template. The fields borrow from the build where they can, since
 /// every page view holds dozens of these and serialising them copies each once more.
 #[derive(Serialize, Clone)]
-struct LinkView<'a> {
-    title: Cow<'a, str>,
-    href: Cow<'a, str>,
-    kind: Cow<'a, str>,
-    summary: Cow<'a, str>,
+pub(crate) struct LinkView<'a> {
+    pub(crate) title: Cow<'a, str>,
+    pub(crate) href: Cow<'a, str>,
+    pub(crate) kind: Cow<'a, str>,
+    pub(crate) summary: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -149,9 +149,9 @@ struct PageView<'a> {
 }
 
 #[derive(Serialize)]
-struct ListingRow<'a> {
-    page: LinkView<'a>,
-    cells: Vec<String>,
+pub(crate) struct ListingRow<'a> {
+    pub(crate) page: LinkView<'a>,
+    pub(crate) cells: Vec<String>,
 }
 
 /// Everything the render stage reads.
@@ -431,11 +431,11 @@ fn recursive_component(templates: &[TemplateSource]) -> Option<(&str, usize)> {
     None
 }
 
-struct Renderer<'a> {
-    input: &'a RenderInput<'a>,
+pub(crate) struct Renderer<'a> {
+    pub(crate) input: &'a RenderInput<'a>,
     tera: &'a Tera,
-    hrefs: &'a [String],
-    summaries: &'a [String],
+    pub(crate) hrefs: &'a [String],
+    pub(crate) summaries: &'a [String],
     /// Per kind: `kinds/<id>.html` if the site has it, else `page.html`; chosen once per build.
     page_templates: Vec<String>,
     /// Where a streaming build sends each file as soon as it is rendered.
@@ -458,8 +458,10 @@ pub enum Scope<'a> {
     Pages(&'a Partial<'a>),
 }
 
-/// What an incremental rebuild re-renders.
+/// What an incremental rebuild re-renders (a full build: `full`, and every flag set).
 pub struct Partial<'a> {
+    /// Everything is rendered (a full build).
+    pub full: bool,
     /// Pages to render, sorted.
     pub ids: &'a [PageId],
     /// Pages whose entry in lists (title, summary, infobox cells) changed: their kinds'
@@ -475,6 +477,22 @@ pub struct Partial<'a> {
     pub maintenance_changed: bool,
     /// Some page's links or relations changed: the network page is drawn again.
     pub links_changed: bool,
+}
+
+impl Partial<'_> {
+    /// A full build's: everything.
+    pub fn everything() -> Partial<'static> {
+        Partial {
+            full: true,
+            ids: &[],
+            listed: &[],
+            categories_changed: true,
+            summaries_changed: true,
+            wanted_changed: true,
+            maintenance_changed: true,
+            links_changed: true,
+        }
+    }
 }
 
 /// Renders the output files of `scope`. Template errors are collected once per template position.
@@ -547,69 +565,37 @@ pub fn render_site(
         in_flight: InFlight::default(),
     };
 
-    // A streamed file is written by the sink and not kept.
-    // The network's force simulation (tens of milliseconds on one thread) and the generated
-    // lists (a few large pages: kind indexes, all pages) render beside the pages, so neither
-    // leaves a core idle at the end of the stage.
-    let network_changed = match scope {
-        Scope::All => true,
-        Scope::Pages(partial) => partial.links_changed,
+    // The generated outputs (`outputs::OUTPUTS`: lists, special pages, the network, feeds)
+    // render beside the pages, so neither leaves a core idle at the end of the stage. A
+    // streamed file is written by the sink and not kept.
+    let everything = Partial::everything();
+    let partial = match scope {
+        Scope::All => &everything,
+        Scope::Pages(partial) => partial,
     };
     type Results = Vec<Result<Option<OutputFile>, Diagnostic>>;
     // The watchdog: a template that never finishes (a loop over a huge range) is reported,
     // with the file still rendering, instead of hanging the build without a word.
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    let watchdog = input.on_stuck.map(|on_stuck| {
-        let limit = render_timeout();
-        let in_flight = &renderer.in_flight;
-        let renderer = &renderer;
-        move || {
-            let mut reported = false;
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(Duration::from_millis(100).min(limit))
-            {
-                if reported {
-                    continue;
-                }
-                if let Some((template, path, took)) = in_flight.stuck(limit) {
-                    reported = true;
-                    on_stuck(
-                        &Diagnostic::error(
-                            "template-timeout",
-                            format!("templates/{template}"),
-                            format!(
-                                "still rendering after {:.0} s: does a loop in this template (or one it includes) never end?",
-                                took.as_secs_f64()
-                            ),
-                        )
-                        .note(format!("while rendering {}", renderer.source_of(&path))),
-                    );
-                }
-            }
-        }
-    });
-    let (results, (network, generated)): (Results, (_, Results)) = std::thread::scope(|threads| {
+    let watchdog = input
+        .on_stuck
+        .map(|on_stuck| watchdog(&renderer, on_stuck, stopped));
+    let (results, generated): (Results, Results) = std::thread::scope(|threads| {
         if let Some(watchdog) = watchdog {
             threads.spawn(watchdog);
         }
         let done = rayon::join(
-            || match scope {
-                Scope::All => (0..pages.len())
+            || {
+                let ids: Box<dyn Iterator<Item = PageId> + Send> = match scope {
+                    Scope::All => Box::new(0..pages.len()),
+                    Scope::Pages(partial) => Box::new(partial.ids.iter().copied()),
+                };
+                ids.collect::<Vec<_>>()
                     .into_par_iter()
                     .map(|id| renderer.hand_over(renderer.page(id)))
-                    .collect(),
-                Scope::Pages(partial) => partial
-                    .ids
-                    .par_iter()
-                    .map(|&id| renderer.hand_over(renderer.page(id)))
-                    .collect(),
+                    .collect()
             },
-            || {
-                rayon::join(
-                    || network_changed.then(|| crate::diagram::network(&renderer.diagram_view())),
-                    || renderer.generated_pages(scope),
-                )
-            },
+            || crate::outputs::make_all(&renderer, partial),
         );
         drop(stop);
         done
@@ -618,11 +604,7 @@ pub fn render_site(
     // One error per template problem, however many files it broke: the first file's note, and
     // how many more.
     let mut errors: BTreeMap<String, (Diagnostic, usize)> = BTreeMap::new();
-    let network = network
-        .map(|n| renderer.network_page(n))
-        .into_iter()
-        .flatten();
-    for r in results.into_iter().chain(generated).chain(network) {
+    for r in results.into_iter().chain(generated) {
         match r {
             Ok(Some(f)) => files.push(f),
             Ok(None) => {}
@@ -647,31 +629,42 @@ pub fn render_site(
             d
         }
     }));
-    // No dated page (no git history): no feed, rather than one dated 1970.
-    if let Some(feed) = renderer.feed() {
-        files.push(OutputFile {
-            path: urls::FEED.into(),
-            bytes: feed.into_bytes().into(),
-        });
-    }
-    files.push(OutputFile {
-        path: "sitemap.xml".into(),
-        bytes: renderer.sitemap().into_bytes().into(),
-    });
-    files.push(OutputFile {
-        path: "robots.txt".into(),
-        bytes: format!(
-            "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
-            config.base_url
-        )
-        .into_bytes()
-        .into(),
-    });
-    files.push(OutputFile {
-        path: ".nojekyll".into(),
-        bytes: Vec::new().into(),
-    });
     files
+}
+
+/// The render watchdog: until `stopped` says the stage is over, checks every 100 ms whether one
+/// file has been rendering for longer than [`render_timeout`], and reports the first such file
+/// once through `on_stuck`.
+fn watchdog<'r>(
+    renderer: &'r Renderer<'r>,
+    on_stuck: &'r (dyn Fn(&Diagnostic) + Sync),
+    stopped: std::sync::mpsc::Receiver<()>,
+) -> impl FnOnce() + Send + 'r {
+    let limit = render_timeout();
+    move || {
+        let mut reported = false;
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            stopped.recv_timeout(Duration::from_millis(100).min(limit))
+        {
+            if reported {
+                continue;
+            }
+            if let Some((template, path, took)) = renderer.in_flight.stuck(limit) {
+                reported = true;
+                on_stuck(
+                    &Diagnostic::error(
+                        "template-timeout",
+                        format!("templates/{template}"),
+                        format!(
+                            "still rendering after {:.0} s: does a loop in this template (or one it includes) never end?",
+                            took.as_secs_f64()
+                        ),
+                    )
+                    .note(format!("while rendering {}", renderer.source_of(&path))),
+                );
+            }
+        }
+    }
 }
 
 /// Where a page sits on the timeline: its first field of type year or date, in the kind's
@@ -704,19 +697,19 @@ pub fn dated(config: &Config, page: &Page) -> Option<Dated> {
 }
 
 #[derive(Serialize)]
-struct TimelineEntry {
-    title: String,
-    href: String,
-    kind: String,
-    label: String,
-    when: String,
+pub(crate) struct TimelineEntry {
+    pub(crate) title: String,
+    pub(crate) href: String,
+    pub(crate) kind: String,
+    pub(crate) label: String,
+    pub(crate) when: String,
 }
 
 #[derive(Serialize)]
-struct TimelineYear {
-    year: i64,
-    id: String,
-    entries: Vec<TimelineEntry>,
+pub(crate) struct TimelineYear {
+    pub(crate) year: i64,
+    pub(crate) id: String,
+    pub(crate) entries: Vec<TimelineEntry>,
 }
 
 fn count_kinds(config: &Config, pages: &[Page]) -> Vec<usize> {
@@ -779,14 +772,14 @@ struct WebSiteLd<'a> {
 /// A named list of pages on a special page (a letter of the A–Z list, a wanted name, a
 /// maintenance report).
 #[derive(Serialize)]
-struct PageGroup<'a> {
-    id: String,
-    name: Cow<'a, str>,
-    pages: Vec<LinkView<'a>>,
+pub(crate) struct PageGroup<'a> {
+    pub(crate) id: String,
+    pub(crate) name: Cow<'a, str>,
+    pub(crate) pages: Vec<LinkView<'a>>,
 }
 
 /// JSON for a `<script type="application/ld+json">`: `<` is escaped so no `</script>` survives.
-fn script_json(value: &impl Serialize) -> String {
+pub(crate) fn script_json(value: &impl Serialize) -> String {
     serde_json::to_string(value)
         .unwrap_or_default()
         .replace('<', "\\u003c")
@@ -795,7 +788,7 @@ fn script_json(value: &impl Serialize) -> String {
 }
 
 impl<'a> Renderer<'a> {
-    fn link(&self, id: PageId) -> LinkView<'a> {
+    pub(crate) fn link(&self, id: PageId) -> LinkView<'a> {
         let page = &self.input.corpus.pages[id];
         LinkView {
             title: Cow::Borrowed(&page.title),
@@ -805,7 +798,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn diagram_view(&self) -> crate::diagram::View<'_> {
+    pub(crate) fn diagram_view(&self) -> crate::diagram::View<'_> {
         crate::diagram::View {
             config: self.input.config,
             pages: &self.input.corpus.pages,
@@ -815,7 +808,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn kind_view(&self, kind: usize) -> KindView {
+    pub(crate) fn kind_view(&self, kind: usize) -> KindView {
         let k = &self.input.config.kinds[kind];
         KindView {
             id: k.id.clone(),
@@ -827,7 +820,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Hands a rendered file to the sink of a streaming build (keeping nothing), or keeps it.
-    fn hand_over(
+    pub(crate) fn hand_over(
         &self,
         result: Result<OutputFile, Diagnostic>,
     ) -> Result<Option<OutputFile>, Diagnostic> {
@@ -841,7 +834,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// `render`, then `hand_over`.
-    fn emit(
+    pub(crate) fn emit(
         &self,
         template: &str,
         context: &Context,
@@ -1060,7 +1053,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// A page that lists pages under a name: a category, a disambiguation.
-    fn named_list(
+    pub(crate) fn named_list(
         &self,
         template: &str,
         name: &str,
@@ -1077,7 +1070,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The network page and its filter stylesheet.
-    fn network_page(
+    pub(crate) fn network_page(
         &self,
         network: crate::diagram::Network,
     ) -> [Result<Option<OutputFile>, Diagnostic>; 2] {
@@ -1092,314 +1085,7 @@ impl<'a> Renderer<'a> {
         ]
     }
 
-    fn generated_pages(&self, scope: Scope) -> Vec<Result<Option<OutputFile>, Diagnostic>> {
-        let input = self.input;
-        let config = input.config;
-        let pages = &input.corpus.pages;
-        let graph = input.graph;
-        let mut out = Vec::new();
-        let everything = Partial {
-            ids: &[],
-            listed: &[],
-            categories_changed: true,
-            summaries_changed: true,
-            wanted_changed: true,
-            maintenance_changed: true,
-            links_changed: true,
-        };
-        let (all, partial) = match scope {
-            Scope::All => (true, &everything),
-            Scope::Pages(partial) => (false, partial),
-        };
-        // Kinds and disambiguations that list a page whose entry changed.
-        let mut shown = vec![all; pages.len()];
-        for &id in partial.listed {
-            shown[id] = true;
-        }
-        let mut kinds_shown = vec![all; config.kinds.len()];
-        for &id in partial.listed {
-            kinds_shown[pages[id].kind] = true;
-        }
-        let all_pages = partial.summaries_changed;
-
-        // Home.
-        let mut context = Context::new();
-        let featured: Vec<LinkView> = (0..pages.len())
-            .filter(|&i| pages[i].featured)
-            .map(|i| self.link(i))
-            .collect();
-        let home = input.corpus.home.as_ref();
-        context.insert(
-            "title",
-            &home
-                .and_then(|h| h.title.clone())
-                .unwrap_or_else(|| config.title.clone()),
-        );
-        context.insert(
-            "summary",
-            &home
-                .and_then(|h| h.summary.clone())
-                .unwrap_or_else(|| config.description.clone()),
-        );
-        context.insert("intro", &input.home.map_or("", |h| h.html.as_str()));
-        context.insert("featured", &featured);
-        context.insert("page_count", &pages.len());
-        context.insert("category_count", &graph.categories.len());
-        context.insert(
-            "json_ld",
-            &script_json(&serde_json::json!({
-                "@context": "https://schema.org",
-                "@type": "WebSite",
-                "name": config.title,
-                "url": config.base_url,
-                "description": config.description,
-                "potentialAction": {
-                    "@type": "SearchAction",
-                    "target": format!("{}?q={{query}}", urls::absolute(config, urls::SEARCH)),
-                    "query-input": "required name=query",
-                },
-            })),
-        );
-        out.push(self.emit("home.html", &context, "index.html".into()));
-
-        // One index per kind: a table of its pages and their first fields. This and the other
-        // generated lists render in parallel, like the pages.
-        let kind_index = |(k, kind): (usize, &crate::config::Kind)| {
-            let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
-            ids.sort_by_cached_key(|&i| normalize(&pages[i].title));
-            let columns: Vec<usize> = (0..kind.fields.len()).take(4).collect();
-            let rows: Vec<ListingRow> = ids
-                .iter()
-                .map(|&i| ListingRow {
-                    page: self.link(i),
-                    cells: columns
-                        .iter()
-                        .map(|&c| {
-                            graph.infobox[i]
-                                .iter()
-                                .find(|(f, _)| *f == c)
-                                .map(|(_, items)| {
-                                    items
-                                        .iter()
-                                        .map(|it| self.item_text(it))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                })
-                                .unwrap_or_default()
-                        })
-                        .collect(),
-                })
-                .collect();
-            let mut context = Context::new();
-            context.insert("kind", &self.kind_view(k));
-            context.insert(
-                "columns",
-                &columns
-                    .iter()
-                    .map(|&c| kind.fields[c].label.clone())
-                    .collect::<Vec<_>>(),
-            );
-            context.insert("rows", &rows);
-            self.emit(
-                "kind.html",
-                &context,
-                urls::file_for(&urls::kind_path(&kind.folder)),
-            )
-        };
-        out.par_extend(
-            config
-                .kinds
-                .par_iter()
-                .enumerate()
-                .filter(|(k, _)| kinds_shown[*k])
-                .map(kind_index),
-        );
-
-        // Categories.
-        if partial.categories_changed {
-            let category_links: Vec<LinkView> = graph
-                .categories
-                .iter()
-                .map(|c| LinkView {
-                    title: Cow::Borrowed(&c.name),
-                    href: Cow::Owned(urls::href(config, &c.path)),
-                    kind: Cow::Borrowed("Category"),
-                    summary: Cow::Owned(format!("{} pages", c.pages.len())),
-                })
-                .collect();
-            let mut context = Context::new();
-            context.insert("categories", &category_links);
-            out.push(self.emit(
-                "categories.html",
-                &context,
-                urls::file_for(urls::CATEGORIES),
-            ));
-            out.par_extend(
-                graph
-                    .categories
-                    .par_iter()
-                    .map(|c| self.named_list("category.html", &c.name, &c.pages, &c.path)),
-            );
-        }
-
-        // Disambiguations and redirects.
-        out.par_extend(
-            graph
-                .disambiguations
-                .par_iter()
-                .filter(|d| d.pages.iter().any(|&p| shown[p]))
-                .map(|d| self.named_list("disambiguation.html", &d.name, &d.pages, &d.path)),
-        );
-        let redirects: &[_] = if all { &graph.redirects } else { &[] };
-        out.par_extend(redirects.par_iter().map(|r| {
-            let mut context = Context::new();
-            let to = &pages[r.to];
-            context.insert("alias", &r.alias);
-            let mut target = self.link(r.to);
-            if let Some(anchor) = &r.anchor {
-                target.href = Cow::Owned(format!("{}#{}", target.href, urls::encode_path(anchor)));
-            }
-            context.insert("target", &target);
-            context.insert(
-                "canonical",
-                &urls::absolute(
-                    config,
-                    &urls::page_path(&config.kinds[to.kind].folder, &to.slug),
-                ),
-            );
-            self.emit("redirect.html", &context, urls::file_for(&r.path))
-        }));
-
-        // Special pages: all pages A–Z, the timeline, wanted pages, maintenance. (Rendering the
-        // two big lists side by side on rayon's workers saved 20 MiB at 10k pages but cost
-        // 0.05–0.1 s: allocation in the workers' fragmented arenas is slower.)
-        let a_to_z = || {
-            if !all_pages {
-                return None;
-            }
-            let mut sorted: Vec<PageId> = (0..pages.len()).collect();
-            sorted.sort_by_cached_key(|&i| (normalize(&pages[i].title), i));
-            let mut letters: Vec<(String, Vec<LinkView>)> = Vec::new();
-            for i in sorted {
-                let letter = normalize(&pages[i].title)
-                    .chars()
-                    .next()
-                    .map(|c| {
-                        if c.is_alphabetic() {
-                            c.to_uppercase().collect()
-                        } else {
-                            "#".to_string()
-                        }
-                    })
-                    .unwrap_or_default();
-                match letters.last_mut() {
-                    Some((l, list)) if *l == letter => list.push(self.link(i)),
-                    _ => letters.push((letter, vec![self.link(i)])),
-                }
-            }
-            let groups: Vec<PageGroup> = letters
-                .into_iter()
-                .map(|(l, pages)| PageGroup {
-                    id: format!("letter-{}", crate::names::slugify(&l)),
-                    name: Cow::Owned(l),
-                    pages,
-                })
-                .collect();
-            let mut context = Context::new();
-            context.insert("title", "All pages");
-            context.insert("intro", "Every page of the wiki, A to Z.");
-            context.insert("groups", &groups);
-            Some(self.emit("special.html", &context, urls::file_for(urls::ALL_PAGES)))
-        };
-
-        // The timeline: every dated page once, by year, then by date as written, then title.
-        let timeline = || {
-            if !all && partial.listed.is_empty() {
-                return None;
-            }
-            let mut dated_pages: Vec<(Dated, PageId)> = (0..pages.len())
-                .filter_map(|i| dated(config, &pages[i]).map(|d| (d, i)))
-                .collect();
-            dated_pages.sort_by(|(a, i), (b, j)| {
-                (a.year, &a.when, graph.rank[*i]).cmp(&(b.year, &b.when, graph.rank[*j]))
-            });
-            let mut years: Vec<TimelineYear> = Vec::new();
-            for (d, i) in dated_pages {
-                let page = &pages[i];
-                let kind = &config.kinds[page.kind];
-                let entry = TimelineEntry {
-                    title: page.title.clone(),
-                    href: self.hrefs[i].clone(),
-                    kind: kind.name.clone(),
-                    label: kind.fields[d.field].label.clone(),
-                    when: d.when,
-                };
-                match years.last_mut() {
-                    Some(y) if y.year == d.year => y.entries.push(entry),
-                    _ => years.push(TimelineYear {
-                        year: d.year,
-                        id: urls::year_anchor(d.year),
-                        entries: vec![entry],
-                    }),
-                }
-            }
-            let mut context = Context::new();
-            context.insert("years", &years);
-            Some(self.emit("timeline.html", &context, urls::file_for(urls::TIMELINE)))
-        };
-        out.extend(a_to_z());
-        out.extend(timeline());
-
-        if partial.wanted_changed {
-            let wanted: Vec<PageGroup> = graph
-                .wanted
-                .iter()
-                .map(|w| PageGroup {
-                    id: w.anchor.clone(),
-                    name: Cow::Borrowed(&w.name),
-                    pages: w.from.iter().map(|&p| self.link(p)).collect(),
-                })
-                .collect();
-            let mut context = Context::new();
-            context.insert("title", "Wanted pages");
-            context.insert(
-                "intro",
-                "Names that pages link to but no page has yet. Red links lead here.",
-            );
-            context.insert("groups", &wanted);
-            out.push(self.emit("special.html", &context, urls::file_for(urls::WANTED)));
-        }
-
-        if partial.maintenance_changed {
-            let report = |name: &'static str, ids: &[PageId]| PageGroup {
-                id: crate::names::slugify(name),
-                name: Cow::Borrowed(name),
-                pages: ids.iter().map(|&p| self.link(p)).collect(),
-            };
-            let mut context = Context::new();
-            context.insert("title", "Maintenance");
-            context.insert("intro", "Pages that need an editor's attention.");
-            context.insert(
-                "groups",
-                &vec![
-                    report("Orphans (no page links here)", &graph.orphans),
-                    report("Not reachable from the home page", &graph.unreachable),
-                    report("Pages citing no source", &graph.uncited),
-                ],
-            );
-            out.push(self.emit("special.html", &context, urls::file_for(urls::MAINTENANCE)));
-        }
-
-        if all {
-            let context = Context::new();
-            out.push(self.emit("404.html", &context, "404.html".into()));
-            out.push(self.emit("search.html", &context, urls::file_for(urls::SEARCH)));
-            out.push(self.emit("random.html", &context, urls::file_for(urls::RANDOM)));
-        }
-        out
-    }
-
-    fn item_text(&self, item: &FieldItem) -> String {
+    pub(crate) fn item_text(&self, item: &FieldItem) -> String {
         match item {
             FieldItem::Page(p) => self.input.corpus.pages[*p].title.clone(),
             FieldItem::Section(_, s, _) | FieldItem::Missing(s) | FieldItem::Text(s) => s.clone(),
@@ -1408,7 +1094,7 @@ impl<'a> Renderer<'a> {
 
     /// An Atom feed of the most recently changed pages, by their git history. Pages without
     /// history are left out; with none at all the feed is valid and empty.
-    fn feed(&self) -> Option<String> {
+    pub(crate) fn feed(&self) -> Option<String> {
         const ENTRIES: usize = 30;
         let config = self.input.config;
         let pages = &self.input.corpus.pages;
@@ -1456,7 +1142,7 @@ impl<'a> Renderer<'a> {
         Some(xml)
     }
 
-    fn sitemap(&self) -> String {
+    pub(crate) fn sitemap(&self) -> String {
         let config = self.input.config;
         let mut paths: Vec<String> = vec![String::new()];
         paths.extend(config.kinds.iter().map(|k| urls::kind_path(&k.folder)));

@@ -1,0 +1,39 @@
+//! The list of categories and one page per category (all of them when any changed: one can
+//! vanish).
+
+use std::borrow::Cow;
+
+use rayon::prelude::*;
+use tera::Context;
+
+use super::Made;
+use crate::render::{LinkView, Partial, Renderer};
+use crate::urls;
+
+pub(super) fn make(r: &Renderer, _: &Partial) -> Vec<Made> {
+    let (config, graph) = (r.input.config, r.input.graph);
+    let category_links: Vec<LinkView> = graph
+        .categories
+        .iter()
+        .map(|c| LinkView {
+            title: Cow::Borrowed(&c.name),
+            href: Cow::Owned(urls::href(config, &c.path)),
+            kind: Cow::Borrowed("Category"),
+            summary: Cow::Owned(format!("{} pages", c.pages.len())),
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("categories", &category_links);
+    let mut out = vec![r.emit(
+        "categories.html",
+        &context,
+        urls::file_for(urls::CATEGORIES),
+    )];
+    out.par_extend(
+        graph
+            .categories
+            .par_iter()
+            .map(|c| r.named_list("category.html", &c.name, &c.pages, &c.path)),
+    );
+    out
+}
