@@ -180,7 +180,7 @@ impl Session {
             diagnostics: template_diagnostics,
             time: prep_time,
         } = prepare(&templates, &corpus, &bodies, stale.as_deref(), &mut reused);
-        run.diagnostics.extend(template_diagnostics);
+        run.diagnostics.extend(template_diagnostics.into_vec());
         let shared = Shared {
             options: &self.options,
             config: &config,
@@ -193,31 +193,8 @@ impl Session {
             stale: stale.as_deref(),
             mode,
         };
-        let Reused {
-            tera: _,
-            files: old_files,
-            ties: old_ties,
-            search: old_search,
-            summaries: old_summaries,
-            graph: old_graph,
-        } = reused;
-        let (rendered, searched) = rayon::join(
-            || {
-                let graph = link_graph(&shared, old_graph.as_ref(), &mut run);
-                let rendered = render_pages(
-                    &shared,
-                    tera.as_mut(),
-                    &graph,
-                    old_graph.as_ref(),
-                    (old_ties, &old_summaries),
-                    old_files,
-                    &mut run.diagnostics,
-                );
-                (graph, rendered)
-            },
-            || search_index(&shared, terms, old_search, &old_summaries),
-        );
-        let ((graph, rendered), searched) = (rendered, searched);
+        let (graph, rendered, searched) =
+            graph_render_and_index(&shared, tera.as_mut(), reused, terms, &mut run);
         let files = assemble(rendered, searched.files, tera.is_some());
         collisions.report(&files, &config, &corpus, &mut run.diagnostics);
         run.lap("render");
@@ -232,40 +209,111 @@ impl Session {
             ..Report::default()
         };
         let report = run.finish(&self.options, report);
-        let Names {
-            index,
-            diagnostics: index_diagnostics,
-            hrefs,
-        } = names;
-        if mode.streams() {
-            self.streamed_rest = files;
-            // A streaming build keeps nothing: its products are freed off the caller's path.
-            std::thread::spawn(move || drop((corpus, bodies, graph, summaries, index, hrefs)));
-            return report;
-        }
-        if let (Some(tera), Some(search)) = (tera, searched.index)
-            && !report.failed
-        {
-            self.state = Some(State {
-                config_text,
-                templates,
-                tera,
-                corpus,
-                load_diagnostics: loaded.diagnostics,
-                index,
-                index_diagnostics,
-                hrefs,
-                home: bodies.home,
-                bodies: bodies.pages,
-                graph,
-                history,
-                search,
-                summaries,
-                files,
-            });
-        }
+        let products = Products {
+            config_text,
+            templates,
+            tera,
+            corpus,
+            load_diagnostics: loaded.diagnostics,
+            names,
+            bodies,
+            graph,
+            history,
+            search: searched.index,
+            summaries,
+            files,
+        };
+        self.keep(mode, &report, products);
         report
     }
+}
+
+/// Everything a build made, for `Session::keep`.
+struct Products {
+    config_text: String,
+    templates: Vec<TemplateSource>,
+    tera: Option<tera::Tera>,
+    corpus: Corpus,
+    load_diagnostics: Vec<Diagnostic>,
+    names: Names,
+    bodies: Bodies,
+    graph: LinkGraph,
+    history: History,
+    search: Option<SearchIndex>,
+    summaries: Vec<String>,
+    files: Vec<OutputFile>,
+}
+
+impl Session {
+    /// The end of a build: a streaming build hands its other files over and frees the rest off
+    /// the caller's path; a kept build keeps its products for the next one, if it succeeded.
+    fn keep(&mut self, mode: Mode, report: &Report, p: Products) {
+        if mode.streams() {
+            self.streamed_rest = p.files;
+            let rest = (p.corpus, p.bodies, p.graph, p.summaries, p.names);
+            std::thread::spawn(move || drop(rest));
+            return;
+        }
+        let (Some(tera), Some(search)) = (p.tera, p.search) else {
+            return;
+        };
+        if report.failed {
+            return;
+        }
+        self.state = Some(State {
+            config_text: p.config_text,
+            templates: p.templates,
+            tera,
+            corpus: p.corpus,
+            load_diagnostics: p.load_diagnostics,
+            index: p.names.index,
+            index_diagnostics: p.names.diagnostics,
+            hrefs: p.names.hrefs,
+            home: p.bodies.home,
+            bodies: p.bodies.pages,
+            graph: p.graph,
+            history: p.history,
+            search,
+            summaries: p.summaries,
+            files: p.files,
+        });
+    }
+}
+
+/// Stages: the link graph then the pages on one thread, the search index on the other (it
+/// reads nothing the graph makes, and the graph is mostly serial).
+fn graph_render_and_index(
+    shared: &Shared,
+    tera: Option<&mut tera::Tera>,
+    reused: Reused,
+    terms: Terms,
+    run: &mut Run,
+) -> (LinkGraph, Rendered, Searched) {
+    let Reused {
+        tera: _,
+        files: old_files,
+        ties: old_ties,
+        search: old_search,
+        summaries: old_summaries,
+        graph: old_graph,
+    } = reused;
+    let ((graph, rendered), searched) = rayon::join(
+        || {
+            let graph = link_graph(shared, old_graph.as_ref(), run);
+            let rendered = render_pages(
+                shared,
+                tera,
+                &graph,
+                old_graph.as_ref(),
+                (old_ties, &old_summaries),
+                old_files,
+                &mut run.diagnostics,
+            );
+            (graph, rendered)
+        },
+        || search_index(shared, terms, old_search, &old_summaries),
+    );
+    (graph, rendered, searched)
 }
 
 /// What every stage after the Markdown reads.
@@ -689,7 +737,7 @@ fn free_sources(corpus: &mut Corpus) {
 struct Prepared {
     tera: Option<tera::Tera>,
     summaries: Vec<String>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Diagnostics,
     time: Duration,
 }
 
@@ -703,7 +751,7 @@ fn prepare(
     reused: &mut Reused,
 ) -> Prepared {
     let started = Instant::now();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = Diagnostics::default();
     let tera = match reused.tera.take() {
         Some(tera) => Some(tera),
         None => render::compile_templates(templates, &mut diagnostics),
@@ -735,7 +783,6 @@ fn prepare(
 /// its own, without the templates and summaries.
 fn link_graph(shared: &Shared, previous: Option<&LinkGraph>, run: &mut Run) -> LinkGraph {
     let started = Instant::now();
-    let mut found = Vec::new();
     let graph = graph::build(
         &graph::GraphInput {
             config: shared.config,
@@ -748,9 +795,8 @@ fn link_graph(shared: &Shared, previous: Option<&LinkGraph>, run: &mut Run) -> L
             changed: shared.stale,
             keep: !shared.mode.streams(),
         },
-        &mut found,
+        &mut run.diagnostics,
     );
-    run.diagnostics.extend(found);
     run.lap("graph");
     if let Some(last) = run.stages.last_mut() {
         last.1 = started.elapsed();
@@ -802,7 +848,7 @@ fn render_pages(
             .as_ref()
             .map(|h| &*h.0 as &(dyn Fn(&Diagnostic) + Sync)),
     };
-    let mut found = Vec::new();
+    let found = diagnostics;
     let hrefs = &shared.names.hrefs;
     let rendered = match (shared.stale, old_files, old_graph) {
         (Some(ids), Some(old_files), Some(old_graph)) => {
@@ -826,7 +872,7 @@ fn render_pages(
                 hrefs,
                 render::Scope::Pages(&plan.partial()),
                 None,
-                &mut found,
+                found,
             );
             Rendered {
                 fresh,
@@ -840,12 +886,11 @@ fn render_pages(
                 hrefs,
                 render::Scope::All,
                 shared.mode.sink(),
-                &mut found,
+                found,
             ),
             kept: None,
         },
     };
-    diagnostics.extend(found);
     rendered
 }
 

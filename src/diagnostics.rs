@@ -224,6 +224,14 @@ impl Diagnostics {
         self.items.extend(more);
     }
 
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
@@ -256,6 +264,11 @@ impl Diagnostics {
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.items.dedup();
+        self.items
+    }
+
+    /// The diagnostics in the order they were pushed.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
     }
 

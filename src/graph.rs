@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, FieldType};
 use crate::content::{Page, PageId, Value};
-use crate::diagnostics::{Budget, Diagnostic};
+use crate::diagnostics::{Budget, Diagnostic, Diagnostics};
 use crate::markdown::RenderedBody;
 use crate::names::{Index, Resolution, normalize, slugify};
 use crate::urls;
@@ -149,7 +149,7 @@ fn page_ranks(pages: &[Page]) -> Vec<usize> {
 
 /// Builds the link graph: a sequence of steps, each filling part of it from the pages, their
 /// bodies and what the steps before it made.
-pub fn build(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) -> LinkGraph {
+pub fn build(input: &GraphInput, diagnostics: &mut Diagnostics) -> LinkGraph {
     let n = input.pages.len();
     // What depends on names only is the previous graph's when no name changed.
     let rank = input
@@ -405,7 +405,7 @@ fn inverse_relations(
     infoboxes: &[Arc<PageInfobox>],
     rank: &[usize],
     wanted: &mut WantedNames,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     let mut inverse_edges: Vec<InverseEdge> = Vec::new();
     for (id, info) in infoboxes.iter().enumerate() {
@@ -438,7 +438,7 @@ fn body_links(
     graph: &mut LinkGraph,
     input: &GraphInput,
     wanted: &mut WantedNames,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     let (pages, bodies) = (input.pages, input.bodies);
     // Heading ids of the pages some link points into, made on first use: looking each anchor up
@@ -499,7 +499,7 @@ fn body_links(
 
 /// Section aliases name a heading of their own page: checked once here, at the alias, not at
 /// every link that uses it.
-fn check_section_aliases(input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) {
+fn check_section_aliases(input: &GraphInput, diagnostics: &mut Diagnostics) {
     for (id, page) in input.pages.iter().enumerate() {
         for section in &page.alias_sections {
             let anchor = slugify(&section.heading);
@@ -570,7 +570,7 @@ fn categories(
     graph: &mut LinkGraph,
     pages: &[Page],
     rank: &[usize],
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     let mut categories: BTreeMap<String, (String, String, Vec<PageId>)> = BTreeMap::new();
     for (id, page) in pages.iter().enumerate() {
@@ -683,7 +683,7 @@ fn redirects(graph: &mut LinkGraph, input: &GraphInput) -> Vec<Diagnostic> {
 }
 
 /// Reports: orphans, pages the home page cannot reach, pages and paragraphs that cite nothing.
-fn reports(graph: &mut LinkGraph, input: &GraphInput, diagnostics: &mut Vec<Diagnostic>) {
+fn reports(graph: &mut LinkGraph, input: &GraphInput, diagnostics: &mut Diagnostics) {
     let (pages, bodies, source_kind) = (input.pages, input.bodies, input.source_kind);
     let home_links: HashSet<PageId> = input
         .home
@@ -733,7 +733,7 @@ fn uncited(
     id: PageId,
     page: &Page,
     body: &RenderedBody,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     if body.citations.is_empty() {
         graph.uncited.push(id);

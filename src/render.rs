@@ -13,7 +13,7 @@ use tera::{Context, Tera};
 
 use crate::config::{Config, FieldType};
 use crate::content::{Corpus, Page, PageId, TemplateSource, Value};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::graph::{FieldItem, LinkGraph};
 use crate::history::History;
 use crate::markdown::{Heading, RenderedBody};
@@ -227,7 +227,7 @@ impl Drop for Rendering<'_> {
 /// Compiles the templates; every template with a syntax error is reported.
 pub fn compile_templates(
     templates: &[(String, String)],
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> Option<Tera> {
     let before = diagnostics.len();
     for (name, text) in templates {
@@ -504,7 +504,7 @@ pub fn render_site(
     hrefs: &[String],
     scope: Scope,
     sink: Option<&Sink<'_>>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> Vec<OutputFile> {
     let config = input.config;
     let pages = &input.corpus.pages;
