@@ -13,6 +13,7 @@
 //! Every stage pushes diagnostics and goes on; [`run`] is the only place that orders the
 //! stages. `check` is the same run without the write.
 
+pub mod base;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
