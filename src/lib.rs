@@ -18,6 +18,8 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod diagram;
+#[cfg(test)]
+mod fixture;
 pub mod graph;
 pub mod history;
 pub mod markdown;

@@ -1497,3 +1497,7 @@ fn utc_key(stamp: &str) -> (i64, String) {
         None => (i64::MIN, stamp.to_string()),
     }
 }
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;
