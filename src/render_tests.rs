@@ -25,22 +25,10 @@ content={{ page.content | safe }}
 /// Each page's probe output, as field → value.
 fn views() -> BTreeMap<String, BTreeMap<String, String>> {
     let b = fixture::build();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-    let mut templates: Vec<TemplateSource> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let text = if name == "page.html" {
-                PROBE.to_string()
-            } else {
-                std::fs::read_to_string(&p).unwrap()
-            };
-            (name, text)
-        })
-        .collect();
-    templates.sort();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut templates = crate::content::load_templates(root, &mut Default::default());
+    let probe = templates.iter_mut().find(|(name, _)| name == "page.html");
+    probe.unwrap().1 = PROBE.to_string();
     let mut diagnostics = Vec::new();
     let mut tera = compile_templates(&templates, &mut diagnostics).unwrap();
     let summaries: Vec<String> = b
