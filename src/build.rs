@@ -850,7 +850,7 @@ fn render_pages(
     };
     let found = diagnostics;
     let hrefs = &shared.names.hrefs;
-    let rendered = match (shared.stale, old_files, old_graph) {
+    match (shared.stale, old_files, old_graph) {
         (Some(ids), Some(old_files), Some(old_graph)) => {
             let before = plan::Shown {
                 ties: old_ties,
@@ -890,8 +890,7 @@ fn render_pages(
             ),
             kept: None,
         },
-    };
-    rendered
+    }
 }
 
 /// The last build's files an incremental build keeps: all but the category pages (when they

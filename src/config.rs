@@ -9,6 +9,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::base::slug::{is_device_name, is_valid_slug};
+use crate::base::text::join;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// Front-matter keys every kind has; a field may not reuse them.
@@ -191,12 +193,12 @@ impl Config {
                 .folder
                 .as_ref()
                 .map_or(span.start, |f| f.span().start);
-            if !crate::content::is_valid_slug(&folder) {
+            if !is_valid_slug(&folder) {
                 diagnostics.push(error(
                     folder_offset,
                     format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'"),
                 ));
-            } else if crate::urls::is_device_name(&folder) {
+            } else if is_device_name(&folder) {
                 diagnostics.push(error(
                     folder_offset,
                     format!("kind '{id}': folder {folder:?} is a device name on Windows, where the site could not be checked out"),
@@ -245,7 +247,7 @@ impl Config {
                                     link.span().start,
                                     format!(
                                         "field '{key}' links to unknown kind '{name}' (kinds: {})",
-                                        join(&kind_ids)
+                                        join(&kind_ids, ", ")
                                     ),
                                 )),
                             }
@@ -368,14 +370,6 @@ fn humanize(key: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-fn join(items: &[&String]) -> String {
-    items
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

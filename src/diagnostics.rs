@@ -4,7 +4,7 @@
 //! problem at once. This module only formats; deciding the exit code is `main`'s job.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -332,11 +332,7 @@ pub const STRICT_CODES: &[&str] = &[
 
 /// Renders a path relative to `root` with forward slashes, for messages.
 pub fn display_path(root: &Path, path: &Path) -> String {
-    let relative: PathBuf = path
-        .strip_prefix(root)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf());
-    relative.to_string_lossy().replace('\\', "/")
+    crate::base::walk::relative(root, path)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 
 use std::fmt::Write as _;
 
+use crate::base::text::{Cut, truncate};
 use crate::config::Config;
 use crate::content::{Page, PageId};
 use crate::graph::{FieldItem, LinkGraph};
@@ -252,14 +253,6 @@ fn text_width(text: &str, size: f64) -> f64 {
         * size
 }
 
-/// `text` cut to `max` characters, with an ellipsis when cut.
-fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", text[..at].trim_end()),
-        None => text.to_string(),
-    }
-}
-
 /// A number for SVG to a tenth, without a fraction when there is none; integer formatting
 /// only (float formatting was a measurable part of drawing 10,000 pictures, and so was
 /// `core::fmt` for the integers).
@@ -376,7 +369,7 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
     let labels: Vec<String> = nb
         .nodes
         .iter()
-        .map(|n| clip(&pages[n.page].title, LABEL_CHARS))
+        .map(|n| truncate(&pages[n.page].title, LABEL_CHARS, Cut::Anywhere))
         .collect();
     let widths: Vec<f64> = nb
         .nodes
@@ -484,7 +477,7 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
                 .s("\" y=\"")
                 .n(bezier(y1, ym, ym, y2) + 4.0)
                 .s("\" paint-order=\"stroke\">")
-                .e(&clip(&e.label, 18))
+                .e(&truncate(&e.label, 18, Cut::Anywhere))
                 .s("</text>");
         }
     }
@@ -814,7 +807,7 @@ pub fn network(v: &View) -> Network {
             .s("\" y=\"")
             .n(y + 4.0)
             .s("\" paint-order=\"stroke\">")
-            .e(&clip(&page.title, LABEL_CHARS))
+            .e(&truncate(&page.title, LABEL_CHARS, Cut::Anywhere))
             .s("</text></a>");
     }
     out.s("</g></g></svg>");
@@ -845,10 +838,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clip_and_width() {
-        assert_eq!(clip("abcdef", 3), "abc…");
-        assert_eq!(clip("abc", 3), "abc");
-        assert_eq!(clip("방탄소년단", 2), "방탄…");
+    fn width_and_numbers() {
         assert!(text_width("방탄", 10.0) > text_width("ab", 10.0));
         assert_eq!(num(3.0), "3");
         assert_eq!(num(2.25), "2.3");

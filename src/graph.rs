@@ -798,3 +798,7 @@ fn reachable_from_home(
     }
     seen
 }
+
+#[cfg(test)]
+#[path = "graph_tests.rs"]
+mod tests;

@@ -13,11 +13,14 @@
 //! Every stage pushes diagnostics and goes on; [`run`] is the only place that orders the
 //! stages. `check` is the same run without the write.
 
+pub mod base;
 pub mod build;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod diagram;
+#[cfg(test)]
+mod fixture;
 pub mod graph;
 pub mod history;
 pub mod markdown;

@@ -1433,6 +1433,87 @@ mod tests {
         assert_eq!(use_label(27), "aa");
     }
 
+    /// The whole pass over the fixture's pages: resolved, aliased and red links, citations,
+    /// headings, footnotes, the first paragraph, uncited paragraphs.
+    #[test]
+    fn one_pass_resolves_links_and_collects_what_later_stages_need() {
+        let b = crate::fixture::build();
+        let (alpha, ann, beta, report) = (b.id("Alpha"), b.id("Ann"), b.id("Beta"), b.id("Report"));
+
+        let body = &b.bodies[ann];
+        // `[[The Alphas|Alpha]]`: the alias resolves to Alpha, the label is what is shown.
+        assert_eq!(
+            body.links.iter().map(|l| l.target).collect::<Vec<_>>(),
+            [alpha, report]
+        );
+        assert!(!body.links[0].is_citation && body.links[1].is_citation);
+        assert_eq!(
+            body.links[0].at,
+            Position {
+                line: 4,
+                column: 14
+            }
+        );
+        assert!(
+            body.html.starts_with(r#"<p>Ann sings in <a class="wikilink" href="/wiki/groups/alpha/" data-kind="group">Alpha</a>. She was praised.<sup class="fnref""#),
+            "{}",
+            body.html
+        );
+        assert_eq!(body.citations, [report]);
+        assert!(
+            body.footnotes_html
+                .contains(r#"href="/wiki/sources/report/""#)
+        );
+        assert_eq!(body.first_paragraph, "Ann sings in Alpha. She was praised.");
+        assert!(body.uncited_paragraphs.is_empty());
+        assert!(body.red_links.is_empty() && body.diagnostics.is_empty());
+
+        let body = &b.bodies[beta];
+        // Two links to one page give one: the first, whose sentence the backlink shows. The
+        // missing page is a red link, not a link.
+        assert_eq!(
+            body.links.iter().map(|l| l.target).collect::<Vec<_>>(),
+            [ann]
+        );
+        assert_eq!(
+            body.links[0].at,
+            Position {
+                line: 4,
+                column: 24
+            }
+        );
+        assert_eq!(
+            body.red_links
+                .iter()
+                .map(|r| r.target.as_str())
+                .collect::<Vec<_>>(),
+            ["Nobody"]
+        );
+        assert!(
+            body.html.contains(r#"<a class="wikilink new" href="/wiki/special/wanted/#nobody" title="Nobody (page does not exist)">Nobody</a>"#),
+            "{}",
+            body.html
+        );
+        assert_eq!(body.uncited_paragraphs.len(), 1);
+        assert!(body.citations.is_empty());
+
+        let body = &b.bodies[alpha];
+        let headings: Vec<(u8, &str, &str)> = body
+            .headings
+            .iter()
+            .map(|h| (h.level, h.id.as_str(), h.text.as_str()))
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                (2, "history", "History"),
+                (2, "members", "Members"),
+                (2, "music", "Music")
+            ]
+        );
+        assert!(body.html.contains(r#"<h2 id="history">"#), "{}", body.html);
+    }
+
     #[test]
     fn delimiter_rows() {
         assert!(is_delimiter_row("|---|---|\n"));

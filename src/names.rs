@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::content::PageId;
+use crate::base::PageId;
 
 /// The key two names share when a reader would call them the same.
 pub fn normalize(name: &str) -> String {

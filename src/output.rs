@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context as _, bail};
 
-use crate::render::OutputFile;
+use crate::base::OutputFile;
 
 /// Marks a folder as kwiki's output, so a later build may replace it.
 pub const MARKER: &str = ".kwiki-build";
@@ -342,16 +342,12 @@ fn recover_interrupted(parent: &Path, name: &str, out: &Path) -> anyhow::Result<
 fn copy_static(staging: &Path, static_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(staging).with_context(|| format!("creating {}", staging.display()))?;
     if static_dir.is_dir() {
-        let escaped = std::cell::RefCell::new(Vec::new());
-        let base = static_dir
+        // A folder that cannot be resolved is an error here, before anything is copied.
+        static_dir
             .canonicalize()
             .with_context(|| format!("reading {}", static_dir.display()))?;
-        for entry in walkdir::WalkDir::new(static_dir)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| crate::content::keep_link(&base, e, &escaped))
-        {
+        let walked = crate::base::walk::walk(static_dir);
+        for entry in walked.entries {
             let entry = entry.with_context(|| format!("reading {}", static_dir.display()))?;
             let relative = entry
                 .path()
@@ -366,7 +362,7 @@ fn copy_static(staging: &Path, static_dir: &Path) -> anyhow::Result<()> {
                     .with_context(|| format!("copying {}", entry.path().display()))?;
             }
         }
-        if let Some(path) = escaped.into_inner().first() {
+        if let Some(path) = walked.escaped.first() {
             let target = std::fs::read_link(path).unwrap_or_default();
             bail!(
                 "{}: symbolic link to {} leaves static/; it is not followed (copy the file into static/ instead)",

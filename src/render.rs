@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::base::text::{Cut, truncate};
 use crate::config::{Config, FieldType};
 use crate::content::{Corpus, Page, PageId, TemplateSource, Value};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -20,14 +21,7 @@ use crate::markdown::{Heading, RenderedBody};
 use crate::names::normalize;
 use crate::urls::{self, escape_html};
 
-/// A file of the built site, relative to the output folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    pub path: String,
-    /// Shared, so a server can hold a build's files while the next build runs; made from the
-    /// rendered buffer without a copy.
-    pub bytes: bytes::Bytes,
-}
+pub use crate::base::{OutputFile, Sink};
 
 /// Templates every site must have.
 pub const REQUIRED_TEMPLATES: &[&str] = &[
@@ -444,9 +438,6 @@ pub(crate) struct Renderer<'a> {
     in_flight: InFlight,
 }
 
-/// Receives each rendered page, from many threads at once.
-pub type Sink<'a> = dyn Fn(&OutputFile) + Sync + 'a;
-
 /// Which pages to render: all, or (for an incremental rebuild, where no name changed) some
 /// pages and the generated files that can show something of them: the home page, the indexes of
 /// their kinds, every category and disambiguation page, wanted and maintenance, the feed and the
@@ -725,19 +716,7 @@ pub fn summary_of(page: &Page, body: &RenderedBody) -> String {
     if let Some(s) = &page.summary {
         return s.clone();
     }
-    truncate_chars(&body.first_paragraph, 200)
-}
-
-fn truncate_chars(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut
-        .rsplit_once(' ')
-        .map_or(cut.as_str(), |(a, _)| a)
-        .to_string();
-    format!("{cut}…")
+    truncate(&body.first_paragraph, 200, Cut::AtSpace)
 }
 
 /// A page's JSON-LD. Its fields are in the order serde_json's maps keep (sorted), so the page
@@ -1204,3 +1183,7 @@ fn utc_key(stamp: &str) -> (i64, String) {
         None => (i64::MIN, stamp.to_string()),
     }
 }
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

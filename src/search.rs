@@ -22,7 +22,8 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::render::OutputFile;
+use crate::base::OutputFile;
+use crate::base::text::{Cut, truncate};
 
 /// Folder of the index in the built site.
 pub const DIR: &str = "search/";
@@ -250,7 +251,7 @@ impl SearchIndex {
             docs: entries
                 .iter()
                 .map(|e| {
-                    let summary = truncate(e.summary, SUMMARY_CHARS);
+                    let summary = truncate(e.summary, SUMMARY_CHARS, Cut::Anywhere);
                     if e.anchors.is_empty() {
                         Doc::Plain(e.title, e.kind, &e.path, &e.aliases, summary)
                     } else {
@@ -557,13 +558,6 @@ fn shard_json(postings: &Postings) -> Arc<[u8]> {
     }
     json.push('}');
     json.into_bytes().into()
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
-    }
 }
 
 #[cfg(test)]

@@ -31,8 +31,8 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::base::OutputFile;
 use crate::diagnostics::Severity;
-use crate::render::OutputFile;
 use crate::{Options, Report, Session};
 
 /// Options of `kwiki serve`.
@@ -318,27 +318,9 @@ fn snapshot_files(session: &Session, statics: &[OutputFile]) -> Vec<OutputFile> 
 /// Symbolic links leaving `static/` are skipped, as `build` refuses them.
 fn static_files(root: &Path) -> Vec<OutputFile> {
     let static_dir = root.join("static");
-    let base = static_dir
-        .canonicalize()
-        .unwrap_or_else(|_| static_dir.clone());
-    let escaped = std::cell::RefCell::new(Vec::new());
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&static_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| crate::content::keep_link(&base, e, &escaped))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-    {
-        let Ok(relative) = entry.path().strip_prefix(&static_dir) else {
-            continue;
-        };
-        let path = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+    for entry in crate::base::walk::walk(&static_dir).files() {
+        let path = crate::base::walk::relative(&static_dir, entry.path());
         if let Ok(bytes) = std::fs::read(entry.path()) {
             files.push(OutputFile {
                 path,

@@ -1,6 +1,7 @@
 //! URL paths of every kind of output page, all under the site's base path, and the escaping
 //! that keeps them valid in `href`s. The one place that knows the output layout.
 
+pub use crate::base::slug::is_device_name;
 use crate::config::Config;
 use crate::names::slugify;
 
@@ -16,26 +17,6 @@ pub fn file_for(relative: &str) -> String {
 /// `groups/ateez/`: a page's path below the base.
 pub fn page_path(folder: &str, slug: &str) -> String {
     format!("{folder}/{}/", segment(slug))
-}
-
-/// Names Windows reserves for devices in any folder, whatever the extension: a clone of the
-/// built site (or of a wiki with such a page) could not be checked out there.
-const WINDOWS_DEVICES: &[&str] = &["con", "prn", "aux", "nul", "conin$", "conout$", "clock$"];
-
-/// Whether a path segment is a Windows device name (`CON`, `nul`, `COM1`, `LPT¹`...).
-pub fn is_device_name(segment: &str) -> bool {
-    let lower = segment.to_lowercase();
-    let stem = lower.split('.').next().unwrap_or("").trim_end();
-    if WINDOWS_DEVICES.contains(&stem) {
-        return true;
-    }
-    let rest = stem
-        .strip_prefix("com")
-        .or_else(|| stem.strip_prefix("lpt"));
-    matches!(
-        rest,
-        Some("0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³")
-    )
 }
 
 /// A slug as an output folder name. Slugs hold only letters, digits and `-` (`slugify`,

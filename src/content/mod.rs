@@ -12,11 +12,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+pub use crate::base::PageId;
+pub use crate::base::slug::is_valid_slug;
+use crate::base::text::join;
+use crate::base::walk::{relative, walk};
 use crate::config::{Config, KindId};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 pub use front_matter::{AliasSection, FieldValue, Value};
-
-pub type PageId = usize;
 
 /// One page of content, with its source kept for positions and rendering.
 #[derive(Debug, Clone)]
@@ -86,25 +88,7 @@ pub type BrokenNames = FxHashMap<String, usize>;
 /// A template file's name (relative to `templates/`) and text.
 pub type TemplateSource = (String, String);
 
-/// Symbolic links are followed only when they resolve inside the folder being walked (`base`,
-/// canonical): a pull request must not publish `.git/config` or `/etc/passwd` through one. A
-/// link that leaves is not walked and is recorded in `escaped`; a loop is reported by walkdir.
-pub fn keep_link(
-    base: &Path,
-    entry: &walkdir::DirEntry,
-    escaped: &std::cell::RefCell<Vec<PathBuf>>,
-) -> bool {
-    if !entry.path_is_symlink() {
-        return true;
-    }
-    let inside = std::fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(base));
-    if !inside {
-        escaped.borrow_mut().push(entry.path().to_path_buf());
-    }
-    inside
-}
-
-/// The error for a symbolic link that `keep_link` refused.
+/// The error for a symbolic link that the walk (`base::walk`) refused.
 pub fn escaped_link(root: &Path, path: &Path, folder: &str) -> Diagnostic {
     let target = std::fs::read_link(path)
         .map(|t| t.display().to_string())
@@ -120,14 +104,6 @@ pub fn escaped_link(root: &Path, path: &Path, folder: &str) -> Diagnostic {
 /// Largest page file, in bytes. Rendering is linear in a page's size, but memory for a page of
 /// pathological Markdown (a million `[`) reaches about 150 times its size.
 pub const MAX_PAGE_BYTES: u64 = 4 << 20;
-
-pub fn is_valid_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
 
 enum Loaded {
     Page(Box<Page>),
@@ -149,16 +125,8 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         return Corpus::default();
     }
     let mut files: Vec<(PathBuf, Option<KindId>)> = Vec::new();
-    let escaped = std::cell::RefCell::new(Vec::new());
-    let base = content_dir
-        .canonicalize()
-        .unwrap_or_else(|_| content_dir.clone());
-    let walker = walkdir::WalkDir::new(&content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| keep_link(&base, e, &escaped));
-    for entry in walker {
+    let walked = walk(&content_dir);
+    for entry in walked.entries {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -215,20 +183,20 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
                 "not a Markdown (.md) file: ignored",
             )),
             None => {
-                let folders: Vec<&str> = config.kinds.iter().map(|k| k.folder.as_str()).collect();
+                let folders = join(config.kinds.iter().map(|k| &k.folder), ", ");
                 diagnostics.push(
                     Diagnostic::error(
                         "unknown-kind",
                         display(),
                         format!("folder '{first}' is not the folder of any kind in site.toml"),
                     )
-                    .note(format!("kind folders: {}", folders.join(", "))),
+                    .note(format!("kind folders: {folders}")),
                 );
             }
         }
     }
 
-    for path in escaped.into_inner() {
+    for path in walked.escaped {
         diagnostics.push(escaped_link(root, &path, "content"));
     }
     let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files
@@ -516,20 +484,9 @@ pub fn static_paths(root: &Path) -> Vec<String> {
     if !dir.is_dir() {
         return Vec::new();
     }
-    let base = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-    let escaped = std::cell::RefCell::new(Vec::new());
-    let mut out: Vec<String> = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| keep_link(&base, e, &escaped))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            e.path()
-                .strip_prefix(&dir)
-                .ok()
-                .map(|r| r.to_string_lossy().replace('\\', "/"))
-        })
+    let mut out: Vec<String> = walk(&dir)
+        .files()
+        .map(|e| relative(&dir, e.path()))
         .collect();
     out.sort();
     out
@@ -547,14 +504,8 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
         ));
         return out;
     }
-    let escaped = std::cell::RefCell::new(Vec::new());
-    let base = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-    for entry in walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| keep_link(&base, e, &escaped))
-    {
+    let walked = walk(&dir);
+    for entry in walked.entries {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -579,7 +530,7 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
             )),
         }
     }
-    for path in escaped.into_inner() {
+    for path in walked.escaped {
         diagnostics.push(escaped_link(root, &path, "templates"));
     }
     out

@@ -15,6 +15,7 @@ mod reader;
 mod safety;
 mod serve;
 mod support;
+mod templates;
 mod timeline;
 mod wiki;
 mod wikilinks;
