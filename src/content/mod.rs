@@ -124,107 +124,12 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         ));
         return Corpus::default();
     }
-    let mut files: Vec<(PathBuf, Option<KindId>)> = Vec::new();
-    let walked = walk(&content_dir);
-    for entry in walked.entries {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map_or_else(|| "content".to_string(), |p| display_path(root, p));
-                // A loop of symbolic links is the content's problem; anything else (permissions,
-                // I/O) is the environment's.
-                let code = if e.loop_ancestor().is_some() {
-                    "content"
-                } else {
-                    "unreadable"
-                };
-                diagnostics.push(Diagnostic::error(code, path, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let relative = entry
-            .path()
-            .strip_prefix(&content_dir)
-            .unwrap_or(entry.path());
-        let hidden = relative
-            .components()
-            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-        if hidden || !entry.file_type().is_file() {
-            continue;
-        }
-        // Only problems name the file here: the page's own path is made when it loads.
-        let display = || display_path(root, entry.path());
-        let mut components = relative.components();
-        let first = components
-            .next()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let is_markdown = relative.extension().is_some_and(|e| e == "md");
-        if components.next().is_none() {
-            // A file directly in content/.
-            if first == "_index.md" || first == "index.md" {
-                files.push((entry.path().to_path_buf(), None));
-            } else if is_markdown {
-                diagnostics.push(Diagnostic::error(
-                    "unknown-kind",
-                    display(),
-                    "a page must live in a kind's folder (content/<folder>/<slug>.md); only _index.md, the home page, sits in content/",
-                ));
-            }
-            continue;
-        }
-        match config.kind_by_folder(&first) {
-            Some(kind) if is_markdown => files.push((entry.path().to_path_buf(), Some(kind))),
-            Some(_) => diagnostics.push(Diagnostic::warning(
-                "ignored-file",
-                display(),
-                "not a Markdown (.md) file: ignored",
-            )),
-            None => {
-                let folders = join(config.kinds.iter().map(|k| &k.folder), ", ");
-                diagnostics.push(
-                    Diagnostic::error(
-                        "unknown-kind",
-                        display(),
-                        format!("folder '{first}' is not the folder of any kind in site.toml"),
-                    )
-                    .note(format!("kind folders: {folders}")),
-                );
-            }
-        }
-    }
-
-    for path in walked.escaped {
-        diagnostics.push(escaped_link(root, &path, "content"));
-    }
+    let files = page_files(root, &content_dir, config, diagnostics);
     let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files
         .par_iter()
         .map(|(path, kind)| load_file(root, path, *kind, config))
         .collect();
-    // A slug used twice in one kind: the later file (in path order) is refused. Found on
-    // borrowed names first, so the pages then move into the corpus without copies.
-    let mut first_with: FxHashMap<(KindId, &str), &str> = FxHashMap::default();
-    first_with.reserve(loaded.len());
-    let mut refused = vec![false; loaded.len()];
-    for (i, (item, _)) in loaded.iter().enumerate() {
-        if let Loaded::Page(page) = item {
-            match first_with.entry((page.kind, page.slug.as_str())) {
-                Entry::Occupied(first) => {
-                    diagnostics.push(
-                        Diagnostic::error("duplicate-slug", &page.path, format!("slug '{}' is already used by {}", page.slug, first.get()))
-                            .note("two files of one kind cannot share a file name, even in different sub-folders"),
-                    );
-                    refused[i] = true;
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(&page.path);
-                }
-            }
-        }
-    }
-    drop(first_with);
+    let refused = refuse_duplicate_slugs(&loaded, diagnostics);
     let mut corpus = Corpus {
         pages: Vec::with_capacity(loaded.len()),
         home: None,
@@ -251,6 +156,134 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         }
     }
     corpus
+}
+
+/// The page files under `content/`, each with its kind (`None`: the home page), sorted; files
+/// that are not pages, folders that are not kinds and unreadable entries are reported.
+fn page_files(
+    root: &Path,
+    content_dir: &Path,
+    config: &Config,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(PathBuf, Option<KindId>)> {
+    let mut files: Vec<(PathBuf, Option<KindId>)> = Vec::new();
+    let walked = walk(content_dir);
+    for entry in walked.entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| "content".to_string(), |p| display_path(root, p));
+                // A loop of symbolic links is the content's problem; anything else (permissions,
+                // I/O) is the environment's.
+                let code = if e.loop_ancestor().is_some() {
+                    "content"
+                } else {
+                    "unreadable"
+                };
+                diagnostics.push(Diagnostic::error(code, path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let relative = entry
+            .path()
+            .strip_prefix(content_dir)
+            .unwrap_or(entry.path());
+        let hidden = relative
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        if hidden || !entry.file_type().is_file() {
+            continue;
+        }
+        if let Some(file) = classify(root, entry.path(), relative, config, diagnostics) {
+            files.push(file);
+        }
+    }
+    for path in walked.escaped {
+        diagnostics.push(escaped_link(root, &path, "content"));
+    }
+    files
+}
+
+/// What one file under `content/` is: a page of the kind its first folder names, the home
+/// page, or (reported) neither.
+fn classify(
+    root: &Path,
+    path: &Path,
+    relative: &Path,
+    config: &Config,
+    diagnostics: &mut Diagnostics,
+) -> Option<(PathBuf, Option<KindId>)> {
+    // Only problems name the file here: the page's own path is made when it loads.
+    let display = || display_path(root, path);
+    let mut components = relative.components();
+    let first = components
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_markdown = relative.extension().is_some_and(|e| e == "md");
+    if components.next().is_none() {
+        // A file directly in content/.
+        if first == "_index.md" || first == "index.md" {
+            return Some((path.to_path_buf(), None));
+        } else if is_markdown {
+            diagnostics.push(Diagnostic::error(
+                "unknown-kind",
+                display(),
+                "a page must live in a kind's folder (content/<folder>/<slug>.md); only _index.md, the home page, sits in content/",
+            ));
+        }
+        return None;
+    }
+    match config.kind_by_folder(&first) {
+        Some(kind) if is_markdown => return Some((path.to_path_buf(), Some(kind))),
+        Some(_) => diagnostics.push(Diagnostic::warning(
+            "ignored-file",
+            display(),
+            "not a Markdown (.md) file: ignored",
+        )),
+        None => {
+            let folders = join(config.kinds.iter().map(|k| &k.folder), ", ");
+            diagnostics.push(
+                Diagnostic::error(
+                    "unknown-kind",
+                    display(),
+                    format!("folder '{first}' is not the folder of any kind in site.toml"),
+                )
+                .note(format!("kind folders: {folders}")),
+            );
+        }
+    }
+    None
+}
+
+/// A slug used twice in one kind: the later file (in path order) is refused. Found on borrowed
+/// names, so the pages then move into the corpus without copies. Per loaded file: refused?
+fn refuse_duplicate_slugs(
+    loaded: &[(Loaded, Vec<Diagnostic>)],
+    diagnostics: &mut Diagnostics,
+) -> Vec<bool> {
+    let mut first_with: FxHashMap<(KindId, &str), &str> = FxHashMap::default();
+    first_with.reserve(loaded.len());
+    let mut refused = vec![false; loaded.len()];
+    for (i, (item, _)) in loaded.iter().enumerate() {
+        if let Loaded::Page(page) = item {
+            match first_with.entry((page.kind, page.slug.as_str())) {
+                Entry::Occupied(first) => {
+                    diagnostics.push(
+                        Diagnostic::error("duplicate-slug", &page.path, format!("slug '{}' is already used by {}", page.slug, first.get()))
+                            .note("two files of one kind cannot share a file name, even in different sub-folders"),
+                    );
+                    refused[i] = true;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(&page.path);
+                }
+            }
+        }
+    }
+    refused
 }
 
 /// Re-reads pages of a corpus whose files changed (a watcher's report), instead of walking and
@@ -287,7 +320,6 @@ fn load_file(
     config: &Config,
 ) -> (Loaded, Vec<Diagnostic>) {
     let display = display_path(root, path);
-    let mut problems = Vec::new();
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -312,115 +344,20 @@ fn load_file(
         })
     };
     if kind.is_some() && !is_valid_slug(&stem) {
-        problems.push(
-            Diagnostic::error(
-                "bad-slug",
-                &display,
-                format!("file name '{stem}' is not a valid slug"),
-            )
-            .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
-            .note(match suggest_slug(&stem) {
-                Some(slug) => format!("suggested: {slug}.md (or any romanised or translated name you prefer)"),
-                None => "choose a romanised or translated name for the file; the title keeps the original".into(),
-            }),
-        );
-        return (broken(None), problems);
+        return (broken(None), vec![bad_slug(&display, &stem)]);
     }
-    // One open: the size is checked on the open file (so a huge file is never loaded), then
-    // read into a buffer of that size.
-    let read = std::fs::File::open(path).and_then(|mut file| {
-        let len = file.metadata()?.len();
-        if len > MAX_PAGE_BYTES {
-            return Ok(Err(len));
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
-        std::io::Read::read_to_end(&mut file, &mut bytes)?;
-        Ok(Ok(bytes))
-    });
-    let bytes = match read {
-        Ok(Ok(b)) => b,
-        Ok(Err(len)) => {
-            problems.push(
-                Diagnostic::error(
-                    "page-too-large",
-                    &display,
-                    format!(
-                        "the page is {:.1} MiB; a page may be at most {} MiB",
-                        len as f64 / 1048576.0,
-                        MAX_PAGE_BYTES >> 20
-                    ),
-                )
-                .note("split it into several pages"),
-            );
-            return (broken(None), problems);
-        }
-        Err(e) => {
-            problems.push(Diagnostic::error(
-                "unreadable",
-                &display,
-                format!("cannot read: {e}"),
-            ));
-            return (broken(None), problems);
+    let text = match read_page(path, &display) {
+        Ok(text) => text,
+        Err(unread) => {
+            let (problem, text) = *unread;
+            return (broken(text.as_deref()), vec![problem]);
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-            problems.push(
-                Diagnostic::error(
-                    "encoding",
-                    &display,
-                    "file is not valid UTF-8; save it as UTF-8",
-                )
-                .at_offset(&prefix, valid),
-            );
-            return (
-                broken(Some(&String::from_utf8_lossy(e.as_bytes()))),
-                problems,
-            );
-        }
+    let split = match split_front_matter(&text, &display) {
+        Ok(split) => split,
+        Err(problem) => return (broken(Some(&text)), vec![problem]),
     };
-    if text.trim().is_empty() {
-        problems.push(Diagnostic::error(
-            "front-matter",
-            &display,
-            "file is empty: a page needs +++ front matter with a title",
-        ));
-        return (broken(None), problems);
-    }
-    let split = match front_matter::split(&text) {
-        Ok(s) => s,
-        Err(front_matter::SplitError::NoOpeningFence) => {
-            problems.push(
-                Diagnostic::error(
-                    "front-matter",
-                    &display,
-                    "missing front matter: the file must start with a +++ line",
-                )
-                .at_offset(&text, 0)
-                .note("a page starts with TOML front matter between two +++ lines:\n+++\ntitle = \"...\"\n+++\nthen the Markdown body"),
-            );
-            if text.starts_with("---")
-                && let Some(d) = problems.last_mut()
-            {
-                d.notes.push("this file starts with ---, as YAML front matter does: kwiki reads TOML between +++ lines (title = \"...\", not title: ...)".into());
-            }
-            return (broken(Some(&text)), problems);
-        }
-        Err(front_matter::SplitError::Unclosed(offset)) => {
-            problems.push(
-                Diagnostic::error(
-                    "front-matter",
-                    &display,
-                    "front matter is never closed: add a +++ line after it",
-                )
-                .at_offset(&text, offset),
-            );
-            return (broken(Some(&text)), problems);
-        }
-    };
+    let mut problems = Vec::new();
     let kind_def = kind.map(|k| &config.kinds[k]);
     let (fm, errors) = front_matter::parse(&text, split, kind_def, &display);
     problems.extend(errors);
@@ -458,6 +395,120 @@ fn load_file(
         text,
     };
     (Loaded::Page(Box::new(page)), problems)
+}
+
+/// Reads a page's text: at most `MAX_PAGE_BYTES`, valid UTF-8, not empty. On failure, the
+/// problem and, where the bytes could be read, their text (lossily) to find the page's names.
+/// Why a page could not be read, and the text its bytes had where they could be read (lossily).
+type Unread = Box<(Diagnostic, Option<String>)>;
+
+fn read_page(path: &Path, display: &str) -> Result<String, Unread> {
+    // One open: the size is checked on the open file (so a huge file is never loaded), then
+    // read into a buffer of that size.
+    let read = std::fs::File::open(path).and_then(|mut file| {
+        let len = file.metadata()?.len();
+        if len > MAX_PAGE_BYTES {
+            return Ok(Err(len));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(Ok(bytes))
+    });
+    let bytes = match read {
+        Ok(Ok(b)) => b,
+        Ok(Err(len)) => {
+            return Err(Box::new((
+                Diagnostic::error(
+                    "page-too-large",
+                    display,
+                    format!(
+                        "the page is {:.1} MiB; a page may be at most {} MiB",
+                        len as f64 / 1048576.0,
+                        MAX_PAGE_BYTES >> 20
+                    ),
+                )
+                .note("split it into several pages"),
+                None,
+            )));
+        }
+        Err(e) => {
+            return Err(Box::new((
+                Diagnostic::error("unreadable", display, format!("cannot read: {e}")),
+                None,
+            )));
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            return Err(Box::new((
+                Diagnostic::error(
+                    "encoding",
+                    display,
+                    "file is not valid UTF-8; save it as UTF-8",
+                )
+                .at_offset(&prefix, valid),
+                Some(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            )));
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(Box::new((
+            Diagnostic::error(
+                "front-matter",
+                display,
+                "file is empty: a page needs +++ front matter with a title",
+            ),
+            None,
+        )));
+    }
+    Ok(text)
+}
+
+/// Finds the `+++` front matter; a missing or unclosed fence is the page's problem (with a hint
+/// when the file starts with YAML's `---`).
+fn split_front_matter(text: &str, display: &str) -> Result<front_matter::Split, Diagnostic> {
+    match front_matter::split(text) {
+        Ok(s) => Ok(s),
+        Err(front_matter::SplitError::NoOpeningFence) => {
+            let mut problem = Diagnostic::error(
+                "front-matter",
+                display,
+                "missing front matter: the file must start with a +++ line",
+            )
+            .at_offset(text, 0)
+            .note("a page starts with TOML front matter between two +++ lines:\n+++\ntitle = \"...\"\n+++\nthen the Markdown body");
+            if text.starts_with("---") {
+                problem.notes.push("this file starts with ---, as YAML front matter does: kwiki reads TOML between +++ lines (title = \"...\", not title: ...)".into());
+            }
+            Err(problem)
+        }
+        Err(front_matter::SplitError::Unclosed(offset)) => Err(Diagnostic::error(
+            "front-matter",
+            display,
+            "front matter is never closed: add a +++ line after it",
+        )
+        .at_offset(text, offset)),
+    }
+}
+
+/// The error for a file name that is not a slug, with a romanised suggestion.
+fn bad_slug(display: &str, stem: &str) -> Diagnostic {
+    Diagnostic::error(
+        "bad-slug",
+        display,
+        format!("file name '{stem}' is not a valid slug"),
+    )
+    .note("use lowercase a-z, 0-9 and '-' (the title may be any Unicode)")
+    .note(match suggest_slug(stem) {
+        Some(slug) => {
+            format!("suggested: {slug}.md (or any romanised or translated name you prefer)")
+        }
+        None => "choose a romanised or translated name for the file; the title keeps the original"
+            .into(),
+    })
 }
 
 /// A valid slug for a file name that is not one: other scripts are transliterated to Latin
