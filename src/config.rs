@@ -148,6 +148,8 @@ impl Config {
     }
 
     /// Parses the text of `site.toml`; every problem becomes a diagnostic on `site.toml`.
+    /// Reads the TOML, splits the base URL, then each kind: its folder (`check_folder`) and
+    /// its fields (`read_field`). `None` if any of it is wrong.
     pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
         let raw: RawConfig = match toml::from_str(text) {
             Ok(raw) => raw,
@@ -193,101 +195,14 @@ impl Config {
                 .folder
                 .as_ref()
                 .map_or(span.start, |f| f.span().start);
-            if !is_valid_slug(&folder) {
-                diagnostics.push(error(
-                    folder_offset,
-                    format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'"),
-                ));
-            } else if is_device_name(&folder) {
-                diagnostics.push(error(
-                    folder_offset,
-                    format!("kind '{id}': folder {folder:?} is a device name on Windows, where the site could not be checked out"),
-                ));
-            } else if RESERVED_FOLDERS.contains(&folder.as_str()) {
-                diagnostics.push(error(
-                    folder_offset,
-                    format!("kind '{id}': folder {folder:?} is reserved for generated pages"),
-                ));
-            } else if let Some((other, _)) = folders.iter().find(|(f, _)| *f == folder) {
-                diagnostics.push(error(
-                    folder_offset,
-                    format!("kind '{id}': folder {folder:?} is already used by kind '{other}'"),
-                ));
-            }
+            check_folder(id, &folder, folder_offset, &folders, &error, diagnostics);
             folders.push((folder.clone(), kinds.len()));
             let mut fields = Vec::new();
             for (key, raw_field) in &raw_kind.fields {
-                let field_span = raw_field.span();
-                let raw_field = raw_field.get_ref();
-                if RESERVED_KEYS.contains(&key.as_str()) {
-                    diagnostics.push(error(
-                        field_span.start,
-                        format!("kind '{id}': field '{key}' is a reserved front-matter key"),
-                    ));
-                    continue;
+                if let Some(field) = read_field(id, key, raw_field, &kind_ids, &error, diagnostics)
+                {
+                    fields.push(field);
                 }
-                let ty = match (&raw_field.link, &raw_field.ty) {
-                    (Some(_), Some(ty)) => {
-                        diagnostics.push(error(
-                            ty.span().start,
-                            format!("field '{key}': give either `link` or `type`, not both"),
-                        ));
-                        continue;
-                    }
-                    (Some(link), None) => {
-                        let names: Vec<&String> = match link.get_ref() {
-                            OneOrMany::One(s) => vec![s],
-                            OneOrMany::Many(v) => v.iter().collect(),
-                        };
-                        let mut targets = Vec::new();
-                        for name in names {
-                            match kind_ids.iter().position(|k| *k == name) {
-                                Some(i) => targets.push(i),
-                                None => diagnostics.push(error(
-                                    link.span().start,
-                                    format!(
-                                        "field '{key}' links to unknown kind '{name}' (kinds: {})",
-                                        join(&kind_ids, ", ")
-                                    ),
-                                )),
-                            }
-                        }
-                        FieldType::Link(targets)
-                    }
-                    (None, ty) => {
-                        let name = ty.as_ref().map_or("text", |t| t.get_ref().as_str());
-                        match name {
-                            "text" | "string" => FieldType::Text,
-                            "year" => FieldType::Year,
-                            "date" => FieldType::Date,
-                            "number" | "integer" => FieldType::Number,
-                            "list" => FieldType::List,
-                            "url" => FieldType::Url,
-                            other => {
-                                let offset =
-                                    ty.as_ref().map_or(field_span.start, |t| t.span().start);
-                                diagnostics.push(error(
-                                    offset,
-                                    format!("field '{key}': unknown type '{other}' (types: text, year, date, number, list, url)"),
-                                ));
-                                continue;
-                            }
-                        }
-                    }
-                };
-                if raw_field.inverse.is_some() && !matches!(ty, FieldType::Link(_)) {
-                    diagnostics.push(error(
-                        field_span.start,
-                        format!("field '{key}': `inverse` needs a `link` field"),
-                    ));
-                }
-                fields.push(Field {
-                    key: key.clone(),
-                    label: raw_field.label.clone().unwrap_or_else(|| humanize(key)),
-                    many: raw_field.many || ty == FieldType::List,
-                    ty,
-                    inverse: raw_field.inverse.clone(),
-                });
             }
             let name = raw_kind.name.clone().unwrap_or_else(|| humanize(id));
             kinds.push(Kind {
@@ -341,6 +256,141 @@ impl Config {
 
     pub fn kind_by_id(&self, id: &str) -> Option<KindId> {
         self.kinds.iter().position(|k| k.id == id)
+    }
+}
+
+/// The checks on a kind's output folder: a slug, not a Windows device name, not one of the
+/// generated pages' folders, not another kind's.
+fn check_folder(
+    id: &str,
+    folder: &str,
+    folder_offset: usize,
+    folders: &[(String, usize)],
+    error: &impl Fn(usize, String) -> Diagnostic,
+    diagnostics: &mut Diagnostics,
+) {
+    if !is_valid_slug(folder) {
+        diagnostics.push(error(
+            folder_offset,
+            format!("kind '{id}': folder {folder:?} must be lowercase a-z, 0-9 and '-'"),
+        ));
+    } else if is_device_name(folder) {
+        diagnostics.push(error(
+            folder_offset,
+            format!("kind '{id}': folder {folder:?} is a device name on Windows, where the site could not be checked out"),
+        ));
+    } else if RESERVED_FOLDERS.contains(&folder) {
+        diagnostics.push(error(
+            folder_offset,
+            format!("kind '{id}': folder {folder:?} is reserved for generated pages"),
+        ));
+    } else if let Some((other, _)) = folders.iter().find(|(f, _)| *f == folder) {
+        diagnostics.push(error(
+            folder_offset,
+            format!("kind '{id}': folder {folder:?} is already used by kind '{other}'"),
+        ));
+    }
+}
+
+/// One field of kind `id`: its key may not be reserved, its type must be known, and
+/// `inverse` needs a link. `None` (with the errors) if it cannot be used.
+fn read_field(
+    id: &str,
+    key: &String,
+    raw_field: &Spanned<RawField>,
+    kind_ids: &[&String],
+    error: &impl Fn(usize, String) -> Diagnostic,
+    diagnostics: &mut Diagnostics,
+) -> Option<Field> {
+    let field_span = raw_field.span();
+    let raw_field = raw_field.get_ref();
+    if RESERVED_KEYS.contains(&key.as_str()) {
+        diagnostics.push(error(
+            field_span.start,
+            format!("kind '{id}': field '{key}' is a reserved front-matter key"),
+        ));
+        return None;
+    }
+    let ty = field_type(
+        key,
+        raw_field,
+        field_span.start,
+        kind_ids,
+        error,
+        diagnostics,
+    )?;
+    if raw_field.inverse.is_some() && !matches!(ty, FieldType::Link(_)) {
+        diagnostics.push(error(
+            field_span.start,
+            format!("field '{key}': `inverse` needs a `link` field"),
+        ));
+    }
+    Some(Field {
+        key: key.clone(),
+        label: raw_field.label.clone().unwrap_or_else(|| humanize(key)),
+        many: raw_field.many || ty == FieldType::List,
+        ty,
+        inverse: raw_field.inverse.clone(),
+    })
+}
+
+/// A field's type: `link = "kind"` (or a list of kinds, each of which must exist) or a
+/// `type` (text by default), not both. `None` (with an error) if it cannot be used.
+fn field_type(
+    key: &str,
+    raw_field: &RawField,
+    field_start: usize,
+    kind_ids: &[&String],
+    error: &impl Fn(usize, String) -> Diagnostic,
+    diagnostics: &mut Diagnostics,
+) -> Option<FieldType> {
+    match (&raw_field.link, &raw_field.ty) {
+        (Some(_), Some(ty)) => {
+            diagnostics.push(error(
+                ty.span().start,
+                format!("field '{key}': give either `link` or `type`, not both"),
+            ));
+            None
+        }
+        (Some(link), None) => {
+            let names: Vec<&String> = match link.get_ref() {
+                OneOrMany::One(s) => vec![s],
+                OneOrMany::Many(v) => v.iter().collect(),
+            };
+            let mut targets = Vec::new();
+            for name in names {
+                match kind_ids.iter().position(|k| *k == name) {
+                    Some(i) => targets.push(i),
+                    None => diagnostics.push(error(
+                        link.span().start,
+                        format!(
+                            "field '{key}' links to unknown kind '{name}' (kinds: {})",
+                            join(kind_ids, ", ")
+                        ),
+                    )),
+                }
+            }
+            Some(FieldType::Link(targets))
+        }
+        (None, ty) => {
+            let name = ty.as_ref().map_or("text", |t| t.get_ref().as_str());
+            match name {
+                "text" | "string" => Some(FieldType::Text),
+                "year" => Some(FieldType::Year),
+                "date" => Some(FieldType::Date),
+                "number" | "integer" => Some(FieldType::Number),
+                "list" => Some(FieldType::List),
+                "url" => Some(FieldType::Url),
+                other => {
+                    let offset = ty.as_ref().map_or(field_start, |t| t.span().start);
+                    diagnostics.push(error(
+                        offset,
+                        format!("field '{key}': unknown type '{other}' (types: text, year, date, number, list, url)"),
+                    ));
+                    None
+                }
+            }
+        }
     }
 }
 

@@ -156,6 +156,7 @@ enum Format {
 /// How many warnings `build` prints before summarising the rest.
 const WARNINGS_SHOWN: usize = 20;
 
+/// Parses the command line and runs its subcommand.
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
@@ -184,110 +185,129 @@ fn main() -> ExitCode {
             base_url,
             strict,
             verbose,
-        } => {
-            let out = out.unwrap_or_else(|| root.join("public"));
-            let options = Options {
-                root,
-                out: Some(out.clone()),
-                base_url,
-                strict,
-                render_hook: Some(render_hook),
-                remove_previous: Some(remove_previous),
-                on_stuck: Some(stuck_hook(Some(out.clone()))),
-            };
-            stop_cleanly_on_interrupt(Some(out.clone()));
-            let report = match kwiki::run(&options) {
-                Ok(r) => r,
-                Err(e) => return environment_failure(&e),
-            };
-            print_text(&report, if verbose { usize::MAX } else { WARNINGS_SHOWN });
-            for note in &report.notes {
-                eprintln!("note: {note}");
-            }
-            if report.written {
-                println!(
-                    "Built {}, {}, {} in {:.2} s → {}",
-                    plural(report.pages, "page", "pages"),
-                    plural(report.redirects, "redirect", "redirects"),
-                    plural(report.warnings(), "warning", "warnings"),
-                    report.elapsed.as_secs_f64(),
-                    out.display()
-                );
-                if verbose {
-                    let stages: Vec<String> = report
-                        .stages
-                        .iter()
-                        .map(|(name, d)| format!("{name} {:.3} s", d.as_secs_f64()))
-                        .collect();
-                    println!("Stages: {}", stages.join(", "));
-                    let peaks: Vec<String> = report
-                        .peaks
-                        .iter()
-                        .filter_map(|(name, kib)| kib.map(|k| format!("{name} {}", k / 1024)))
-                        .collect();
-                    if !peaks.is_empty() {
-                        println!("Peak memory after each stage (MiB): {}", peaks.join(", "));
-                    }
-                }
-                ExitCode::SUCCESS
-            } else {
-                eprintln!(
-                    "Build failed: {}, {} in {:.2} s; {} left unchanged",
-                    plural(report.errors(), "error", "errors"),
-                    plural(report.warnings(), "warning", "warnings"),
-                    report.elapsed.as_secs_f64(),
-                    out.display()
-                );
-                ExitCode::from(if report.unreadable() { 2 } else { 1 })
-            }
-        }
+        } => build(root, out, base_url, strict, verbose),
         Command::Check {
             root,
             strict,
             format,
             base_url,
-        } => {
-            let options = Options {
-                root,
-                out: None,
-                base_url,
-                strict,
-                render_hook: Some(render_hook),
-                remove_previous: None,
-                on_stuck: Some(stuck_hook(None)),
-            };
-            stop_cleanly_on_interrupt(None);
-            let report = match kwiki::run(&options) {
-                Ok(r) => r,
-                Err(e) => return environment_failure(&e),
-            };
-            match format {
-                Format::Json => match serde_json::to_string_pretty(&JsonReport {
-                    diagnostics: &report.diagnostics,
-                    summary: kwiki::diagnostics::Summary::of(&report.diagnostics),
-                }) {
-                    Ok(json) => println!("{json}"),
-                    Err(e) => return environment_failure(&e.into()),
-                },
-                Format::Text => {
-                    print_text(&report, usize::MAX);
-                    println!(
-                        "Checked {}: {}, {} in {:.2} s",
-                        plural(report.pages, "page", "pages"),
-                        plural(report.errors(), "error", "errors"),
-                        plural(report.warnings(), "warning", "warnings"),
-                        report.elapsed.as_secs_f64()
-                    );
-                }
-            }
-            if report.unreadable() {
-                ExitCode::from(2)
-            } else if report.errors() > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+        } => check(root, strict, format, base_url),
+    }
+}
+
+/// `kwiki build`: builds into a staging folder beside `out`, swaps it in if the build is good,
+/// prints the problems (the first `WARNINGS_SHOWN` warnings unless `verbose`) and a summary.
+fn build(
+    root: PathBuf,
+    out: Option<PathBuf>,
+    base_url: Option<String>,
+    strict: bool,
+    verbose: bool,
+) -> ExitCode {
+    let out = out.unwrap_or_else(|| root.join("public"));
+    let options = Options {
+        root,
+        out: Some(out.clone()),
+        base_url,
+        strict,
+        render_hook: Some(render_hook),
+        remove_previous: Some(remove_previous),
+        on_stuck: Some(stuck_hook(Some(out.clone()))),
+    };
+    stop_cleanly_on_interrupt(Some(out.clone()));
+    let report = match kwiki::run(&options) {
+        Ok(r) => r,
+        Err(e) => return environment_failure(&e),
+    };
+    print_text(&report, if verbose { usize::MAX } else { WARNINGS_SHOWN });
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    if report.written {
+        println!(
+            "Built {}, {}, {} in {:.2} s → {}",
+            plural(report.pages, "page", "pages"),
+            plural(report.redirects, "redirect", "redirects"),
+            plural(report.warnings(), "warning", "warnings"),
+            report.elapsed.as_secs_f64(),
+            out.display()
+        );
+        if verbose {
+            print_stages(&report);
         }
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "Build failed: {}, {} in {:.2} s; {} left unchanged",
+            plural(report.errors(), "error", "errors"),
+            plural(report.warnings(), "warning", "warnings"),
+            report.elapsed.as_secs_f64(),
+            out.display()
+        );
+        ExitCode::from(if report.unreadable() { 2 } else { 1 })
+    }
+}
+
+/// `--verbose`: how long each stage took, and the peak memory after each (where the system
+/// reports it).
+fn print_stages(report: &Report) {
+    let stages: Vec<String> = report
+        .stages
+        .iter()
+        .map(|(name, d)| format!("{name} {:.3} s", d.as_secs_f64()))
+        .collect();
+    println!("Stages: {}", stages.join(", "));
+    let peaks: Vec<String> = report
+        .peaks
+        .iter()
+        .filter_map(|(name, kib)| kib.map(|k| format!("{name} {}", k / 1024)))
+        .collect();
+    if !peaks.is_empty() {
+        println!("Peak memory after each stage (MiB): {}", peaks.join(", "));
+    }
+}
+
+/// `kwiki check`: the whole build without output; prints every problem (as text or JSON).
+fn check(root: PathBuf, strict: bool, format: Format, base_url: Option<String>) -> ExitCode {
+    let options = Options {
+        root,
+        out: None,
+        base_url,
+        strict,
+        render_hook: Some(render_hook),
+        remove_previous: None,
+        on_stuck: Some(stuck_hook(None)),
+    };
+    stop_cleanly_on_interrupt(None);
+    let report = match kwiki::run(&options) {
+        Ok(r) => r,
+        Err(e) => return environment_failure(&e),
+    };
+    match format {
+        Format::Json => match serde_json::to_string_pretty(&JsonReport {
+            diagnostics: &report.diagnostics,
+            summary: kwiki::diagnostics::Summary::of(&report.diagnostics),
+        }) {
+            Ok(json) => println!("{json}"),
+            Err(e) => return environment_failure(&e.into()),
+        },
+        Format::Text => {
+            print_text(&report, usize::MAX);
+            println!(
+                "Checked {}: {}, {} in {:.2} s",
+                plural(report.pages, "page", "pages"),
+                plural(report.errors(), "error", "errors"),
+                plural(report.warnings(), "warning", "warnings"),
+                report.elapsed.as_secs_f64()
+            );
+        }
+    }
+    if report.unreadable() {
+        ExitCode::from(2)
+    } else if report.errors() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -311,6 +311,9 @@ impl<'r, 'a> State<'r, 'a> {
         }
     }
 
+    /// Takes one event of pulldown-cmark: links and wikilinks, headings, footnotes,
+    /// paragraphs and the blocks that contain them, text and code, raw HTML; the others pass
+    /// through.
     fn event(&mut self, event: Event<'a>, range: std::ops::Range<usize>) {
         let offset = range.start;
         match event {
@@ -323,71 +326,11 @@ impl<'r, 'a> State<'r, 'a> {
                 link_type: LinkType::WikiLink { .. },
                 dest_url,
                 ..
-            }) => {
-                if is_image_file(&dest_url) {
-                    let src = urls::href(self.r.config, dest_url.trim_start_matches('/'));
-                    self.html(format!(
-                        "<img src=\"{}\" alt=\"{}\">",
-                        escape_html(&src),
-                        escape_html(&dest_url)
-                    ));
-                    self.skip_image_label = true;
-                } else {
-                    self.start_wikilink(&dest_url, offset);
-                }
-            }
+            }) => self.start_wikilink_embed(&dest_url, offset),
             Event::End(TagEnd::Image) if self.skip_image_label => self.skip_image_label = false,
-            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
-                if self.link_stack.pop().unwrap_or(false) {
-                    if let Some((texts, target, at)) = self.open_wikilink.take()
-                        && texts == self.texts
-                    {
-                        self.report(
-                            Diagnostic::warning(
-                                "empty-link",
-                                self.path,
-                                format!("the link to \"{target}\" has no text after '|'; its target is shown instead"),
-                            )
-                            .note("write [[Target]] or [[Target|text]]"),
-                            at,
-                        );
-                        self.add_text(&target);
-                        self.html(escape_html(&target));
-                    }
-                    self.html("</a>".into());
-                } else {
-                    self.emit(event);
-                }
-            }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url = self.safe_url(dest_url, offset);
-                self.link_stack.push(false);
-                self.emit(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url = self.safe_url(dest_url, offset);
-                self.link_stack.push(false);
-                self.emit(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => self.end_link(event),
+            Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                self.start_link(tag, offset)
             }
             Event::Start(Tag::Heading { level, id, .. }) => {
                 self.flush_context();
@@ -400,49 +343,12 @@ impl<'r, 'a> State<'r, 'a> {
             }
             Event::End(TagEnd::Heading(_)) => self.end_heading(),
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                self.flush_context();
-                self.containers += 1;
-                self.footnote = Some((label.to_string(), Vec::new()));
-                let file_offset = self.file_offset(offset);
-                self.footnote_defs
-                    .entry(label.to_string())
-                    .or_insert((Vec::new(), file_offset));
+                self.start_footnote_definition(&label, offset)
             }
-            Event::End(TagEnd::FootnoteDefinition) => {
-                self.flush_context();
-                self.containers = self.containers.saturating_sub(1);
-                if let Some((label, events)) = self.footnote.take() {
-                    let offset = self.footnote_defs.get(&label).map_or(0, |d| d.1);
-                    self.footnote_defs.insert(label, (events, offset));
-                }
-            }
+            Event::End(TagEnd::FootnoteDefinition) => self.end_footnote_definition(),
             Event::FootnoteReference(label) => self.footnote_reference(&label, offset),
-            Event::Start(Tag::Paragraph) => {
-                self.flush_context();
-                if self.containers == 0 && self.heading.is_none() {
-                    let first = self.result.first_paragraph.is_empty();
-                    let at = self.locator.locate(self.file_offset(offset));
-                    self.paragraph = Some(Paragraph {
-                        at,
-                        chars: 0,
-                        cited: false,
-                        first,
-                    });
-                }
-                self.emit(Event::Start(Tag::Paragraph));
-            }
-            Event::End(TagEnd::Paragraph) => {
-                let introduces_list = self.block_text.trim_end().ends_with(':');
-                self.flush_context();
-                if let Some(p) = self.paragraph.take()
-                    && !p.cited
-                    && !introduces_list
-                    && p.chars >= CITATION_MIN_CHARS
-                {
-                    self.result.uncited_paragraphs.push(p.at);
-                }
-                self.emit(event);
-            }
+            Event::Start(Tag::Paragraph) => self.start_paragraph(offset),
+            Event::End(TagEnd::Paragraph) => self.end_paragraph(event),
             Event::Start(tag @ (Tag::List(_) | Tag::BlockQuote(_) | Tag::Table(_))) => {
                 self.flush_context();
                 self.containers += 1;
@@ -461,23 +367,8 @@ impl<'r, 'a> State<'r, 'a> {
                 self.flush_context();
                 self.emit(Event::End(end));
             }
-            Event::Text(text) => {
-                if !self.skip_image_label {
-                    let text = if self.in_code_block {
-                        self.unescape_code(text, &range, 0)
-                    } else {
-                        text
-                    };
-                    self.add_text(&text);
-                    self.emit(Event::Text(text));
-                }
-            }
-            Event::Code(code) => {
-                self.code_ranges.push(range.clone());
-                let code = self.unescape_code(code, &range, 1);
-                self.add_text(&code);
-                self.emit(Event::Code(code));
-            }
+            Event::Text(text) => self.text(text, &range),
+            Event::Code(code) => self.code(code, range),
             Event::Start(Tag::CodeBlock(kind)) => {
                 self.code_ranges.push(range);
                 self.in_code_block = true;
@@ -507,6 +398,159 @@ impl<'r, 'a> State<'r, 'a> {
             }
             other => self.emit(other),
         }
+    }
+
+    /// A Markdown link or image: an unsafe URL scheme is disabled, a root-relative URL gets
+    /// the base path.
+    fn start_link(&mut self, tag: Tag<'a>, offset: usize) {
+        let tag = match tag {
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => {
+                let dest_url = self.safe_url(dest_url, offset);
+                Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }
+            }
+            Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => {
+                let dest_url = self.safe_url(dest_url, offset);
+                Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }
+            }
+            other => other,
+        };
+        self.link_stack.push(false);
+        self.emit(Event::Start(tag));
+    }
+
+    /// A wikilink embed (`![[...]]`): an image file becomes an `<img>` (its label is skipped),
+    /// anything else is a wikilink.
+    fn start_wikilink_embed(&mut self, dest_url: &str, offset: usize) {
+        if is_image_file(dest_url) {
+            let src = urls::href(self.r.config, dest_url.trim_start_matches('/'));
+            self.html(format!(
+                "<img src=\"{}\" alt=\"{}\">",
+                escape_html(&src),
+                escape_html(dest_url)
+            ));
+            self.skip_image_label = true;
+        } else {
+            self.start_wikilink(dest_url, offset);
+        }
+    }
+
+    /// The end of a link or image: a wikilink is closed here (one with no text gets its
+    /// target as text, and a warning); a Markdown one passes through.
+    fn end_link(&mut self, event: Event<'a>) {
+        if self.link_stack.pop().unwrap_or(false) {
+            if let Some((texts, target, at)) = self.open_wikilink.take()
+                && texts == self.texts
+            {
+                self.report(
+                    Diagnostic::warning(
+                        "empty-link",
+                        self.path,
+                        format!("the link to \"{target}\" has no text after '|'; its target is shown instead"),
+                    )
+                    .note("write [[Target]] or [[Target|text]]"),
+                    at,
+                );
+                self.add_text(&target);
+                self.html(escape_html(&target));
+            }
+            self.html("</a>".into());
+        } else {
+            self.emit(event);
+        }
+    }
+
+    /// A footnote definition opens: its events are kept aside until `finish` places them.
+    fn start_footnote_definition(&mut self, label: &str, offset: usize) {
+        self.flush_context();
+        self.containers += 1;
+        self.footnote = Some((label.to_string(), Vec::new()));
+        let file_offset = self.file_offset(offset);
+        self.footnote_defs
+            .entry(label.to_string())
+            .or_insert((Vec::new(), file_offset));
+    }
+
+    fn end_footnote_definition(&mut self) {
+        self.flush_context();
+        self.containers = self.containers.saturating_sub(1);
+        if let Some((label, events)) = self.footnote.take() {
+            let offset = self.footnote_defs.get(&label).map_or(0, |d| d.1);
+            self.footnote_defs.insert(label, (events, offset));
+        }
+    }
+
+    /// A paragraph opens; one at the top level (not in a list, quote, table, footnote or
+    /// heading) is watched for a citation.
+    fn start_paragraph(&mut self, offset: usize) {
+        self.flush_context();
+        if self.containers == 0 && self.heading.is_none() {
+            let first = self.result.first_paragraph.is_empty();
+            let at = self.locator.locate(self.file_offset(offset));
+            self.paragraph = Some(Paragraph {
+                at,
+                chars: 0,
+                cited: false,
+                first,
+            });
+        }
+        self.emit(Event::Start(Tag::Paragraph));
+    }
+
+    /// A paragraph ends: a long top-level one with no citation, that does not introduce a
+    /// list, is recorded as uncited.
+    fn end_paragraph(&mut self, event: Event<'a>) {
+        let introduces_list = self.block_text.trim_end().ends_with(':');
+        self.flush_context();
+        if let Some(p) = self.paragraph.take()
+            && !p.cited
+            && !introduces_list
+            && p.chars >= CITATION_MIN_CHARS
+        {
+            self.result.uncited_paragraphs.push(p.at);
+        }
+        self.emit(event);
+    }
+
+    /// Text (in a code block, as written), unless it is the label of an embedded image.
+    fn text(&mut self, text: CowStr<'a>, range: &std::ops::Range<usize>) {
+        if !self.skip_image_label {
+            let text = if self.in_code_block {
+                self.unescape_code(text, range, 0)
+            } else {
+                text
+            };
+            self.add_text(&text);
+            self.emit(Event::Text(text));
+        }
+    }
+
+    /// A code span: its place is remembered (no footnote reference is looked for there) and
+    /// its text is shown as written.
+    fn code(&mut self, code: CowStr<'a>, range: std::ops::Range<usize>) {
+        self.code_ranges.push(range.clone());
+        let code = self.unescape_code(code, &range, 1);
+        self.add_text(&code);
+        self.emit(Event::Code(code));
     }
 
     /// Records a diagnostic at `file_offset` in the page, unless the page already has
@@ -737,6 +781,8 @@ impl<'r, 'a> State<'r, 'a> {
         String::from_utf8(bytes).map_or(code, CowStr::from)
     }
 
+    /// Opens a wikilink: splits `Target#Heading`, then writes the `<a>` for what the target
+    /// names: a heading of this page, a page, several pages, or none.
     fn start_wikilink(&mut self, dest: &str, offset: usize) {
         let file_offset = self.file_offset(offset);
         // In a table the escaped pipe leaves its backslash on the target.
@@ -753,127 +799,155 @@ impl<'r, 'a> State<'r, 'a> {
         self.link_stack.push(true);
         self.open_wikilink = Some((self.texts, dest.trim().to_string(), file_offset));
         if target.trim().is_empty() {
-            if fragment.is_empty() {
-                // `[[ ]]`, `[[#]]`: a link to nothing.
-                self.report(
-                    Diagnostic::warning(
-                        "empty-link",
-                        self.path,
-                        "this link names no page and no heading; it leads nowhere",
-                    )
-                    .note("write [[Page]], [[Page#Heading]] or [[#Heading on this page]]"),
-                    file_offset,
-                );
-                self.open_wikilink = None;
-                self.html("<a class=\"wikilink new\">".into());
-                return;
-            }
-            self.html(format!(
-                "<a class=\"wikilink\" href=\"{}\">",
-                escape_html(&fragment)
-            ));
+            self.link_on_this_page(&fragment, file_offset);
             return;
         }
         match self.r.index.resolve(target) {
             Resolution::Found(id) => {
-                // A section alias ("[[H.O.T.]]" naming a heading of a list page) leads to its
-                // heading; the graph checks that heading once, at the alias.
-                let section_fragment;
-                let fragment = match self.r.index.section_of(target, id) {
-                    Some(section) if anchor_id.is_none() => {
-                        section_fragment = format!("#{}", urls::encode_path(section));
-                        &section_fragment
-                    }
-                    _ => &fragment,
-                };
-                let is_citation =
-                    self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
-                if is_citation {
-                    if self.cited.insert(id) {
-                        self.result.citations.push(id);
-                    }
-                    if let Some(p) = &mut self.paragraph {
-                        p.cited = true;
-                    }
-                }
-                let first_to_target = self.seen_targets.insert(id);
-                if first_to_target || anchor_id.is_some() {
-                    let at = self.locator.locate(file_offset);
-                    self.result.links.push(OutLink {
-                        target: id,
-                        anchor: anchor_id,
-                        at,
-                        context: "".into(),
-                        is_citation,
-                    });
-                    self.pending_context
-                        .push((self.result.links.len() - 1, self.block_text.len()));
-                }
-                let kind = &self.r.config.kinds[self.r.pages[id].kind].id;
-                let href = &self.r.hrefs[id];
-                let mut tag = String::with_capacity(48 + href.len() + fragment.len() + kind.len());
-                tag.push_str("<a class=\"wikilink\" href=\"");
-                urls::push_escaped(&mut tag, href);
-                urls::push_escaped(&mut tag, fragment);
-                tag.push_str("\" data-kind=\"");
-                urls::push_escaped(&mut tag, kind);
-                tag.push_str("\">");
-                self.html(tag);
+                self.link_to_page(id, target, anchor_id, &fragment, file_offset)
             }
-            Resolution::Ambiguous(ids) => {
-                let names: Vec<String> = ids
-                    .iter()
-                    .map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path))
-                    .collect();
-                self.report(
-                    Diagnostic::error(
-                        "ambiguous-link",
-                        self.path,
-                        format!(
-                            "[[{target}]] matches {} pages: {}",
-                            ids.len(),
-                            names.join(", ")
-                        ),
-                    )
-                    .note("link to one of them by its full title"),
-                    file_offset,
-                );
-                let href = urls::href(self.r.config, &urls::disambiguation_path(target.trim()));
-                self.html(format!(
-                    "<a class=\"wikilink ambiguous\" href=\"{}\">",
-                    escape_html(&href)
-                ));
+            Resolution::Ambiguous(ids) => self.ambiguous_link(target, &ids, file_offset),
+            Resolution::Missing => self.missing_link(target, file_offset),
+        }
+    }
+
+    /// A wikilink with no page: `[[#Heading]]` leads to a heading of this page; `[[ ]]` and
+    /// `[[#]]` lead nowhere (a warning).
+    fn link_on_this_page(&mut self, fragment: &str, file_offset: usize) {
+        if fragment.is_empty() {
+            // `[[ ]]`, `[[#]]`: a link to nothing.
+            self.report(
+                Diagnostic::warning(
+                    "empty-link",
+                    self.path,
+                    "this link names no page and no heading; it leads nowhere",
+                )
+                .note("write [[Page]], [[Page#Heading]] or [[#Heading on this page]]"),
+                file_offset,
+            );
+            self.open_wikilink = None;
+            self.html("<a class=\"wikilink new\">".into());
+            return;
+        }
+        self.html(format!(
+            "<a class=\"wikilink\" href=\"{}\">",
+            escape_html(fragment)
+        ));
+    }
+
+    /// A wikilink to one page: recorded as a link (and as a citation in a footnote that
+    /// names a source), written with the page's kind.
+    fn link_to_page(
+        &mut self,
+        id: PageId,
+        target: &str,
+        anchor_id: Option<String>,
+        fragment: &str,
+        file_offset: usize,
+    ) {
+        // A section alias ("[[H.O.T.]]" naming a heading of a list page) leads to its
+        // heading; the graph checks that heading once, at the alias.
+        let section_fragment;
+        let fragment: &str = match self.r.index.section_of(target, id) {
+            Some(section) if anchor_id.is_none() => {
+                section_fragment = format!("#{}", urls::encode_path(section));
+                &section_fragment
             }
-            Resolution::Missing => {
-                if let Some(broken) = self.r.index.broken(target.trim()) {
-                    self.result.broken_links.push(broken);
-                    self.html(r#"<a class="wikilink new">"#.to_string());
-                    return;
-                }
-                self.report(
-                    Diagnostic::warning(
-                        "red-link",
-                        self.path,
-                        format!("no page is titled or aliased \"{}\"", target.trim()),
-                    ),
-                    file_offset,
-                );
-                self.result.red_links.push(RedLink {
-                    target: target.trim().to_string(),
-                    offset: file_offset,
-                });
-                let href = format!(
-                    "{}#{}",
-                    urls::href(self.r.config, urls::WANTED),
-                    urls::encode_path(&slugify(target))
-                );
-                self.html(format!(
-                    "<a class=\"wikilink new\" href=\"{}\" title=\"{} (page does not exist)\">",
-                    escape_html(&href),
-                    escape_html(target.trim())
-                ));
+            _ => fragment,
+        };
+        let is_citation =
+            self.footnote.is_some() && Some(self.r.pages[id].kind) == self.r.source_kind;
+        if is_citation {
+            if self.cited.insert(id) {
+                self.result.citations.push(id);
+            }
+            if let Some(p) = &mut self.paragraph {
+                p.cited = true;
             }
         }
+        let first_to_target = self.seen_targets.insert(id);
+        if first_to_target || anchor_id.is_some() {
+            let at = self.locator.locate(file_offset);
+            self.result.links.push(OutLink {
+                target: id,
+                anchor: anchor_id,
+                at,
+                context: "".into(),
+                is_citation,
+            });
+            self.pending_context
+                .push((self.result.links.len() - 1, self.block_text.len()));
+        }
+        let kind = &self.r.config.kinds[self.r.pages[id].kind].id;
+        let href = &self.r.hrefs[id];
+        let mut tag = String::with_capacity(48 + href.len() + fragment.len() + kind.len());
+        tag.push_str("<a class=\"wikilink\" href=\"");
+        urls::push_escaped(&mut tag, href);
+        urls::push_escaped(&mut tag, fragment);
+        tag.push_str("\" data-kind=\"");
+        urls::push_escaped(&mut tag, kind);
+        tag.push_str("\">");
+        self.html(tag);
+    }
+
+    /// A wikilink whose name several pages share: an error naming them all, and a link to the
+    /// disambiguation page.
+    fn ambiguous_link(&mut self, target: &str, ids: &[PageId], file_offset: usize) {
+        let names: Vec<String> = ids
+            .iter()
+            .map(|&i| format!("\"{}\" ({})", self.r.pages[i].title, self.r.pages[i].path))
+            .collect();
+        self.report(
+            Diagnostic::error(
+                "ambiguous-link",
+                self.path,
+                format!(
+                    "[[{target}]] matches {} pages: {}",
+                    ids.len(),
+                    names.join(", ")
+                ),
+            )
+            .note("link to one of them by its full title"),
+            file_offset,
+        );
+        let href = urls::href(self.r.config, &urls::disambiguation_path(target.trim()));
+        self.html(format!(
+            "<a class=\"wikilink ambiguous\" href=\"{}\">",
+            escape_html(&href)
+        ));
+    }
+
+    /// A wikilink that finds no page. One to a page that exists but failed to load leads
+    /// nowhere, with no warning (the page's own error counts such links); any other is a red
+    /// link to the wanted pages, with a warning.
+    fn missing_link(&mut self, target: &str, file_offset: usize) {
+        if let Some(broken) = self.r.index.broken(target.trim()) {
+            self.result.broken_links.push(broken);
+            self.html(r#"<a class="wikilink new">"#.to_string());
+            return;
+        }
+        self.report(
+            Diagnostic::warning(
+                "red-link",
+                self.path,
+                format!("no page is titled or aliased \"{}\"", target.trim()),
+            ),
+            file_offset,
+        );
+        self.result.red_links.push(RedLink {
+            target: target.trim().to_string(),
+            offset: file_offset,
+        });
+        let href = format!(
+            "{}#{}",
+            urls::href(self.r.config, urls::WANTED),
+            urls::encode_path(&slugify(target))
+        );
+        self.html(format!(
+            "<a class=\"wikilink new\" href=\"{}\" title=\"{} (page does not exist)\">",
+            escape_html(&href),
+            escape_html(target.trim())
+        ));
     }
 
     fn safe_url(&mut self, url: CowStr<'a>, offset: usize) -> CowStr<'a> {

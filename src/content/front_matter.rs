@@ -118,6 +118,8 @@ pub struct FrontMatter {
 
 /// Parses the TOML between `split`'s fences for a page of `kind` (or the home page, `None`).
 /// Offsets in the result and in the diagnostics are offsets into `text`, the whole file.
+/// Invalid TOML stops it there; otherwise each key is read, every page's own keys here and
+/// the kind's fields by `declared_field`, and a page of a kind must have a title.
 pub fn parse(
     text: &str,
     split: Split,
@@ -126,23 +128,12 @@ pub fn parse(
 ) -> (FrontMatter, Vec<Diagnostic>) {
     let toml_text = &text[split.toml_start..split.toml_end];
     let base = split.toml_start;
-    let mut diagnostics = Vec::new();
     let mut fm = FrontMatter::default();
     let (table, errors) = DeTable::parse_recoverable(toml_text);
-    for e in &errors {
-        let offset = base + e.span().map_or(0, |s| s.start);
-        diagnostics.push(
-            Diagnostic::error(
-                "front-matter",
-                path,
-                format!("invalid TOML: {}", e.message().trim()),
-            )
-            .at_offset(text, offset),
-        );
-    }
     if !errors.is_empty() {
-        return (fm, diagnostics);
+        return (fm, invalid_toml(text, base, path, &errors));
     }
+    let mut diagnostics = Vec::new();
     let error = |offset: usize, message: String| {
         Diagnostic::error("front-matter", path, message).at_offset(text, base + offset)
     };
@@ -203,46 +194,10 @@ pub fn parse(
                     format!("{name} must be true or false, not {}", v.type_str()),
                 )),
             },
-            _ => {
-                let Some(kind) = kind else {
-                    diagnostics.push(error(
-                        key_offset,
-                        format!("unknown key '{name}' (the home page takes title and summary)"),
-                    ));
-                    continue;
-                };
-                let Some(field_index) = kind.fields.iter().position(|f| f.key == name) else {
-                    let mut known: Vec<&str> = crate::config::RESERVED_KEYS.to_vec();
-                    known.extend(kind.fields.iter().map(|f| f.key.as_str()));
-                    diagnostics.push(
-                        error(
-                            key_offset,
-                            format!("unknown field '{name}' for kind '{}'", kind.id),
-                        )
-                        .note(format!("known fields: {}", known.join(", "))),
-                    );
-                    continue;
-                };
-                let field = &kind.fields[field_index];
-                match typed(v, &field.ty, field.many) {
-                    Ok(mut typed) => {
-                        if let Value::Links(links) = &mut typed {
-                            for link in links.iter_mut() {
-                                link.1 = base + link.1.max(value_offset);
-                            }
-                        }
-                        fm.fields.push(FieldValue {
-                            field: field_index,
-                            value: typed,
-                            offset: base + value_offset,
-                        });
-                    }
-                    Err((offset, message)) => diagnostics.push(error(
-                        offset.unwrap_or(value_offset),
-                        format!("field '{name}': {message}"),
-                    )),
-                }
-            }
+            _ => match declared_field(kind, name, v, key_offset, value_offset, base, &error) {
+                Ok(field) => fm.fields.push(field),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            },
         }
     }
     if fm.title.is_none() && kind.is_some() && diagnostics.is_empty() {
@@ -256,6 +211,76 @@ pub fn parse(
         );
     }
     (fm, diagnostics)
+}
+
+/// The syntax errors of the TOML that starts at `base` in `text`, the whole file.
+fn invalid_toml(
+    text: &str,
+    base: usize,
+    path: &str,
+    errors: &[toml::de::Error],
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for e in errors {
+        let offset = base + e.span().map_or(0, |s| s.start);
+        diagnostics.push(
+            Diagnostic::error(
+                "front-matter",
+                path,
+                format!("invalid TOML: {}", e.message().trim()),
+            )
+            .at_offset(text, offset),
+        );
+    }
+    diagnostics
+}
+
+/// A key that is not one of every page's (`RESERVED_KEYS`): one of `kind`'s fields, with its
+/// value checked against the field's type, or an error. Offsets are in the TOML, which starts at
+/// `base` in the file; `error` makes a diagnostic at an offset in the TOML.
+fn declared_field(
+    kind: Option<&Kind>,
+    name: &str,
+    v: &DeValue,
+    key_offset: usize,
+    value_offset: usize,
+    base: usize,
+    error: &impl Fn(usize, String) -> Diagnostic,
+) -> Result<FieldValue, Diagnostic> {
+    let Some(kind) = kind else {
+        return Err(error(
+            key_offset,
+            format!("unknown key '{name}' (the home page takes title and summary)"),
+        ));
+    };
+    let Some(field_index) = kind.fields.iter().position(|f| f.key == name) else {
+        let mut known: Vec<&str> = crate::config::RESERVED_KEYS.to_vec();
+        known.extend(kind.fields.iter().map(|f| f.key.as_str()));
+        return Err(error(
+            key_offset,
+            format!("unknown field '{name}' for kind '{}'", kind.id),
+        )
+        .note(format!("known fields: {}", known.join(", "))));
+    };
+    let field = &kind.fields[field_index];
+    match typed(v, &field.ty, field.many) {
+        Ok(mut typed) => {
+            if let Value::Links(links) = &mut typed {
+                for link in links.iter_mut() {
+                    link.1 = base + link.1.max(value_offset);
+                }
+            }
+            Ok(FieldValue {
+                field: field_index,
+                value: typed,
+                offset: base + value_offset,
+            })
+        }
+        Err((offset, message)) => Err(error(
+            offset.unwrap_or(value_offset),
+            format!("field '{name}': {message}"),
+        )),
+    }
 }
 
 type TypeError = (Option<usize>, String);
