@@ -18,43 +18,7 @@ struct Server {
 
 impl Server {
     fn start(site: &TestSite) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kwiki"))
-            .args(["serve", "--port", "0", "--root"])
-            .arg(site.root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        let mut server = Server {
-            child,
-            addr: String::new(),
-            lines,
-        };
-        let line = server.wait_for_line("Serving ");
-        let url = line
-            .split(" at ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap();
-        server.addr = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string();
-        server
+        Server::start_env(site, &[])
     }
 
     fn wait_for_line(&self, needle: &str) -> String {
