@@ -138,7 +138,7 @@ try {
       });
       await page.goto(at(''));
       await typeAndEnter(page, q);
-      if ((await h1(page)) !== title) fail(`"${q}" opened "${await h1(page)}"`);
+      if ((await h1(page)).toLowerCase() !== title.toLowerCase()) fail(`"${q}" opened "${await h1(page)}"`);
       await page.close();
     }
   });
