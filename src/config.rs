@@ -63,6 +63,9 @@ pub struct Field {
     pub many: bool,
     /// The heading under which a linked page lists the pages that link to it through this field.
     pub inverse: Option<String>,
+    /// Kept out of the infobox and the kind's table (a note for editors, such as the file a
+    /// source was read from); still checked.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +120,8 @@ struct RawField {
     #[serde(default)]
     many: bool,
     inverse: Option<String>,
+    #[serde(default)]
+    hidden: bool,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +290,7 @@ impl Config {
                     many: raw_field.many || ty == FieldType::List,
                     ty,
                     inverse: raw_field.inverse.clone(),
+                    hidden: raw_field.hidden,
                 });
             }
             let name = raw_kind.name.clone().unwrap_or_else(|| humanize(id));

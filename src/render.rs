@@ -3,7 +3,7 @@
 //! domain types. Pure: the templates arrive as text from `content::load_templates`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -120,6 +120,44 @@ struct BacklinkGroup<'a> {
     items: Vec<BacklinkItem<'a>>,
 }
 
+/// A top-level entry of the contents, with the sub-headings under it, so the list numbers
+/// sections 1, 2, 3 and sub-sections apart.
+#[derive(Serialize)]
+struct TocEntry<'a> {
+    id: &'a str,
+    text: &'a str,
+    children: Vec<&'a Heading>,
+}
+
+/// The contents of a page: its level-2 headings with their level-3 ones (a level-3 heading
+/// before any level-2 one is an entry of its own).
+fn toc_tree(headings: &[Heading]) -> Vec<TocEntry<'_>> {
+    let mut out: Vec<TocEntry> = Vec::new();
+    for h in headings.iter().filter(|h| h.level <= 3) {
+        match out.last_mut() {
+            Some(last) if h.level == 3 => last.children.push(h),
+            _ => out.push(TocEntry {
+                id: &h.id,
+                text: &h.text,
+                children: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// A page's HTML split before its first section heading: the lead, then the rest, so a phone
+/// can show the lead before the infobox and the contents.
+fn split_lead(html: &str) -> (&str, &str) {
+    let at = html.find("<h2").unwrap_or(html.len());
+    html.split_at(at)
+}
+
+/// Citation details of a source (its author, publisher, date or year fields, in the kind's
+/// order) added after each link to it in the notes: `[[Source]]` reads "Source (Publisher,
+/// 2023)". Only fields a source kind declares under these names are shown.
+const CITATION_FIELDS: [&str; 4] = ["author", "publisher", "date", "year"];
+
 #[derive(Serialize)]
 struct PageView<'a> {
     title: &'a str,
@@ -129,12 +167,18 @@ struct PageView<'a> {
     summary: String,
     aliases: Vec<&'a str>,
     content: &'a str,
-    footnotes: &'a str,
-    toc: Vec<&'a Heading>,
+    /// `content` before its first section heading, and the rest.
+    lead: &'a str,
+    body: &'a str,
+    footnotes: Cow<'a, str>,
+    toc: Vec<TocEntry<'a>>,
     infobox: Vec<InfoRow<'a>>,
     relations: Vec<RelationView<'a>>,
     backlinks: Vec<BacklinkGroup<'a>>,
+    /// Pages linking here that no relation list on the page shows already.
     backlink_count: usize,
+    /// The disambiguation page of a name this page shares with others.
+    disambiguation: Option<LinkView<'a>>,
     categories: Vec<LinkView<'a>>,
     cited_by: Vec<LinkView<'a>>,
     edit_url: Option<String>,
@@ -151,7 +195,7 @@ struct PageView<'a> {
 #[derive(Serialize)]
 struct ListingRow<'a> {
     page: LinkView<'a>,
-    cells: Vec<String>,
+    cells: Vec<Vec<InfoValue<'a>>>,
 }
 
 /// Everything the render stage reads.
@@ -908,6 +952,7 @@ impl<'a> Renderer<'a> {
         let when = dated(config, page);
         let infobox = graph.infobox[id]
             .iter()
+            .filter(|(field, _)| !kind.fields[*field].hidden)
             .map(|(field, items)| InfoRow {
                 year_href: when.as_ref().filter(|w| w.field == *field).map(|w| {
                     format!(
@@ -944,7 +989,17 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let mut backlinks: Vec<BacklinkGroup> = Vec::new();
-        for b in &graph.backlinks[id] {
+        // A page a relation list ("Artists", "Songs") shows is not listed again here.
+        let related: HashSet<PageId> = graph.inverse[id]
+            .iter()
+            .flat_map(|(_, list)| list.iter().copied())
+            .collect();
+        let mut backlink_count = 0;
+        for b in graph.backlinks[id]
+            .iter()
+            .filter(|b| !related.contains(&b.from))
+        {
+            backlink_count += 1;
             let from = &input.corpus.pages[b.from];
             let kind_name = config.kinds[from.kind].plural.as_str();
             let item = BacklinkItem {
@@ -986,9 +1041,11 @@ impl<'a> Renderer<'a> {
             summary,
             aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
             content: &body.html,
-            footnotes: &body.footnotes_html,
+            lead: split_lead(&body.html).0,
+            body: split_lead(&body.html).1,
+            footnotes: self.notes_with_details(body),
             toc: if body.headings.iter().filter(|h| h.level == 2).count() >= 3 {
-                body.headings.iter().filter(|h| h.level <= 3).collect()
+                toc_tree(&body.headings)
             } else {
                 Vec::new()
             },
@@ -1000,8 +1057,18 @@ impl<'a> Renderer<'a> {
                     pages: list.iter().map(|&p| self.link(p)).collect(),
                 })
                 .collect(),
-            backlink_count: graph.backlinks[id].len(),
+            backlink_count,
             backlinks,
+            disambiguation: graph
+                .disambiguations
+                .iter()
+                .find(|d| d.pages.contains(&id))
+                .map(|d| LinkView {
+                    title: Cow::Borrowed(&d.name),
+                    href: Cow::Owned(urls::href(config, &d.path)),
+                    kind: Cow::Borrowed("Disambiguation"),
+                    summary: Cow::Borrowed(""),
+                }),
             categories: graph.page_categories[id]
                 .iter()
                 .map(|&c| {
@@ -1158,7 +1225,18 @@ impl<'a> Renderer<'a> {
         let kind_index = |(k, kind): (usize, &crate::config::Kind)| {
             let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
             ids.sort_by_cached_key(|&i| normalize(&pages[i].title));
-            let columns: Vec<usize> = (0..kind.fields.len()).take(4).collect();
+            // The first four shown fields that some page of the kind fills.
+            let columns: Vec<usize> = (0..kind.fields.len())
+                .filter(|&c| !kind.fields[c].hidden)
+                .filter(|&c| {
+                    ids.iter().any(|&i| {
+                        graph.infobox[i]
+                            .iter()
+                            .any(|(f, v)| *f == c && !v.is_empty())
+                    })
+                })
+                .take(4)
+                .collect();
             let rows: Vec<ListingRow> = ids
                 .iter()
                 .map(|&i| ListingRow {
@@ -1170,11 +1248,7 @@ impl<'a> Renderer<'a> {
                                 .iter()
                                 .find(|(f, _)| *f == c)
                                 .map(|(_, items)| {
-                                    items
-                                        .iter()
-                                        .map(|it| self.item_text(it))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
+                                    items.iter().map(|it| self.info_value(it)).collect()
                                 })
                                 .unwrap_or_default()
                         })
@@ -1215,7 +1289,10 @@ impl<'a> Renderer<'a> {
                     title: Cow::Borrowed(&c.name),
                     href: Cow::Owned(urls::href(config, &c.path)),
                     kind: Cow::Borrowed("Category"),
-                    summary: Cow::Owned(format!("{} pages", c.pages.len())),
+                    summary: Cow::Owned(match c.pages.len() {
+                        1 => "1 page".to_string(),
+                        n => format!("{n} pages"),
+                    }),
                 })
                 .collect();
             let mut context = Context::new();
@@ -1384,6 +1461,81 @@ impl<'a> Renderer<'a> {
             out.push(self.emit("random.html", &context, urls::file_for(urls::RANDOM)));
         }
         out
+    }
+
+    /// A listing cell's value: a link where the infobox has one.
+    fn info_value(&self, item: &'a FieldItem) -> InfoValue<'a> {
+        match item {
+            FieldItem::Page(p) => InfoValue {
+                text: Cow::Borrowed(&self.input.corpus.pages[*p].title),
+                href: Some(Cow::Borrowed(&self.hrefs[*p])),
+                missing: false,
+            },
+            FieldItem::Missing(name) => InfoValue {
+                text: Cow::Borrowed(name),
+                href: Some(Cow::Owned(format!(
+                    "{}#{}",
+                    urls::href(self.input.config, urls::WANTED),
+                    urls::encode_path(&crate::names::slugify(name))
+                ))),
+                missing: true,
+            },
+            FieldItem::Text(t) => InfoValue {
+                text: Cow::Borrowed(t),
+                href: None,
+                missing: false,
+            },
+        }
+    }
+
+    /// The notes of a page with each cited source's details after its link (see
+    /// `CITATION_FIELDS`). Borrowed when no cited source has any.
+    fn notes_with_details(&self, body: &'a RenderedBody) -> Cow<'a, str> {
+        let input = self.input;
+        let mut html = Cow::Borrowed(body.footnotes_html.as_str());
+        for &source in &body.citations {
+            let kind = &input.config.kinds[input.corpus.pages[source].kind];
+            let details: Vec<String> = input.graph.infobox[source]
+                .iter()
+                .filter(|(f, items)| {
+                    CITATION_FIELDS.contains(&kind.fields[*f].key.as_str()) && !items.is_empty()
+                })
+                .map(|(_, items)| {
+                    items
+                        .iter()
+                        .map(|it| self.item_text(it))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect();
+            if details.is_empty() {
+                continue;
+            }
+            // The year field repeats the date's year: keep the date.
+            let mut details = details;
+            details.dedup_by(|b, a| a.len() >= 4 && b.len() == 4 && a.starts_with(b.as_str()));
+            let open = format!(
+                "href=\"{}\" data-kind=\"{}\">",
+                escape_html(&self.hrefs[source]),
+                escape_html(&kind.id)
+            );
+            let mut out = String::with_capacity(html.len() + 64);
+            let mut rest: &str = &html;
+            while let Some(at) = rest.find(&open) {
+                let Some(close) = rest[at..].find("</a>") else {
+                    break;
+                };
+                let end = at + close + "</a>".len();
+                out.push_str(&rest[..end]);
+                out.push_str(" <span class=\"cite-details\">(");
+                out.push_str(&escape_html(&details.join(", ")));
+                out.push_str(")</span>");
+                rest = &rest[end..];
+            }
+            out.push_str(rest);
+            html = Cow::Owned(out);
+        }
+        html
     }
 
     fn item_text(&self, item: &FieldItem) -> String {

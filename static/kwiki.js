@@ -13,16 +13,25 @@
   const showTheme = () => {
     const dark = currentTheme() === "dark";
     toggle.setAttribute("aria-pressed", String(dark));
-    toggle.title = dark ? "Dark theme (click for light)" : "Light theme (click for dark)";
+    const picked = root.dataset.theme && root.dataset.theme !== (systemDark.matches ? "dark" : "light");
+    toggle.title = (dark ? "Dark theme" : "Light theme") +
+      (picked ? " (click to follow the system again)" : " (click for " + (dark ? "light" : "dark") + ")");
   };
   if (toggle) {
     toggle.hidden = false;
     showTheme();
     systemDark.addEventListener("change", showTheme);
+    // A click picks the theme the system does not show; on a picked theme, it goes back to
+    // following the system (which then shows the other one).
     toggle.addEventListener("click", () => {
-      const next = currentTheme() === "dark" ? "light" : "dark";
-      root.dataset.theme = next;
-      try { localStorage.setItem("kwiki-theme", next); } catch (e) { /* private mode: this page only */ }
+      const system = systemDark.matches ? "dark" : "light";
+      const next = currentTheme() === system ? (system === "dark" ? "light" : "dark") : null;
+      try {
+        if (next) localStorage.setItem("kwiki-theme", next);
+        else localStorage.removeItem("kwiki-theme");
+      } catch (e) { /* private mode: this page only */ }
+      if (next) root.dataset.theme = next;
+      else delete root.dataset.theme;
       showTheme();
     });
   }
@@ -380,22 +389,26 @@
     });
   }
 
-  /* ---------- Link previews: title, kind and summary of an internal link, on hover or focus. */
+  /* ---------- Link previews: title, kind and summary of an internal link, on hover or focus;
+     a footnote marker shows its note. Pages not meant to be found (noindex: search, random,
+     404) are not previewed. */
   const main = document.querySelector("main");
   const cache = new Map();
   let tip = null;
   let timer = 0;
   let current = null;
+  const isNote = (a) => a && a.matches("sup.fnref a[href^='#']");
   const previewable = (a) =>
-    a && a.matches("a[href]") && !a.classList.contains("new") && !a.closest(".toc, .breadcrumbs, #search-results") &&
-    a.origin === location.origin && a.pathname.startsWith(base) && a.pathname !== location.pathname &&
-    !/\.(xml|json|svg|png|jpe?g)$/.test(a.pathname);
+    a && a.matches("a[href]") && (isNote(a) || (
+      !a.classList.contains("new") && !a.closest(".toc, .breadcrumbs, #search-results, #link-preview") &&
+      a.origin === location.origin && a.pathname.startsWith(base) && a.pathname !== location.pathname &&
+      !/\.(xml|json|svg|png|jpe?g)$/.test(a.pathname)));
   const fetchPreview = (url) => {
     if (!cache.has(url)) {
       cache.set(url, fetch(url).then((r) => (r.ok ? r.text() : "")).then((html) => {
         const doc = new DOMParser().parseFromString(html, "text/html");
         const h1 = doc.querySelector("main h1");
-        if (!h1) return null;
+        if (!h1 || doc.querySelector('meta[name="robots"][content*="noindex"]')) return null;
         const desc = doc.querySelector('meta[name="description"]');
         const article = doc.querySelector("article[data-kind]");
         return { title: h1.textContent.trim(), summary: desc ? desc.content : "", kind: article ? article.dataset.kind : "" };
@@ -409,24 +422,51 @@
     if (current) current.removeAttribute("aria-describedby");
     current = null;
   };
+  const place = (a) => {
+    const r = a.getBoundingClientRect();
+    const vw = document.documentElement.clientWidth;
+    const width = Math.min(352, vw - 16);
+    tip.style.width = width + "px";
+    tip.style.left = Math.max(8, Math.min(r.left, vw - width - 8)) + window.scrollX + "px";
+    tip.style.top = "0px";
+    tip.hidden = false;
+    const h = tip.offsetHeight;
+    // Below the link, or above it when the window has no room below and has room above.
+    const below = r.bottom + 6 + h <= window.innerHeight || r.top - 6 - h < 0;
+    tip.style.top = (below ? r.bottom + 6 : r.top - 6 - h) + window.scrollY + "px";
+  };
   const open = async (a) => {
-    const info = await fetchPreview(a.href.split("#")[0]);
-    if (!info || current !== a) return;
+    let parts;
+    if (isNote(a)) {
+      const note = document.getElementById(decodeURIComponent(a.hash.slice(1)));
+      if (!note) return;
+      const body = note.cloneNode(true);
+      body.querySelectorAll(".fn-backs").forEach((x) => x.remove());
+      body.querySelectorAll("[id]").forEach((x) => x.removeAttribute("id"));
+      const p = el("div", "preview-note");
+      p.append(...body.childNodes);
+      parts = [el("p", "preview-kind", "Note " + a.textContent.replace(/[[\]]/g, "")), p];
+    } else {
+      const info = await fetchPreview(a.href.split("#")[0]);
+      if (!info) return;
+      parts = [el("p", "preview-title", info.title)];
+      if (info.kind) parts.push(el("p", "preview-kind", info.kind));
+      if (info.summary) parts.push(el("p", "preview-summary", info.summary));
+    }
+    if (current !== a) return;
     if (!tip) {
       tip = el("div");
       tip.id = "link-preview";
       tip.setAttribute("role", "tooltip");
       main.append(tip);
+      // The pointer may move onto the preview (to read it, or follow a link in a note); it
+      // closes when the pointer leaves it for anything but its link.
+      tip.addEventListener("mouseleave", (e) => {
+        if (!(current && e.relatedTarget && current.contains(e.relatedTarget))) hide();
+      });
     }
-    tip.replaceChildren(el("p", "preview-title", info.title));
-    if (info.kind) tip.append(el("p", "preview-kind", info.kind));
-    if (info.summary) tip.append(el("p", "preview-summary", info.summary));
-    const r = a.getBoundingClientRect();
-    const width = Math.min(352, document.documentElement.clientWidth - 16);
-    tip.style.width = width + "px";
-    tip.style.left = Math.max(8, Math.min(r.left, document.documentElement.clientWidth - width - 8)) + window.scrollX + "px";
-    tip.style.top = r.bottom + window.scrollY + 6 + "px";
-    tip.hidden = false;
+    tip.replaceChildren(...parts);
+    place(a);
     a.setAttribute("aria-describedby", "link-preview");
   };
   const start = (e) => {
@@ -441,12 +481,24 @@
     if (a && a === current && !(e.relatedTarget && tip && tip.contains(e.relatedTarget))) hide();
   };
   if (main && window.fetch && window.DOMParser) {
-    main.addEventListener("mouseover", start);
-    main.addEventListener("focusin", start);
+    main.addEventListener("mouseover", (e) => { if (!(tip && tip.contains(e.target))) start(e); });
+    main.addEventListener("focusin", (e) => { if (!(tip && tip.contains(e.target))) start(e); });
     main.addEventListener("mouseout", stop);
     main.addEventListener("focusout", stop);
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") hide(); });
   }
+
+  /* ---------- A redirect's target says where the reader came from ("Redirected from SM"). */
+  try {
+    const came = JSON.parse(sessionStorage.getItem("kwiki-redirect") || "null");
+    sessionStorage.removeItem("kwiki-redirect");
+    const header = document.querySelector(".page-header, main h1");
+    if (came && came.to === location.pathname && header) {
+      const p = el("p", "redirected-from", "(Redirected from " + came.from + ")");
+      if (header.matches("h1")) header.after(p);
+      else header.querySelector("h1").after(p);
+    }
+  } catch (e) { /* no storage: no note */ }
 
   /* ---------- Sortable tables: a button in each header cell sorts by that column. */
   for (const table of document.querySelectorAll("table.sortable")) {
