@@ -374,7 +374,13 @@ fn cited_by_counts_footnotes_after_a_link_and_leaves_out_the_page_itself() {
     assert!(out.status.success(), "{}", stderr(&out));
     let source = site.read("sources/report/index.html");
     let cited = between(&source, "<section class=\"cited-by\"", "</section>");
-    assert!(cited.contains(">Alpha<"), "the link before the footnote hid it: {cited}");
+    assert!(
+        cited.contains(">Alpha<"),
+        "the link before the footnote hid it: {cited}"
+    );
     assert!(cited.contains(">Beta<"), "{cited}");
-    assert!(!cited.contains(">Report<"), "the source lists itself: {cited}");
+    assert!(
+        !cited.contains(">Report<"),
+        "the source lists itself: {cited}"
+    );
 }
