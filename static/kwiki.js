@@ -546,9 +546,13 @@
     const vb = net.viewBox.baseVal;
     const full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
     const view = { ...full };
+    // Panning stays within the picture: the view never leaves the whole drawing.
     const apply = () => {
+      view.x = Math.min(Math.max(view.x, full.x), full.x + full.w - view.w);
+      view.y = Math.min(Math.max(view.y, full.y), full.y + full.h - view.h);
       net.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map((n) => n.toFixed(1)).join(" "));
       net.classList.toggle("zoomed", view.w < full.w / 1.9);
+      net.classList.toggle("zoomed-in", view.w < full.w * 0.999);
       net.dataset.zoom = (full.w / view.w).toFixed(2);
     };
     const zoom = (factor, cx, cy) => {
@@ -583,9 +587,33 @@
     }, { passive: false });
     let drag = null;
     let dragged = false;
-    net.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, y: e.clientY }; dragged = false; });
+    // Two fingers pinch: the distance between them zooms about their midpoint.
+    const touches = new Map();
+    let pinch = 0;
+    net.addEventListener("pointerdown", (e) => {
+      drag = { x: e.clientX, y: e.clientY }; dragged = false;
+      if (e.pointerType === "touch") {
+        touches.set(e.pointerId, e);
+        if (touches.size === 2) {
+          const [a, b] = [...touches.values()];
+          pinch = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);
+          drag = null;
+        }
+      }
+    });
     net.addEventListener("pointermove", (e) => {
-      if (!drag) return;
+      if (touches.has(e.pointerId)) touches.set(e.pointerId, e);
+      if (touches.size === 2 && pinch) {
+        const [a, b] = [...touches.values()];
+        const d = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);
+        const [cx, cy] = point({ clientX: (a.clientX + b.clientX) / 2, clientY: (a.clientY + b.clientY) / 2 });
+        if (d > 0) zoom(d / pinch, cx, cy);
+        pinch = d;
+        dragged = true;
+        return;
+      }
+      // Not zoomed in, a touch drag is the page's scroll, not a pan.
+      if (!drag || (e.pointerType === "touch" && !net.classList.contains("zoomed-in"))) return;
       const r = net.getBoundingClientRect();
       const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
       if (!dragged && Math.hypot(dx, dy) < 4) return;
@@ -593,7 +621,11 @@
       drag = { x: e.clientX, y: e.clientY };
       pan(-dx / r.width, -dy / r.height);
     });
-    const end = () => { drag = null; };
+    const end = (e) => {
+      drag = null;
+      touches.delete(e.pointerId);
+      if (touches.size < 2) pinch = 0;
+    };
     net.addEventListener("pointerup", end);
     net.addEventListener("pointercancel", end);
     // A drag that ends on a dot does not follow its link.

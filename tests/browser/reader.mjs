@@ -106,6 +106,44 @@ async function searchFor(page, query, title) {
   return found;
 }
 
+/** CIELAB of a CSS `rgb(r, g, b)` colour (D65). */
+function lab(css) {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const f = (t) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+  const x = f((r * 0.4124 + g * 0.3576 + b * 0.1805) / 0.95047);
+  const y = f(r * 0.2126 + g * 0.7152 + b * 0.0722);
+  const z = f((r * 0.0193 + g * 0.1192 + b * 0.9505) / 1.08883);
+  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+}
+
+/** CIEDE2000 colour difference. */
+function deltaE2000([L1, a1, b1], [L2, a2, b2]) {
+  const rad = Math.PI / 180;
+  const C1 = Math.hypot(a1, b1), C2 = Math.hypot(a2, b2), Cb = (C1 + C2) / 2;
+  const G = 0.5 * (1 - Math.sqrt(Cb ** 7 / (Cb ** 7 + 25 ** 7)));
+  const a1p = (1 + G) * a1, a2p = (1 + G) * a2;
+  const C1p = Math.hypot(a1p, b1), C2p = Math.hypot(a2p, b2);
+  const h = (b, a) => ((Math.atan2(b, a) / rad) + 360) % 360;
+  const h1p = h(b1, a1p), h2p = h(b2, a2p);
+  let dh = h2p - h1p;
+  if (C1p * C2p === 0) dh = 0;
+  else if (dh > 180) dh -= 360;
+  else if (dh < -180) dh += 360;
+  const dLp = L2 - L1, dCp = C2p - C1p, dHp = 2 * Math.sqrt(C1p * C2p) * Math.sin((dh / 2) * rad);
+  const Lbp = (L1 + L2) / 2, Cbp = (C1p + C2p) / 2;
+  let hbp = h1p + h2p;
+  if (C1p * C2p !== 0) hbp = Math.abs(h1p - h2p) <= 180 ? hbp / 2 : hbp < 360 ? (hbp + 360) / 2 : (hbp - 360) / 2;
+  const T = 1 - 0.17 * Math.cos((hbp - 30) * rad) + 0.24 * Math.cos(2 * hbp * rad) + 0.32 * Math.cos((3 * hbp + 6) * rad) - 0.2 * Math.cos((4 * hbp - 63) * rad);
+  const dTheta = 30 * Math.exp(-(((hbp - 275) / 25) ** 2));
+  const Rc = 2 * Math.sqrt(Cbp ** 7 / (Cbp ** 7 + 25 ** 7));
+  const Sl = 1 + (0.015 * (Lbp - 50) ** 2) / Math.sqrt(20 + (Lbp - 50) ** 2), Sc = 1 + 0.045 * Cbp, Sh = 1 + 0.015 * Cbp * T;
+  const Rt = -Math.sin(2 * dTheta * rad) * Rc;
+  return Math.sqrt((dLp / Sl) ** 2 + (dCp / Sc) ** 2 + (dHp / Sh) ** 2 + Rt * (dCp / Sc) * (dHp / Sh));
+}
+
 const read = (rel) => fs.readFileSync(path.join(siteDir, rel), 'utf8');
 const htmlFiles = [];
 (function walk(dir) {
@@ -408,8 +446,8 @@ try {
   await check('13. the network on a touch screen: a swipe scrolls, a skip link, labels apart, colours apart, caption whole', async () => {
     const page = await newPage(PHONE);
     await page.goto(at('special/network/'));
-    const touch = await page.locator('.network-svg').evaluate((e) => getComputedStyle(e).touchAction);
-    if (touch === 'none') fail('touch-action is none before any zoom: a vertical swipe cannot scroll the page');
+    const touchAction = await page.locator(".network-svg").evaluate((e) => getComputedStyle(e).touchAction);
+    if (touchAction === "none") fail('touch-action is none before any zoom: a vertical swipe cannot scroll the page');
     const skip = page.locator('a.skip-network');
     if (!(await skip.count())) fail('no link to skip past the dots');
     const overlaps = await page.evaluate(() => {
@@ -423,12 +461,65 @@ try {
       return n;
     });
     if (overlaps) fail(`${overlaps} pairs of labels overlap`);
-    const caption = await page.locator('.network-table caption').evaluate((c) => {
+    // The table's caption (or the paragraph that says what it holds) is whole on the screen.
+    const caption = await page.locator('.network-table caption, .network-caption').first().evaluate((c) => {
       const r = c.getBoundingClientRect();
       return { left: r.left, right: r.right, width: innerWidth };
     });
     if (caption.left < 0 || caption.right > caption.width + 1) fail(`the caption runs from ${Math.round(caption.left)} to ${Math.round(caption.right)} px of ${caption.width}`);
+    // Pinch-zoom with two fingers (Chromium's touch input), then panning stays within bounds.
+    const vb = () => page.locator('.network-svg').getAttribute('viewBox').then((v) => v.split(' ').map(Number));
+    const full = await vb();
+    await page.locator('.network-svg').scrollIntoViewIfNeeded();
+    const r = await page.locator('.network-svg').boundingBox();
+    const cdp = await page.context().newCDPSession(page);
+    const cx = r.x + r.width / 2, cy = r.y + r.height / 2;
+    const touch = (type, d) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: cx - d, y: cy, id: 1 }, { x: cx + d, y: cy, id: 2 }] });
+    await touch('touchStart', 20);
+    for (let d = 25; d <= 80; d += 5) await touch('touchMove', d);
+    await touch('touchEnd', 0);
+    const pinched = await vb();
+    if (!(pinched[2] < full[2] * 0.8)) fail(`a pinch left the viewBox at ${pinched.join(' ')} (whole: ${full.join(' ')})`);
+    const after = await page.locator('.network-svg').evaluate((e) => getComputedStyle(e).touchAction);
+    if (after !== 'none') fail(`zoomed in, touch-action is ${after}: a drag would scroll the page instead of panning`);
+    await page.locator('.network-svg a').first().focus();
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowDown');
+    const far = await vb();
+    if (far[0] + far[2] > full[0] + full[2] + 0.5 || far[1] + far[3] > full[1] + full[3] + 0.5) fail(`panning left the picture: ${far.join(' ')} (whole: ${full.join(' ')})`);
+    // One step past the dots for a keyboard user.
+    await skip.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    const inPicture = await page.evaluate(() => !!document.activeElement.closest('.network-svg'));
+    if (inPicture) fail('after the skip link, Tab still lands on a dot');
     await page.close();
+    // Dots of one shape differ in colour by ΔE2000 ≥ 20, in both themes.
+    for (const scheme of ['light', 'dark']) {
+      const p2 = await newPage({ colorScheme: scheme });
+      await p2.goto(at('special/network/'));
+      const dots = await p2.evaluate(() => {
+        const seen = {};
+        for (const a of document.querySelectorAll('.network-svg .nodes a')) {
+          const c = [...a.classList].find((x) => /^c\d+$/.test(x));
+          const s = a.querySelector('circle, rect, path');
+          if (seen[c] || !s) continue;
+          const shape = s.tagName === 'path' ? `path${(s.getAttribute('d').match(/-?[\d.]+/g) ?? []).length}` : s.tagName;
+          seen[c] = { shape, fill: getComputedStyle(s).fill };
+        }
+        return seen;
+      });
+      const close = [];
+      const entries = Object.entries(dots);
+      for (let i = 0; i < entries.length; i++)
+        for (let j = i + 1; j < entries.length; j++) {
+          const [ca, a] = entries[i], [cb, b] = entries[j];
+          const d = deltaE2000(lab(a.fill), lab(b.fill));
+          if (a.shape === b.shape && d < 20) close.push(`${ca}/${cb} ${a.shape} ΔE ${d.toFixed(1)}`);
+        }
+      if (close.length) fail(`${scheme}: dots alike in shape and close in colour: ${close.join(', ')}`);
+      await p2.close();
+    }
   });
 
   await check('14. edge labels in a page picture do not print over each other (Pink Venom)', async () => {
