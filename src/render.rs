@@ -166,8 +166,8 @@ struct PageView<'a> {
     kind: KindView,
     summary: String,
     aliases: Vec<&'a str>,
-    content: &'a str,
-    /// `content` before its first section heading, and the rest.
+    /// The page's HTML before its first section heading, and the rest (templates show
+    /// `lead` then `body`; the whole is not handed over a third time).
     lead: &'a str,
     body: &'a str,
     footnotes: Cow<'a, str>,
@@ -486,6 +486,8 @@ struct Renderer<'a> {
     sink: Option<&'a Sink<'a>>,
     /// What is rendering now, for the watchdog.
     in_flight: InFlight,
+    /// Per page: the disambiguation page listing it, if any (index into the graph's list).
+    disambiguation_of: Vec<Option<usize>>,
 }
 
 /// Receives each rendered page, from many threads at once.
@@ -589,6 +591,17 @@ pub fn render_site(
         page_templates,
         sink,
         in_flight: InFlight::default(),
+        disambiguation_of: {
+            let mut of = vec![None; input.corpus.pages.len()];
+            for (d, dis) in input.graph.disambiguations.iter().enumerate() {
+                for &p in &dis.pages {
+                    if let Some(slot @ None) = of.get_mut(p) {
+                        *slot = Some(d);
+                    }
+                }
+            }
+            of
+        },
     };
 
     // A streamed file is written by the sink and not kept.
@@ -1040,7 +1053,6 @@ impl<'a> Renderer<'a> {
             kind: self.kind_view(page.kind),
             summary,
             aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
-            content: &body.html,
             lead: split_lead(&body.html).0,
             body: split_lead(&body.html).1,
             footnotes: self.notes_with_details(body),
@@ -1059,10 +1071,8 @@ impl<'a> Renderer<'a> {
                 .collect(),
             backlink_count,
             backlinks,
-            disambiguation: graph
-                .disambiguations
-                .iter()
-                .find(|d| d.pages.contains(&id))
+            disambiguation: self.disambiguation_of[id]
+                .and_then(|d| graph.disambiguations.get(d))
                 .map(|d| LinkView {
                     title: Cow::Borrowed(&d.name),
                     href: Cow::Owned(urls::href(config, &d.path)),
@@ -1098,7 +1108,7 @@ impl<'a> Renderer<'a> {
         };
         // The template's own text, the content, the picture and the backlinks' sentences.
         let hint = 16 * 1024
-            + view.content.len()
+            + body.html.len()
             + view.footnotes.len()
             + view.graph.as_ref().map_or(0, |g| g.svg.len())
             + view
