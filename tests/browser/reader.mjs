@@ -378,9 +378,13 @@ try {
     const r = await page.evaluate(() => {
       const box = document.querySelector('.infobox').getBoundingClientRect();
       const p = document.querySelector('.content p').getBoundingClientRect();
-      return { boxBottom: box.bottom, boxLeft: box.left, pTop: p.top, pRight: p.right };
+      const header = document.querySelector('.page-header').getBoundingClientRect();
+      return { boxBottom: box.bottom, boxLeft: box.left, pTop: p.top, pRight: p.right, headerBottom: header.bottom };
     });
     if (r.pTop >= r.boxBottom) fail(`the first paragraph starts at ${Math.round(r.pTop)}, below the infobox (bottom ${Math.round(r.boxBottom)})`);
+    // Nothing but a margin between the title and the text: no band left empty beside the
+    // infobox or the contents.
+    if (r.pTop - r.headerBottom > 60) fail(`${Math.round(r.pTop - r.headerBottom)} px between the page's title and its first paragraph`);
     await page.close();
   });
 
