@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve } from './server.mjs';
-import { BASE, launchChromium, parseTags, siteDirArg, watchdog } from './lib.mjs';
+import { BASE, firstArticle, kindFolders, launchChromium, parseTags, siteDirArg, watchdog } from './lib.mjs';
 
 const siteDir = siteDirArg('reader.mjs');
 watchdog('reader.mjs', 420);
@@ -647,10 +647,11 @@ try {
     await page.close();
   });
 
-  await check('no page overflows horizontally at 360 px (every kind of page)', async () => {
+  await check('no page overflows horizontally at 360 px (every kind of page, every kind index and its first article), and none requests anything outside the site', async () => {
     const page = await newPage(PHONE);
     const sample = ['', 'groups/', 'groups/blackpink/', 'agencies/sm-entertainment/', 'sources/manufacturing-creativity/', 'concepts/k-pop/',
-      'special/network/', 'special/timeline/', 'special/all-pages/', 'categories/', 'special/search/?q=bts', 'disambiguation/seven/', 'songs/pink-venom/'];
+      'special/network/', 'special/timeline/', 'special/all-pages/', 'categories/', 'special/search/?q=bts', 'disambiguation/seven/', 'songs/pink-venom/',
+      'special/wanted/', 'special/maintenance/', ...kindFolders(siteDir).flatMap((k) => [`${k}/`, (firstArticle(siteDir, k) ?? `${BASE}${k}/`).slice(BASE.length)])];
     const wide = [];
     for (const p of sample) {
       await page.goto(at(p));
