@@ -65,6 +65,9 @@ pub struct Field {
     pub many: bool,
     /// The heading under which a linked page lists the pages that link to it through this field.
     pub inverse: Option<String>,
+    /// Kept out of the infobox and the kind's table (a note for editors, such as the file a
+    /// source was read from); still checked.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +122,8 @@ struct RawField {
     #[serde(default)]
     many: bool,
     inverse: Option<String>,
+    #[serde(default)]
+    hidden: bool,
 }
 
 #[derive(Deserialize)]
@@ -331,6 +336,7 @@ fn read_field(
         many: raw_field.many || ty == FieldType::List,
         ty,
         inverse: raw_field.inverse.clone(),
+        hidden: raw_field.hidden,
     })
 }
 

@@ -240,6 +240,79 @@ fn neighbourhood(v: &View, id: PageId) -> Neighbourhood {
 
 /// Roughly how wide `text` is at `size` px in a sans-serif face: wide (East Asian) characters
 /// count as one em, others as 0.56 em.
+/// The shape of each colour's dots on the network: 0 circle, 1 square, 2 diamond, 3 triangle.
+/// Colours of one shape differ by a CIEDE2000 ΔE of 20 or more in both themes (the
+/// stylesheet's `--k0`…`--k11`); pairs closer than that have different shapes.
+pub const SHAPES: [u8; PALETTE] = [0, 0, 0, 1, 0, 1, 2, 1, 2, 1, 3, 3];
+
+/// One dot of the network, of about the area of a circle of radius `r`.
+fn dot(out: &mut Out, colour: usize, x: f64, y: f64, r: f64) {
+    match SHAPES[colour % PALETTE] {
+        0 => {
+            out.s("<circle cx=\"")
+                .n(x)
+                .s("\" cy=\"")
+                .n(y)
+                .s("\" r=\"")
+                .n(r)
+                .s("\"/>");
+        }
+        1 => {
+            let h = r * 0.886;
+            out.s("<rect x=\"")
+                .n(x - h)
+                .s("\" y=\"")
+                .n(y - h)
+                .s("\" width=\"")
+                .n(2.0 * h)
+                .s("\" height=\"")
+                .n(2.0 * h)
+                .s("\"/>");
+        }
+        2 => {
+            let h = r * 1.253;
+            out.s("<path d=\"M")
+                .n(x)
+                .s(" ")
+                .n(y - h)
+                .s("L")
+                .n(x + h)
+                .s(" ")
+                .n(y)
+                .s(" ")
+                .n(x)
+                .s(" ")
+                .n(y + h)
+                .s(" ")
+                .n(x - h)
+                .s(" ")
+                .n(y)
+                .s("z\"/>");
+        }
+        _ => {
+            let h = r * 1.555;
+            out.s("<path d=\"M")
+                .n(x)
+                .s(" ")
+                .n(y - h)
+                .s("L")
+                .n(x + h * 0.866)
+                .s(" ")
+                .n(y + h * 0.5)
+                .s(" ")
+                .n(x - h * 0.866)
+                .s(" ")
+                .n(y + h * 0.5)
+                .s("z\"/>");
+        }
+    }
+}
+
+/// Whether two boxes `[left, top, right, bottom]` overlap.
+fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
 fn text_width(text: &str, size: f64) -> f64 {
     text.chars()
         .map(|c| {
@@ -427,6 +500,7 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
         .s("</title><desc id=\"graph-desc\">");
     describe(&mut out, v, &nb);
     out.s("</desc><defs><marker id=\"graph-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs><g class=\"edges\" aria-hidden=\"true\">");
+    let mut edge_labels: Vec<[f64; 4]> = Vec::new();
     for e in &nb.edges {
         // From the bottom of the upper box to the top of the lower one; the arrowhead (set by
         // the stylesheet) at the end, or at both ends.
@@ -466,18 +540,30 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
             .n(y2)
             .s("\"/>");
         if !e.label.is_empty() && e.tie == Tie::Relation {
-            // Near the lower end, where the lines have spread apart.
-            let t: f64 = 0.72;
-            let u = 1.0 - t;
-            let bezier = |a: f64, b: f64, c: f64, d: f64| {
-                a * u.powi(3) + 3.0 * b * u * u * t + 3.0 * c * u * t * t + d * t.powi(3)
+            // Near the lower end, where the lines have spread apart; further along the line
+            // where that would print over a label placed before.
+            let text = truncate(&e.label, 18, Cut::Anywhere);
+            let half = text_width(&text, 11.0) * 0.575 + 3.0;
+            let at = |t: f64| {
+                let u = 1.0 - t;
+                let bezier = |a: f64, b: f64, c: f64, d: f64| {
+                    a * u.powi(3) + 3.0 * b * u * u * t + 3.0 * c * u * t * t + d * t.powi(3)
+                };
+                let (x, y) = (bezier(x1, x1, x2, x2), bezier(y1, ym, ym, y2) + 4.0);
+                (x, y, [x - half, y - 11.0, x + half, y + 6.0])
             };
+            let (x, y, b) = [0.72, 0.5, 0.86, 0.3, 0.6, 0.8, 0.4]
+                .into_iter()
+                .map(at)
+                .find(|(_, _, b)| !edge_labels.iter().any(|o| overlaps(o, b)))
+                .unwrap_or_else(|| at(0.72));
+            edge_labels.push(b);
             out.s("<text x=\"")
-                .n(bezier(x1, x1, x2, x2))
+                .n(x)
                 .s("\" y=\"")
-                .n(bezier(y1, ym, ym, y2) + 4.0)
+                .n(y)
                 .s("\" paint-order=\"stroke\">")
-                .e(&truncate(&e.label, 18, Cut::Anywhere))
+                .e(&text)
                 .s("</text>");
         }
     }
@@ -738,6 +824,30 @@ pub fn network(v: &View) -> Network {
             finite(positions[s][1]) - top,
         )
     };
+    // The most connected pages carry their names, unless a name would print over one placed
+    // before it (in order of ties): that page shows its name on hover, focus or zoom.
+    let mut named: Vec<PageId> = Vec::with_capacity(labelled.len());
+    let mut placed: Vec<[f64; 4]> = Vec::with_capacity(labelled.len());
+    for &p in &labelled {
+        let s = slot[p];
+        if s == usize::MAX {
+            continue;
+        }
+        let (x, y) = at(s);
+        let x0 = x + radius[s] + 2.0;
+        let b = [
+            x0,
+            y - 6.0,
+            // A margin for fonts wider than `text_width` reckons.
+            x0 + text_width(&truncate(&pages[p].title, LABEL_CHARS, Cut::Anywhere), 10.0) * 1.15
+                + 3.0,
+            y + 9.0,
+        ];
+        if !placed.iter().any(|o| overlaps(o, &b)) {
+            placed.push(b);
+            named.push(p);
+        }
+    }
 
     let mut out = Out(String::with_capacity(256 * chosen.len() + 32 * drawn.len()));
     out.s("<svg class=\"network-svg\" viewBox=\"0 0 ")
@@ -789,20 +899,16 @@ pub fn network(v: &View) -> Network {
             .u(page.kind)
             .s(" c")
             .u(page.kind % PALETTE)
-            .s(if labelled.contains(&p) { "" } else { " minor" })
+            .s(if named.contains(&p) { "" } else { " minor" })
             .s("\"><title>")
             .e(&page.title)
             .s(" (")
             .e(&config.kinds[page.kind].name)
             .s("), ")
             .u(degree[p])
-            .s(" links</title><circle cx=\"")
-            .n(x)
-            .s("\" cy=\"")
-            .n(y)
-            .s("\" r=\"")
-            .n(radius[s])
-            .s("\"/><text x=\"")
+            .s(" links</title>");
+        dot(&mut out, page.kind % PALETTE, x, y, radius[s]);
+        out.s("<text x=\"")
             .n(x + radius[s] + 2.0)
             .s("\" y=\"")
             .n(y + 4.0)

@@ -448,10 +448,6 @@ fn body_links(
         let mut budget = Budget::default();
         for link in &body.links {
             if link.is_citation {
-                // Pages are visited in order, so a repeat can only be the last entry.
-                if graph.cited_by[link.target].last() != Some(&from) {
-                    graph.cited_by[link.target].push(from);
-                }
                 continue;
             }
             if link.target == from {
@@ -488,6 +484,14 @@ fn body_links(
                     context: link.context.clone(),
                     relation: None,
                 });
+            }
+        }
+        // Every source a footnote cites, even one the text linked before (the link list keeps
+        // only the first link to a page); a page citing itself is not listed. Pages are
+        // visited in order, so a repeat can only be the last entry.
+        for &target in &body.citations {
+            if target != from && graph.cited_by[target].last() != Some(&from) {
+                graph.cited_by[target].push(from);
             }
         }
         for red in &body.red_links {

@@ -1233,8 +1233,19 @@ pub fn sentence_around(text: &str, position: usize) -> Cow<'_, str> {
         return Cow::Borrowed(sentence);
     }
     // Too long: a window around the link.
-    let from = floor_boundary(text, position.saturating_sub(MAX / 2).max(start));
-    let to = floor_boundary(text, (from + MAX).min(end));
+    let mut from = floor_boundary(text, position.saturating_sub(MAX / 2).max(start));
+    let mut to = floor_boundary(text, (from + MAX).min(end));
+    // Cut between words, never inside one.
+    if from > start
+        && let Some(space) = text[from..to].find(char::is_whitespace)
+    {
+        from += space;
+    }
+    if to < end
+        && let Some(space) = text[from..to].rfind(char::is_whitespace)
+    {
+        to = from + space;
+    }
     let mut out = String::new();
     if from > start {
         out.push('…');
@@ -1467,6 +1478,23 @@ mod tests {
             proptest::prop_assert_eq!(first_sentence_end(bytes, from, to), ends.clone().next());
             proptest::prop_assert_eq!(last_sentence_end(bytes, from, to), ends.next_back());
         }
+    }
+
+    #[test]
+    fn a_long_sentence_is_cut_between_words() {
+        let sentence = format!("{} link {}.", "word ".repeat(80), "more ".repeat(80));
+        let position = sentence.find("link").unwrap();
+        let cut = sentence_around(&sentence, position);
+        assert!(cut.starts_with("…word "), "{cut}");
+        assert!(cut.ends_with(" more…") || cut.ends_with("more…"), "{cut}");
+        assert!(cut.contains("link"), "{cut}");
+        let inner = cut.trim_matches('…');
+        assert!(
+            inner
+                .split_whitespace()
+                .all(|w| ["word", "link", "more"].contains(&w)),
+            "{cut}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! domain types. Pure: the templates arrive as text from `content::load_templates`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -81,7 +81,7 @@ pub(crate) struct LinkView<'a> {
 }
 
 #[derive(Serialize)]
-struct InfoValue<'a> {
+pub(crate) struct InfoValue<'a> {
     text: Cow<'a, str>,
     href: Option<Cow<'a, str>>,
     missing: bool,
@@ -114,6 +114,44 @@ struct BacklinkGroup<'a> {
     items: Vec<BacklinkItem<'a>>,
 }
 
+/// A top-level entry of the contents, with the sub-headings under it, so the list numbers
+/// sections 1, 2, 3 and sub-sections apart.
+#[derive(Serialize)]
+struct TocEntry<'a> {
+    id: &'a str,
+    text: &'a str,
+    children: Vec<&'a Heading>,
+}
+
+/// The contents of a page: its level-2 headings with their level-3 ones (a level-3 heading
+/// before any level-2 one is an entry of its own).
+fn toc_tree(headings: &[Heading]) -> Vec<TocEntry<'_>> {
+    let mut out: Vec<TocEntry> = Vec::new();
+    for h in headings.iter().filter(|h| h.level <= 3) {
+        match out.last_mut() {
+            Some(last) if h.level == 3 => last.children.push(h),
+            _ => out.push(TocEntry {
+                id: &h.id,
+                text: &h.text,
+                children: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// A page's HTML split before its first section heading: the lead, then the rest, so a phone
+/// can show the lead before the infobox and the contents.
+fn split_lead(html: &str) -> (&str, &str) {
+    let at = html.find("<h2").unwrap_or(html.len());
+    html.split_at(at)
+}
+
+/// Citation details of a source (its author, publisher, date or year fields, in the kind's
+/// order) added after each link to it in the notes: `[[Source]]` reads "Source (Publisher,
+/// 2023)". Only fields a source kind declares under these names are shown.
+const CITATION_FIELDS: [&str; 4] = ["author", "publisher", "date", "year"];
+
 #[derive(Serialize)]
 struct PageView<'a> {
     title: &'a str,
@@ -122,13 +160,19 @@ struct PageView<'a> {
     kind: KindView,
     summary: String,
     aliases: Vec<&'a str>,
-    content: &'a str,
-    footnotes: &'a str,
-    toc: Vec<&'a Heading>,
+    /// The page's HTML before its first section heading, and the rest (templates show
+    /// `lead` then `body`; the whole is not handed over a third time).
+    lead: &'a str,
+    body: &'a str,
+    footnotes: Cow<'a, str>,
+    toc: Vec<TocEntry<'a>>,
     infobox: Vec<InfoRow<'a>>,
     relations: Vec<RelationView<'a>>,
     backlinks: Vec<BacklinkGroup<'a>>,
+    /// Pages linking here that no relation list on the page shows already.
     backlink_count: usize,
+    /// The disambiguation page of a name this page shares with others.
+    disambiguation: Option<LinkView<'a>>,
     categories: Vec<LinkView<'a>>,
     cited_by: Vec<LinkView<'a>>,
     edit_url: Option<String>,
@@ -145,7 +189,7 @@ struct PageView<'a> {
 #[derive(Serialize)]
 pub(crate) struct ListingRow<'a> {
     pub(crate) page: LinkView<'a>,
-    pub(crate) cells: Vec<String>,
+    pub(crate) cells: Vec<Vec<InfoValue<'a>>>,
 }
 
 /// Everything the render stage reads.
@@ -436,6 +480,8 @@ pub(crate) struct Renderer<'a> {
     sink: Option<&'a Sink<'a>>,
     /// What is rendering now, for the watchdog.
     in_flight: InFlight,
+    /// Per page: the disambiguation page listing it, if any (index into the graph's list).
+    disambiguation_of: Vec<Option<usize>>,
 }
 
 /// Which pages to render: all, or (for an incremental rebuild, where no name changed) some
@@ -554,6 +600,17 @@ pub fn render_site(
         page_templates,
         sink,
         in_flight: InFlight::default(),
+        disambiguation_of: {
+            let mut of = vec![None; input.corpus.pages.len()];
+            for (d, dis) in input.graph.disambiguations.iter().enumerate() {
+                for &p in &dis.pages {
+                    if let Some(slot @ None) = of.get_mut(p) {
+                        *slot = Some(d);
+                    }
+                }
+            }
+            of
+        },
     };
 
     // The generated outputs (`outputs::OUTPUTS`: lists, special pages, the network, feeds)
@@ -880,6 +937,7 @@ impl<'a> Renderer<'a> {
         let when = dated(config, page);
         let infobox = graph.infobox[id]
             .iter()
+            .filter(|(field, _)| !kind.fields[*field].hidden)
             .map(|(field, items)| InfoRow {
                 year_href: when.as_ref().filter(|w| w.field == *field).map(|w| {
                     format!(
@@ -925,7 +983,17 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let mut backlinks: Vec<BacklinkGroup> = Vec::new();
-        for b in &graph.backlinks[id] {
+        // A page a relation list ("Artists", "Songs") shows is not listed again here.
+        let related: HashSet<PageId> = graph.inverse[id]
+            .iter()
+            .flat_map(|(_, list)| list.iter().copied())
+            .collect();
+        let mut backlink_count = 0;
+        for b in graph.backlinks[id]
+            .iter()
+            .filter(|b| !related.contains(&b.from))
+        {
+            backlink_count += 1;
             let from = &input.corpus.pages[b.from];
             let kind_name = config.kinds[from.kind].plural.as_str();
             let item = BacklinkItem {
@@ -966,10 +1034,11 @@ impl<'a> Renderer<'a> {
             kind: self.kind_view(page.kind),
             summary,
             aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
-            content: &body.html,
-            footnotes: &body.footnotes_html,
+            lead: split_lead(&body.html).0,
+            body: split_lead(&body.html).1,
+            footnotes: self.notes_with_details(body),
             toc: if body.headings.iter().filter(|h| h.level == 2).count() >= 3 {
-                body.headings.iter().filter(|h| h.level <= 3).collect()
+                toc_tree(&body.headings)
             } else {
                 Vec::new()
             },
@@ -981,8 +1050,16 @@ impl<'a> Renderer<'a> {
                     pages: list.iter().map(|&p| self.link(p)).collect(),
                 })
                 .collect(),
-            backlink_count: graph.backlinks[id].len(),
+            backlink_count,
             backlinks,
+            disambiguation: self.disambiguation_of[id]
+                .and_then(|d| graph.disambiguations.get(d))
+                .map(|d| LinkView {
+                    title: Cow::Borrowed(&d.name),
+                    href: Cow::Owned(urls::href(config, &d.path)),
+                    kind: Cow::Borrowed("Disambiguation"),
+                    summary: Cow::Borrowed(""),
+                }),
             categories: graph.page_categories[id]
                 .iter()
                 .map(|&c| {
@@ -1012,7 +1089,7 @@ impl<'a> Renderer<'a> {
         };
         // The template's own text, the content, the picture and the backlinks' sentences.
         let hint = 16 * 1024
-            + view.content.len()
+            + body.html.len()
             + view.footnotes.len()
             + view.graph.as_ref().map_or(0, |g| g.svg.len())
             + view
@@ -1062,6 +1139,90 @@ impl<'a> Renderer<'a> {
                 bytes: network.css.into_bytes().into(),
             })),
         ]
+    }
+
+    /// A listing cell's value: a link where the infobox has one.
+    pub(crate) fn info_value(&self, item: &'a FieldItem) -> InfoValue<'a> {
+        match item {
+            FieldItem::Page(p) => InfoValue {
+                text: Cow::Borrowed(&self.input.corpus.pages[*p].title),
+                href: Some(Cow::Borrowed(&self.hrefs[*p])),
+                missing: false,
+            },
+            FieldItem::Section(p, name, anchor) => InfoValue {
+                text: Cow::Borrowed(name),
+                href: Some(Cow::Owned(format!(
+                    "{}#{}",
+                    self.hrefs[*p],
+                    urls::encode_path(anchor)
+                ))),
+                missing: false,
+            },
+            FieldItem::Missing(name) => InfoValue {
+                text: Cow::Borrowed(name),
+                href: Some(Cow::Owned(format!(
+                    "{}#{}",
+                    urls::href(self.input.config, urls::WANTED),
+                    urls::encode_path(&crate::names::slugify(name))
+                ))),
+                missing: true,
+            },
+            FieldItem::Text(t) => InfoValue {
+                text: Cow::Borrowed(t),
+                href: None,
+                missing: false,
+            },
+        }
+    }
+
+    /// The notes of a page with each cited source's details after its link (see
+    /// `CITATION_FIELDS`). Borrowed when no cited source has any.
+    fn notes_with_details(&self, body: &'a RenderedBody) -> Cow<'a, str> {
+        let input = self.input;
+        let mut html = Cow::Borrowed(body.footnotes_html.as_str());
+        for &source in &body.citations {
+            let kind = &input.config.kinds[input.corpus.pages[source].kind];
+            let details: Vec<String> = input.graph.infobox[source]
+                .iter()
+                .filter(|(f, items)| {
+                    CITATION_FIELDS.contains(&kind.fields[*f].key.as_str()) && !items.is_empty()
+                })
+                .map(|(_, items)| {
+                    items
+                        .iter()
+                        .map(|it| self.item_text(it))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect();
+            if details.is_empty() {
+                continue;
+            }
+            // The year field repeats the date's year: keep the date.
+            let mut details = details;
+            details.dedup_by(|b, a| a.len() >= 4 && b.len() == 4 && a.starts_with(b.as_str()));
+            let open = format!(
+                "href=\"{}\" data-kind=\"{}\">",
+                escape_html(&self.hrefs[source]),
+                escape_html(&kind.id)
+            );
+            let mut out = String::with_capacity(html.len() + 64);
+            let mut rest: &str = &html;
+            while let Some(at) = rest.find(&open) {
+                let Some(close) = rest[at..].find("</a>") else {
+                    break;
+                };
+                let end = at + close + "</a>".len();
+                out.push_str(&rest[..end]);
+                out.push_str(" <span class=\"cite-details\">(");
+                out.push_str(&escape_html(&details.join(", ")));
+                out.push_str(")</span>");
+                rest = &rest[end..];
+            }
+            out.push_str(rest);
+            html = Cow::Owned(out);
+        }
+        html
     }
 
     pub(crate) fn item_text(&self, item: &FieldItem) -> String {

@@ -10,7 +10,7 @@ href={{ page.href }}
 canonical={{ page.canonical }}
 summary={{ page.summary }}
 aliases={% for a in page.aliases %}{{ a }};{% endfor %}
-toc={% for h in page.toc %}{{ h.level }}:{{ h.id }}:{{ h.text }};{% endfor %}
+toc={% for h in page.toc %}{{ h.id }}:{{ h.text }}({% for c in h.children %}{{ c.id }};{% endfor %});{% endfor %}
 infobox={% for r in page.infobox %}{{ r.label }}=[{% for v in r.values %}{{ v.text }}{% if v.href %}@{{ v.href }}{% endif %}{% if v.missing %}!{% endif %};{% endfor %}]{% if r.year_href %}({{ r.year_href }}){% endif %};{% endfor %}
 relations={% for r in page.relations %}{{ r.label }}:{% for p in r.pages %}{{ p.title }}@{{ p.href }},{% endfor %};{% endfor %}
 backlinks={{ page.backlink_count }}:{% for g in page.backlinks %}{{ g.kind }}[{% for i in g.items %}{{ i.title }}({{ i.context }}){% endfor %}]{% endfor %}
@@ -19,7 +19,7 @@ cited_by={% for p in page.cited_by %}{{ p.title }};{% endfor %}
 source={{ page.source_path }}
 updated={% if page.updated %}{{ page.updated }}{% else %}none{% endif %}
 graph={% if page.graph %}{{ page.graph.drawn }}/{{ page.graph.connected }}{% else %}none{% endif %}
-content={{ page.content | safe }}
+content={{ page.lead | safe }}{{ page.body | safe }}
 ";
 
 /// Each page's probe output, as field → value.
@@ -91,7 +91,7 @@ fn a_page_view_holds_its_names_infobox_and_outline() {
     // An outline from three second-level headings on (Ann has none).
     assert_eq!(
         alpha["toc"],
-        "2:history:History;2:members:Members;2:music:Music;"
+        "history:History();members:Members();music:Music();"
     );
     assert_eq!(views["Ann"]["toc"], "");
     // A linked value, a red one (leading to its entry among the wanted pages), and a year
@@ -114,11 +114,11 @@ fn a_page_view_holds_what_points_at_the_page() {
     let views = views();
     let ann = &views["Ann"];
     assert_eq!(ann["relations"], "Member of:Alpha@/wiki/groups/alpha/,;");
-    // Both linking pages are groups: one group, in rank order, each with the sentence around
-    // its first link, or the infobox line that names her.
+    // What links here leaves out Alpha, already listed under "Member of"; Beta, which links
+    // her in its text, stays, with the sentence around its link.
     assert_eq!(
         ann["backlinks"],
-        "2:Groups[Alpha(Members: Ann)Beta(Beta covered a song by Ann.)]"
+        "1:Groups[Beta(Beta covered a song by Ann.)]"
     );
     assert_eq!(ann["cited_by"], "");
     // Her picture: Alpha and Beta, which name her, and the report she cites.

@@ -217,11 +217,29 @@ impl SearchIndex {
         }
     }
 
-    /// Every file of the index: `index.json` (as last set by `set_docs`) and the shards.
+    /// Every file of the index: `index.json` (as last set by `set_docs`, with the list of
+    /// shards that exist, so the browser never asks for one that does not) and the shards.
     pub fn files(&self) -> Vec<OutputFile> {
+        let mut index = Vec::with_capacity(self.docs.len() + 8 * self.json.len() + 16);
+        match self.docs.split_last() {
+            Some((b'}', head)) => {
+                index.extend_from_slice(head);
+                index.extend_from_slice(b",\"shards\":[");
+                for (i, shard) in self.json.keys().enumerate() {
+                    if i > 0 {
+                        index.push(b',');
+                    }
+                    index.push(b'"');
+                    index.extend_from_slice(shard.as_bytes());
+                    index.push(b'"');
+                }
+                index.extend_from_slice(b"]}");
+            }
+            _ => index.extend_from_slice(&self.docs),
+        }
         let mut files = vec![OutputFile {
             path: format!("{DIR}index.json"),
-            bytes: bytes::Bytes::from_owner(Arc::clone(&self.docs)),
+            bytes: index.into(),
         }];
         files.extend(self.json.iter().map(|(shard, bytes)| OutputFile {
             path: format!("{DIR}t/{shard}.json"),
@@ -247,19 +265,52 @@ impl SearchIndex {
             kinds: &'a [String],
             v: u32,
         }
-        let index = Index {
-            docs: entries
+        let mut docs: Vec<Doc> = entries
+            .iter()
+            .map(|e| {
+                let summary = truncate(e.summary, SUMMARY_CHARS, Cut::Anywhere);
+                if e.anchors.is_empty() {
+                    Doc::Plain(e.title, e.kind, &e.path, &e.aliases, summary)
+                } else {
+                    Doc::Sections(e.title, e.kind, &e.path, &e.aliases, summary, &e.anchors)
+                }
+            })
+            .collect();
+        // Disambiguation pages, after every page (the shards number pages in corpus order), as
+        // one more kind: a name several pages share, by the name index's own rule.
+        let (names, _) = crate::names::Index::build(
+            entries
                 .iter()
-                .map(|e| {
-                    let summary = truncate(e.summary, SUMMARY_CHARS, Cut::Anywhere);
-                    if e.anchors.is_empty() {
-                        Doc::Plain(e.title, e.kind, &e.path, &e.aliases, summary)
-                    } else {
-                        Doc::Sections(e.title, e.kind, &e.path, &e.aliases, summary, &e.anchors)
-                    }
-                })
-                .collect(),
-            kinds,
+                .enumerate()
+                .map(|(i, e)| (i, e.title, e.aliases.iter().copied())),
+        );
+        let shared = names.shared_names();
+        let paths: Vec<String> = shared
+            .iter()
+            .map(|(name, _)| crate::urls::disambiguation_path(name))
+            .collect();
+        for ((name, ids), path) in shared.iter().zip(&paths) {
+            let mut titles: Vec<&str> = ids.iter().map(|&i| entries[i].title).collect();
+            titles.sort_unstable();
+            docs.push(Doc::Plain(
+                name,
+                kinds.len(),
+                path,
+                &[],
+                truncate(
+                    &format!("May refer to: {}.", titles.join(", ")),
+                    SUMMARY_CHARS,
+                    Cut::Anywhere,
+                ),
+            ));
+        }
+        let mut all_kinds = kinds.to_vec();
+        if !shared.is_empty() {
+            all_kinds.push("Disambiguation".to_string());
+        }
+        let index = Index {
+            docs,
+            kinds: &all_kinds,
             v: 1,
         };
         // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` in
@@ -620,6 +671,61 @@ mod tests {
         assert_eq!(words(text), by_chars);
         let counted = count_terms(["The the THE", "Thé"]);
         assert_eq!(counted.iter().collect::<Vec<_>>(), [("the", 4)]);
+    }
+
+    /// Issue 22: `index.json` lists the shards that exist (a query in a script with none asks
+    /// for no missing file) and the disambiguation pages, after the pages.
+    #[test]
+    fn the_index_lists_its_shards_and_the_disambiguation_pages() {
+        let mut index = SearchIndex::build(vec![
+            count_terms(["Seven songs"]),
+            count_terms(["Seven albums"]),
+            count_terms(["Blackpink"]),
+        ]);
+        let entry = |title, kind, path: &str| Entry {
+            title,
+            kind,
+            path: path.to_string(),
+            aliases: Vec::new(),
+            anchors: Vec::new(),
+            summary: "",
+        };
+        index.set_docs(
+            &["Song".to_string(), "Album".to_string()],
+            &[
+                entry("Seven (song)", 0, "songs/seven-song/"),
+                entry("Seven (album)", 1, "albums/seven-album/"),
+                entry("Blackpink", 0, "groups/blackpink/"),
+            ],
+        );
+        let files = index.files();
+        let json: serde_json::Value = serde_json::from_slice(&files[0].bytes).unwrap();
+        let shards: Vec<&str> = json["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let written: Vec<String> = files[1..]
+            .iter()
+            .map(|f| {
+                f.path
+                    .trim_start_matches("search/t/")
+                    .trim_end_matches(".json")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(shards, written);
+        assert!(shards.contains(&"73-65"), "{shards:?}");
+        let docs = json["docs"].as_array().unwrap();
+        assert_eq!(docs.len(), 4, "{docs:?}");
+        assert_eq!(docs[3][0], "Seven");
+        assert_eq!(docs[3][2], "disambiguation/seven/");
+        assert_eq!(
+            json["kinds"][docs[3][1].as_u64().unwrap() as usize],
+            "Disambiguation"
+        );
+        assert_eq!(docs[3][4], "May refer to: Seven (album), Seven (song).");
     }
 
     use proptest::strategy::Strategy;

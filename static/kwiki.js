@@ -1,6 +1,6 @@
 /* kwiki: progressive enhancement for the built wiki. Every page reads fully without it.
-   Theme toggle, search (index loaded on first use), link previews, sortable tables, random page.
-   Matching folds text exactly as src/search.rs does: NFD, no combining marks, lower case. */
+   Theme toggle, search (search.js and the index loaded on first use), link previews and note
+   previews, redirect notes, sortable tables, random page, the network's zoom and pan. */
 (() => {
   "use strict";
   const root = document.documentElement;
@@ -13,115 +13,50 @@
   const showTheme = () => {
     const dark = currentTheme() === "dark";
     toggle.setAttribute("aria-pressed", String(dark));
-    toggle.title = dark ? "Dark theme (click for light)" : "Light theme (click for dark)";
+    const picked = root.dataset.theme && root.dataset.theme !== (systemDark.matches ? "dark" : "light");
+    toggle.title = (dark ? "Dark theme" : "Light theme") +
+      (picked ? " (click to follow the system again)" : " (click for " + (dark ? "light" : "dark") + ")");
   };
   if (toggle) {
     toggle.hidden = false;
     showTheme();
     systemDark.addEventListener("change", showTheme);
+    // A click picks the theme the system does not show; on a picked theme, it goes back to
+    // following the system (which then shows the other one).
     toggle.addEventListener("click", () => {
-      const next = currentTheme() === "dark" ? "light" : "dark";
-      root.dataset.theme = next;
-      try { localStorage.setItem("kwiki-theme", next); } catch (e) { /* private mode: this page only */ }
+      const system = systemDark.matches ? "dark" : "light";
+      const next = currentTheme() === system ? (system === "dark" ? "light" : "dark") : null;
+      try {
+        if (next) localStorage.setItem("kwiki-theme", next);
+        else localStorage.removeItem("kwiki-theme");
+      } catch (e) { /* private mode: this page only */ }
+      if (next) root.dataset.theme = next;
+      else delete root.dataset.theme;
       showTheme();
     });
   }
 
-  /* ---------- Search index: fetched on first use, shards by the first two letters of a term. */
-  const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-  const tokens = (s) => fold(s).match(/[\p{L}\p{N}]+/gu) || [];
-  const shardOf = (term) => {
-    const cs = Array.from(term).slice(0, 2);
-    return cs.length < 2 ? null : cs.map((c) => c.codePointAt(0).toString(16)).join("-");
-  };
-  let indexPromise = null;
-  const shards = new Map();
-  const getJSON = (path) => fetch(base + "search/" + path).then((r) => (r.ok ? r.json() : {}));
-  const loadIndex = () => {
-    if (!indexPromise) {
-      indexPromise = getJSON("index.json").then((ix) => {
-        const kinds = ix.kinds || [];
-        return (ix.docs || []).map(([title, kind, path, aliases, summary, anchors], id) => {
-          const names = [title, ...aliases];
-          return {
-            id, title, path, aliases, summary, anchors: anchors || [], kind: kinds[kind] || "",
-            ft: fold(title), fa: aliases.map(fold), words: names.flatMap(tokens),
-          };
-        });
-      });
-    }
-    return indexPromise;
-  };
-  const loadShard = (key) => {
-    if (!shards.has(key)) shards.set(key, getJSON("t/" + key + ".json").catch(() => ({})));
-    return shards.get(key);
-  };
-
-  /* Ranks: exact title, exact alias, title prefix, alias prefix, every word starts a name word,
-     then body text (pages where every word occurs, those using it most first). */
-  async function search(query, limit) {
-    const q = fold(query).trim().replace(/\s+/g, " ");
-    const qt = tokens(query);
-    if (!qt.length) return [];
-    const docs = await loadIndex();
-    const scores = new Map();
-    for (const d of docs) {
-      let s = 0;
-      if (d.ft === q) s = 1000;
-      else if (d.fa.includes(q)) s = 900;
-      else if (d.ft.startsWith(q)) s = 800;
-      else if (d.fa.some((a) => a.startsWith(q))) s = 700;
-      else if (qt.every((t) => d.words.some((w) => w.startsWith(t)))) s = 500;
-      if (s) scores.set(d.id, s - d.title.length / 1000);
-    }
-    const long = qt.filter((t) => shardOf(t));
-    if (long.length === qt.length) {
-      let hits = null;
-      for (const t of long) {
-        const shard = await loadShard(shardOf(t));
-        const found = new Map();
-        for (const [term, ids] of Object.entries(shard)) {
-          if (!term.startsWith(t)) continue;
-          const weight = term === t ? 2 : 1;
-          ids.forEach((id, pos) => {
-            const w = weight - Math.min(pos, 999) / 1000;
-            if ((found.get(id) || 0) < w) found.set(id, w);
-          });
-        }
-        hits = hits ? new Map([...hits].filter(([id]) => found.has(id)).map(([id, w]) => [id, w + found.get(id)])) : found;
-      }
-      for (const [id, w] of hits || []) if (!scores.has(id)) scores.set(id, 100 + w);
-    }
-    return [...scores]
-      .sort((a, b) => b[1] - a[1] || docs[a[0]].title.localeCompare(docs[b[0]].title))
-      .slice(0, limit)
-      .map(([id]) => docs[id]);
-  }
-
+  /* ---------- Search: the matching (search.js) and the index load on first use. */
+  let searchModule = null;
+  const lib = () => (searchModule = searchModule || import(base + "search.js"));
+  const loadIndex = () => lib().then((m) => m.loadIndex());
+  const search = (query, limit) => lib().then((m) => m.search(query, limit));
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text) e.textContent = text;
     return e;
   };
-  const matchedAlias = (d, query) => {
-    const q = fold(query).trim();
-    return d.fa.some((a) => a === q) && d.ft !== q ? d.aliases[d.fa.indexOf(q)] : "";
-  };
-  /* A page's address for a query: a section alias typed in full leads to its heading. */
-  const hrefFor = (d, query) => {
-    const q = fold(query).trim();
-    const anchor = d.ft !== q && d.anchors[d.fa.indexOf(q)];
-    return base + d.path + (anchor ? "#" + encodeURIComponent(anchor) : "");
-  };
 
-  /* ---------- The header search box: a combobox with a list of results. */
+  /* ---------- The header search box: a combobox with a list of results, each a real link. */
   const input = document.getElementById("search-input");
   const list = document.getElementById("search-results");
   if (input && list) {
     let active = -1;
-    let results = [];
+    let shownFor = null;
     let seq = 0;
+    // The shortcut hint only where there is a keyboard to press it.
+    if (matchMedia("(hover: hover) and (pointer: fine)").matches) input.placeholder = "Search (press /)";
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
@@ -141,34 +76,36 @@
         options[i].scrollIntoView({ block: "nearest" });
       }
     };
-    // Options carry their address themselves: a link inside an option would be a control
-    // nested in a control. Clicks and Enter navigate.
+    // Each option is a link (Ctrl-click, middle-click and the address on hover work); focus
+    // stays in the box, which points at the selected one.
     const option = (id, href, parts) => {
-      const li = el("li");
-      li.setAttribute("role", "option");
-      li.id = id;
-      li.setAttribute("aria-selected", "false");
-      li.dataset.href = href;
-      li.append(...parts);
-      li.addEventListener("mousedown", (e) => e.preventDefault());
-      li.addEventListener("click", () => { location.href = href; });
-      return li;
+      const a = el("a");
+      a.href = href;
+      a.setAttribute("role", "option");
+      a.tabIndex = -1;
+      a.id = id;
+      a.setAttribute("aria-selected", "false");
+      a.append(...parts);
+      a.addEventListener("mousedown", (e) => e.preventDefault());
+      return a;
     };
-    const show = (query) => {
+    const resultsHref = (query) => base + "special/search/?q=" + encodeURIComponent(query);
+    const show = (query, results) => {
       list.replaceChildren();
       results.forEach((d, i) => {
         const parts = [el("span", "sr-title", d.title), el("span", "sr-kind", d.kind)];
-        const alias = matchedAlias(d, query);
+        const alias = d.alias;
         if (alias) parts.push(el("span", "sr-alias", "also " + alias));
         list.append(option("search-option-" + i, hrefFor(d, query), parts));
       });
-      const all = option("search-option-all", base + "special/search/?q=" + encodeURIComponent(query),
+      const all = option("search-option-all", resultsHref(query),
         [results.length ? "All results for “" + query + "”" : "No page matches “" + query + "”: search the text"]);
       all.classList.add("sr-all");
       list.append(all);
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
       active = -1;
+      shownFor = query;
     };
     const update = async () => {
       const query = input.value.trim();
@@ -176,25 +113,35 @@
       if (!query) return close();
       const found = await search(query, 8);
       if (mine !== seq) return;
-      results = found;
-      show(query);
+      show(query, found);
     };
     input.addEventListener("input", update);
     input.addEventListener("focus", () => { loadIndex(); if (input.value.trim()) update(); });
     input.addEventListener("blur", close);
-    input.addEventListener("keydown", (e) => {
+    input.addEventListener("keydown", async (e) => {
       const options = list.querySelectorAll("[role=option]");
-      if (e.key === "ArrowDown" && options.length) {
+      if (e.key === "ArrowDown" && options.length && !list.hidden) {
         e.preventDefault();
         select((active + 1) % options.length);
-      } else if (e.key === "ArrowUp" && options.length) {
+      } else if (e.key === "ArrowUp" && options.length && !list.hidden) {
         e.preventDefault();
         select(active <= 0 ? options.length - 1 : active - 1);
-      } else if (e.key === "Escape") {
+      } else if (e.key === "Escape" && !list.hidden) {
+        e.preventDefault(); // a search field would clear itself
         close();
-      } else if (e.key === "Enter" && !list.hidden && options.length) {
+      } else if (e.key === "Enter") {
         e.preventDefault();
-        location.href = options[active >= 0 ? active : 0].dataset.href;
+        const query = input.value.trim();
+        if (!query) return;
+        // An option the reader chose in the list of this very query; else the query as typed,
+        // once its results are in: the best page, or the results page when none matches.
+        if (active >= 0 && !list.hidden && shownFor === query && options[active]) {
+          location.href = options[active].href;
+          return;
+        }
+        const found = await search(query, 1);
+        if (input.value.trim() !== query) return;
+        location.href = found.length ? base + found[0].path + found[0].hash : resultsHref(query);
       }
     });
     document.addEventListener("keydown", (e) => {
@@ -210,6 +157,20 @@
   }
 
   /* ---------- special/search/?q=: the full results page. */
+  let marker = null;
+  const resultList = (found) => {
+    const ol = el("ol", "search-page-results");
+    for (const d of found) {
+      const li = el("li");
+      const a = el("a", "", d.title);
+      a.href = base + d.path + (d.hash || "");
+      const p = el("p", "snippet");
+      p.append(...marker(d.summary, d.marks));
+      li.append(a, " ", el("span", "kind", d.kind), p);
+      ol.append(li);
+    }
+    return ol;
+  };
   const page = document.getElementById("search-page");
   if (page) {
     const q = new URLSearchParams(location.search).get("q") || "";
@@ -219,17 +180,42 @@
     const out = el("div");
     page.append(out);
     if (q.trim()) {
-      search(q, 100).then((found) => {
-        out.append(el("p", "", found.length + (found.length === 1 ? " page matches" : " pages match") + " “" + q + "”."));
-        const ol = el("ol", "search-page-results");
+      Promise.all([search(q, 100), lib()]).then(([found, m]) => {
+        marker = m.marked;
+        if (found.fixed) {
+          const p = el("p", "did-you-mean", "Did you mean ");
+          const a = el("a", "", found.fixed);
+          a.href = base + "special/search/?q=" + encodeURIComponent(found.fixed);
+          p.append(a, "?");
+          out.append(p);
+        }
+        out.append(el("p", "", found.length
+          ? found.length + (found.length === 1 ? " page matches" : " pages match") + " “" + q + "”."
+          : "No page matches “" + q + "”."));
+        if (found.length) out.append(resultList(found));
+      });
+    }
+  }
+
+  /* ---------- The 404 page: the pages closest to the address that was asked for. */
+  const suggestions = document.getElementById("suggestions");
+  if (suggestions) {
+    const rest = decodeURIComponent(location.pathname.startsWith(base) ? location.pathname.slice(base.length) : location.pathname);
+    const words = rest.split("/").filter(Boolean).pop() || "";
+    const query = words.replace(/[-_.+]+/g, " ").replace(/\s+html?$/, "").trim();
+    if (query) {
+      search(query, 5).then((found) => {
+        if (!found.length) return;
+        const ul = el("ul");
         for (const d of found) {
           const li = el("li");
           const a = el("a", "", d.title);
-          a.href = hrefFor(d, q);
-          li.append(a, " ", el("span", "kind", d.kind), el("p", "", d.summary));
-          ol.append(li);
+          a.href = base + d.path;
+          li.append(a, " ", el("span", "kind", d.kind));
+          ul.append(li);
         }
-        out.append(ol);
+        suggestions.append(el("p", "", "Pages with a name close to “" + query + "”:"), ul);
+        suggestions.hidden = false;
       });
     }
   }
@@ -237,26 +223,31 @@
   /* ---------- special/random/: goes to a random page. */
   if (document.getElementById("random-page")) {
     loadIndex().then((docs) => {
-      if (docs.length) location.replace(base + docs[Math.floor(Math.random() * docs.length)].path);
+      const pages = docs.filter((d) => !d.path.startsWith("disambiguation/"));
+      if (pages.length) location.replace(base + pages[Math.floor(Math.random() * pages.length)].path);
     });
   }
 
-  /* ---------- Link previews: title, kind and summary of an internal link, on hover or focus. */
+  /* ---------- Link previews: title, kind and summary of an internal link, on hover or focus;
+     a footnote marker shows its note. Pages not meant to be found (noindex: search, random,
+     404) are not previewed. */
   const main = document.querySelector("main");
   const cache = new Map();
   let tip = null;
   let timer = 0;
   let current = null;
+  const isNote = (a) => a && a.matches("sup.fnref a[href^='#']");
   const previewable = (a) =>
-    a && a.matches("a[href]") && !a.classList.contains("new") && !a.closest(".toc, .breadcrumbs, #search-results") &&
-    a.origin === location.origin && a.pathname.startsWith(base) && a.pathname !== location.pathname &&
-    !/\.(xml|json|svg|png|jpe?g)$/.test(a.pathname);
+    a && a.matches("a[href]") && (isNote(a) || (
+      !a.classList.contains("new") && !a.closest(".toc, .breadcrumbs, #search-results, #link-preview") &&
+      a.origin === location.origin && a.pathname.startsWith(base) && a.pathname !== location.pathname &&
+      !/\.(xml|json|svg|png|jpe?g)$/.test(a.pathname)));
   const fetchPreview = (url) => {
     if (!cache.has(url)) {
       cache.set(url, fetch(url).then((r) => (r.ok ? r.text() : "")).then((html) => {
         const doc = new DOMParser().parseFromString(html, "text/html");
         const h1 = doc.querySelector("main h1");
-        if (!h1) return null;
+        if (!h1 || doc.querySelector('meta[name="robots"][content*="noindex"]')) return null;
         const desc = doc.querySelector('meta[name="description"]');
         const article = doc.querySelector("article[data-kind]");
         return { title: h1.textContent.trim(), summary: desc ? desc.content : "", kind: article ? article.dataset.kind : "" };
@@ -270,24 +261,51 @@
     if (current) current.removeAttribute("aria-describedby");
     current = null;
   };
+  const place = (a) => {
+    const r = a.getBoundingClientRect();
+    const vw = document.documentElement.clientWidth;
+    const width = Math.min(352, vw - 16);
+    tip.style.width = width + "px";
+    tip.style.left = Math.max(8, Math.min(r.left, vw - width - 8)) + window.scrollX + "px";
+    tip.style.top = "0px";
+    tip.hidden = false;
+    const h = tip.offsetHeight;
+    // Below the link, or above it when the window has no room below and has room above.
+    const below = r.bottom + 6 + h <= window.innerHeight || r.top - 6 - h < 0;
+    tip.style.top = (below ? r.bottom + 6 : r.top - 6 - h) + window.scrollY + "px";
+  };
   const open = async (a) => {
-    const info = await fetchPreview(a.href.split("#")[0]);
-    if (!info || current !== a) return;
+    let parts;
+    if (isNote(a)) {
+      const note = document.getElementById(decodeURIComponent(a.hash.slice(1)));
+      if (!note) return;
+      const body = note.cloneNode(true);
+      body.querySelectorAll(".fn-backs").forEach((x) => x.remove());
+      body.querySelectorAll("[id]").forEach((x) => x.removeAttribute("id"));
+      const p = el("div", "preview-note");
+      p.append(...body.childNodes);
+      parts = [el("p", "preview-kind", "Note " + a.textContent.replace(/[[\]]/g, "")), p];
+    } else {
+      const info = await fetchPreview(a.href.split("#")[0]);
+      if (!info) return;
+      parts = [el("p", "preview-title", info.title)];
+      if (info.kind) parts.push(el("p", "preview-kind", info.kind));
+      if (info.summary) parts.push(el("p", "preview-summary", info.summary));
+    }
+    if (current !== a) return;
     if (!tip) {
       tip = el("div");
       tip.id = "link-preview";
       tip.setAttribute("role", "tooltip");
       main.append(tip);
+      // The pointer may move onto the preview (to read it, or follow a link in a note); it
+      // closes when the pointer leaves it for anything but its link.
+      tip.addEventListener("mouseleave", (e) => {
+        if (!(current && e.relatedTarget && current.contains(e.relatedTarget))) hide();
+      });
     }
-    tip.replaceChildren(el("p", "preview-title", info.title));
-    if (info.kind) tip.append(el("p", "preview-kind", info.kind));
-    if (info.summary) tip.append(el("p", "preview-summary", info.summary));
-    const r = a.getBoundingClientRect();
-    const width = Math.min(352, document.documentElement.clientWidth - 16);
-    tip.style.width = width + "px";
-    tip.style.left = Math.max(8, Math.min(r.left, document.documentElement.clientWidth - width - 8)) + window.scrollX + "px";
-    tip.style.top = r.bottom + window.scrollY + 6 + "px";
-    tip.hidden = false;
+    tip.replaceChildren(...parts);
+    place(a);
     a.setAttribute("aria-describedby", "link-preview");
   };
   const start = (e) => {
@@ -302,12 +320,24 @@
     if (a && a === current && !(e.relatedTarget && tip && tip.contains(e.relatedTarget))) hide();
   };
   if (main && window.fetch && window.DOMParser) {
-    main.addEventListener("mouseover", start);
-    main.addEventListener("focusin", start);
+    main.addEventListener("mouseover", (e) => { if (!(tip && tip.contains(e.target))) start(e); });
+    main.addEventListener("focusin", (e) => { if (!(tip && tip.contains(e.target))) start(e); });
     main.addEventListener("mouseout", stop);
     main.addEventListener("focusout", stop);
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") hide(); });
   }
+
+  /* ---------- A redirect's target says where the reader came from ("Redirected from SM"). */
+  try {
+    const came = JSON.parse(sessionStorage.getItem("kwiki-redirect") || "null");
+    sessionStorage.removeItem("kwiki-redirect");
+    const header = document.querySelector(".page-header, main h1");
+    if (came && came.to === location.pathname && header) {
+      const p = el("p", "redirected-from", "(Redirected from " + came.from + ")");
+      if (header.matches("h1")) header.after(p);
+      else header.querySelector("h1").after(p);
+    }
+  } catch (e) { /* no storage: no note */ }
 
   /* ---------- Sortable tables: a button in each header cell sorts by that column. */
   for (const table of document.querySelectorAll("table.sortable")) {
@@ -355,9 +385,13 @@
     const vb = net.viewBox.baseVal;
     const full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
     const view = { ...full };
+    // Panning stays within the picture: the view never leaves the whole drawing.
     const apply = () => {
+      view.x = Math.min(Math.max(view.x, full.x), full.x + full.w - view.w);
+      view.y = Math.min(Math.max(view.y, full.y), full.y + full.h - view.h);
       net.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map((n) => n.toFixed(1)).join(" "));
       net.classList.toggle("zoomed", view.w < full.w / 1.9);
+      net.classList.toggle("zoomed-in", view.w < full.w * 0.999);
       net.dataset.zoom = (full.w / view.w).toFixed(2);
     };
     const zoom = (factor, cx, cy) => {
@@ -392,9 +426,33 @@
     }, { passive: false });
     let drag = null;
     let dragged = false;
-    net.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, y: e.clientY }; dragged = false; });
+    // Two fingers pinch: the distance between them zooms about their midpoint.
+    const touches = new Map();
+    let pinch = 0;
+    net.addEventListener("pointerdown", (e) => {
+      drag = { x: e.clientX, y: e.clientY }; dragged = false;
+      if (e.pointerType === "touch") {
+        touches.set(e.pointerId, e);
+        if (touches.size === 2) {
+          const [a, b] = [...touches.values()];
+          pinch = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);
+          drag = null;
+        }
+      }
+    });
     net.addEventListener("pointermove", (e) => {
-      if (!drag) return;
+      if (touches.has(e.pointerId)) touches.set(e.pointerId, e);
+      if (touches.size === 2 && pinch) {
+        const [a, b] = [...touches.values()];
+        const d = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);
+        const [cx, cy] = point({ clientX: (a.clientX + b.clientX) / 2, clientY: (a.clientY + b.clientY) / 2 });
+        if (d > 0) zoom(d / pinch, cx, cy);
+        pinch = d;
+        dragged = true;
+        return;
+      }
+      // Not zoomed in, a touch drag is the page's scroll, not a pan.
+      if (!drag || (e.pointerType === "touch" && !net.classList.contains("zoomed-in"))) return;
       const r = net.getBoundingClientRect();
       const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
       if (!dragged && Math.hypot(dx, dy) < 4) return;
@@ -402,7 +460,11 @@
       drag = { x: e.clientX, y: e.clientY };
       pan(-dx / r.width, -dy / r.height);
     });
-    const end = () => { drag = null; };
+    const end = (e) => {
+      drag = null;
+      touches.delete(e.pointerId);
+      if (touches.size < 2) pinch = 0;
+    };
     net.addEventListener("pointerup", end);
     net.addEventListener("pointercancel", end);
     // A drag that ends on a dot does not follow its link.

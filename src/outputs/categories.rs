@@ -19,7 +19,10 @@ pub(super) fn make(r: &Renderer, _: &Partial) -> Vec<Made> {
             title: Cow::Borrowed(&c.name),
             href: Cow::Owned(urls::href(config, &c.path)),
             kind: Cow::Borrowed("Category"),
-            summary: Cow::Owned(format!("{} pages", c.pages.len())),
+            summary: Cow::Owned(match c.pages.len() {
+                1 => "1 page".to_string(),
+                n => format!("{n} pages"),
+            }),
         })
         .collect();
     let mut context = Context::new();

@@ -20,7 +20,18 @@ pub(super) fn make(r: &Renderer, partial: &Partial) -> Vec<Made> {
     let kind_index = |(k, kind): (usize, &crate::config::Kind)| {
         let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
         ids.sort_by_cached_key(|&i| normalize(&pages[i].title));
-        let columns: Vec<usize> = (0..kind.fields.len()).take(4).collect();
+        // The first four shown fields that some page of the kind fills.
+        let columns: Vec<usize> = (0..kind.fields.len())
+            .filter(|&c| !kind.fields[c].hidden)
+            .filter(|&c| {
+                ids.iter().any(|&i| {
+                    graph.infobox[i]
+                        .iter()
+                        .any(|(f, v)| *f == c && !v.is_empty())
+                })
+            })
+            .take(4)
+            .collect();
         let rows: Vec<ListingRow> = ids
             .iter()
             .map(|&i| ListingRow {
@@ -31,13 +42,7 @@ pub(super) fn make(r: &Renderer, partial: &Partial) -> Vec<Made> {
                         graph.infobox[i]
                             .iter()
                             .find(|(f, _)| *f == c)
-                            .map(|(_, items)| {
-                                items
-                                    .iter()
-                                    .map(|it| r.item_text(it))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            })
+                            .map(|(_, items)| items.iter().map(|it| r.info_value(it)).collect())
                             .unwrap_or_default()
                     })
                     .collect(),

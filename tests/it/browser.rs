@@ -208,6 +208,17 @@ fn e2e() {
     );
 }
 
+/// Issue 22: search that is right, citations, and pages that read well on a desktop and a phone.
+#[test]
+fn reader() {
+    run(
+        "reader",
+        "reader.mjs",
+        &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
+        true,
+    );
+}
+
 #[test]
 fn lighthouse() {
     run(
