@@ -438,72 +438,102 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
     if nb.nodes.len() < 2 {
         return None;
     }
-    let (config, pages) = (v.config, v.pages);
-    let labels: Vec<String> = nb
-        .nodes
-        .iter()
-        .map(|n| truncate(&pages[n.page].title, LABEL_CHARS, Cut::Anywhere))
-        .collect();
-    let widths: Vec<f64> = nb
-        .nodes
-        .iter()
-        .zip(&labels)
-        .map(|(n, label)| {
-            let kind = &config.kinds[pages[n.page].kind].name;
-            (text_width(label, 13.0).max(text_width(kind, 11.0)) + 20.0)
-                .max(72.0)
-                .ceil()
-        })
-        .collect();
-    // Layout edges run downwards: above → page → below → second step.
-    let layout_edges: Vec<(u32, u32)> = nb
-        .edges
-        .iter()
-        .map(|e| {
-            let (a, b) = (e.from.min(e.to), e.from.max(e.to));
-            if a == 0 && nb.nodes[b].above {
-                (b as u32, 0)
-            } else {
-                (a as u32, b as u32)
-            }
-        })
-        .collect();
-    let mut centre = place(&widths, &layout_edges);
-    let (left, top, right, bottom) = bounds(
-        centre
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| (c.0, c.1, w / 2.0, BOX_H / 2.0)),
-    )
-    .unwrap_or_default();
-    let (dx, dy) = (PAD - left, PAD - top);
-    for c in &mut centre {
-        *c = (c.0 + dx, c.1 + dy);
-    }
-    let (width, height) = (
-        (right - left + 2.0 * PAD).ceil(),
-        (bottom - top + 2.0 * PAD).ceil(),
-    );
-
-    let page = &pages[id];
+    let layout = BoxLayout::of(v, &nb);
+    let page = &v.pages[id];
     let mut out = Out(String::with_capacity(2048 + 300 * nb.nodes.len()));
     out.s("<svg class=\"graph-svg\" viewBox=\"0 0 ")
-        .n(width)
+        .n(layout.width)
         .s(" ")
-        .n(height)
+        .n(layout.height)
         .s("\" width=\"")
-        .n(width)
+        .n(layout.width)
         .s("\" height=\"")
-        .n(height)
+        .n(layout.height)
         .s("\" role=\"group\" aria-labelledby=\"graph-title\" aria-describedby=\"graph-desc\"><title id=\"graph-title\">Pages around ")
         .e(&page.title)
         .s("</title><desc id=\"graph-desc\">");
     describe(&mut out, v, &nb);
     out.s("</desc><defs><marker id=\"graph-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs><g class=\"edges\" aria-hidden=\"true\">");
+    neighbourhood_edges(&mut out, &nb, &layout.centre);
+    out.s("</g><g class=\"nodes\">");
+    neighbourhood_boxes(&mut out, v, &nb, &layout);
+    out.s("</g></svg>");
+    let svg = out.0;
+    Some(Picture {
+        svg,
+        drawn: nb.nodes.iter().filter(|n| n.step == 1).count(),
+        connected: nb.connected,
+    })
+}
+
+/// Where a neighbourhood's boxes go: labels, widths, centres and the picture's size.
+struct BoxLayout {
+    labels: Vec<String>,
+    widths: Vec<f64>,
+    centre: Vec<(f64, f64)>,
+    width: f64,
+    height: f64,
+}
+
+impl BoxLayout {
+    fn of(v: &View, nb: &Neighbourhood) -> BoxLayout {
+        let (config, pages) = (v.config, v.pages);
+        let labels: Vec<String> = nb
+            .nodes
+            .iter()
+            .map(|n| truncate(&pages[n.page].title, LABEL_CHARS, Cut::Anywhere))
+            .collect();
+        let widths: Vec<f64> = nb
+            .nodes
+            .iter()
+            .zip(&labels)
+            .map(|(n, label)| {
+                let kind = &config.kinds[pages[n.page].kind].name;
+                (text_width(label, 13.0).max(text_width(kind, 11.0)) + 20.0)
+                    .max(72.0)
+                    .ceil()
+            })
+            .collect();
+        // Layout edges run downwards: above → page → below → second step.
+        let layout_edges: Vec<(u32, u32)> = nb
+            .edges
+            .iter()
+            .map(|e| {
+                let (a, b) = (e.from.min(e.to), e.from.max(e.to));
+                if a == 0 && nb.nodes[b].above {
+                    (b as u32, 0)
+                } else {
+                    (a as u32, b as u32)
+                }
+            })
+            .collect();
+        let mut centre = place(&widths, &layout_edges);
+        let (left, top, right, bottom) = bounds(
+            centre
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| (c.0, c.1, w / 2.0, BOX_H / 2.0)),
+        )
+        .unwrap_or_default();
+        let (dx, dy) = (PAD - left, PAD - top);
+        for c in &mut centre {
+            *c = (c.0 + dx, c.1 + dy);
+        }
+        BoxLayout {
+            labels,
+            widths,
+            centre,
+            width: (right - left + 2.0 * PAD).ceil(),
+            height: (bottom - top + 2.0 * PAD).ceil(),
+        }
+    }
+}
+
+/// The lines of a neighbourhood, each from the bottom of the upper box to the top of the lower
+/// one (the arrowhead, set by the stylesheet, at the end or at both ends), relations labelled.
+fn neighbourhood_edges(out: &mut Out, nb: &Neighbourhood, centre: &[(f64, f64)]) {
     let mut edge_labels: Vec<[f64; 4]> = Vec::new();
     for e in &nb.edges {
-        // From the bottom of the upper box to the top of the lower one; the arrowhead (set by
-        // the stylesheet) at the end, or at both ends.
         let (up, down) = if centre[e.from].1 <= centre[e.to].1 {
             (e.from, e.to)
         } else {
@@ -567,12 +597,16 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
                 .s("</text>");
         }
     }
-    out.s("</g><g class=\"nodes\">");
+}
+
+/// The boxes of a neighbourhood: the page itself (not a link), then each neighbour as a link.
+fn neighbourhood_boxes(out: &mut Out, v: &View, nb: &Neighbourhood, layout: &BoxLayout) {
+    let (config, pages) = (v.config, v.pages);
     for (i, n) in nb.nodes.iter().enumerate() {
         let p = &pages[n.page];
         let kind = &config.kinds[p.kind].name;
-        let (cx, cy) = centre[i];
-        let w = widths[i];
+        let (cx, cy) = layout.centre[i];
+        let w = layout.widths[i];
         if i == 0 {
             out.s("<g class=\"node here c");
         } else {
@@ -603,7 +637,7 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
             .s("\" y=\"")
             .n(cy - 2.0)
             .s("\" class=\"name\">")
-            .e(&labels[i])
+            .e(&layout.labels[i])
             .s("</text><text x=\"")
             .n(cx)
             .s("\" y=\"")
@@ -612,13 +646,6 @@ pub fn neighbourhood_svg(v: &View, id: PageId) -> Option<Picture> {
             .e(kind)
             .s(if i == 0 { "</text></g>" } else { "</text></a>" });
     }
-    out.s("</g></svg>");
-    let svg = out.0;
-    Some(Picture {
-        svg,
-        drawn: nb.nodes.iter().filter(|n| n.step == 1).count(),
-        connected: nb.connected,
-    })
 }
 
 /// The picture in words, for the SVG's `<desc>`: every line of it as a sentence, written
@@ -709,6 +736,74 @@ fn undirected_links(v: &View) -> Vec<(PageId, PageId)> {
 /// The network page's picture: the `NETWORK_MAX` pages with the most ties (ties broken by the
 /// kind-then-title order), laid out by a force simulation.
 pub fn network(v: &View) -> Network {
+    let (config, pages) = (v.config, v.pages);
+    let chosen = choose_network(v);
+    let mut kinds: Vec<NetworkKind> = config
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(index, k)| NetworkKind {
+            index,
+            colour: index % PALETTE,
+            name: k.name.clone(),
+            plural: k.plural.clone(),
+            pages: 0,
+            drawn: 0,
+            links_to: chosen.links_to[index].clone(),
+        })
+        .collect();
+    for p in pages {
+        kinds[p.kind].pages += 1;
+    }
+    for &p in &chosen.pages {
+        kinds[pages[p].kind].drawn += 1;
+    }
+    let positions = network_layout(&chosen);
+    let frame = NetworkFrame::around(&positions, &chosen.radius);
+    let named = place_names(v, &chosen, &frame);
+    let svg = network_svg(v, &chosen, &frame, &named);
+    let mut css = String::from(
+        "/* Generated by kwiki: one rule per kind hides its dots and lines when its box is unticked. */\n",
+    );
+    for k in 0..config.kinds.len() {
+        let _ = writeln!(
+            css,
+            ".network:has(#show-kind-{k}:not(:checked)) :is(.k{k}, .ka{k}, .kb{k}) {{ display: none; }}"
+        );
+    }
+    Network {
+        svg,
+        css,
+        kinds,
+        pages: pages.len(),
+        drawn: chosen.pages.len(),
+        links: chosen.pairs,
+        drawn_links: chosen.drawn.len(),
+    }
+}
+
+/// The pages the network draws and what it knows of them.
+struct ChosenNetwork {
+    /// The `NETWORK_MAX` most connected pages, in rank order.
+    pages: Vec<PageId>,
+    /// The most connected pages, which carry their names where there is room.
+    labelled: Vec<PageId>,
+    /// Per page: its place in `pages`, or `usize::MAX`.
+    slot: Vec<usize>,
+    /// Links between drawn pages, as places in `pages`.
+    drawn: Vec<(usize, usize)>,
+    /// Per drawn page: its dot's radius, by ties.
+    radius: Vec<f64>,
+    /// Per page: its ties (text links and relations, each pair once).
+    degree: Vec<usize>,
+    /// Text links from each kind to each kind.
+    links_to: Vec<Vec<usize>>,
+    /// How many pairs of pages are tied in all.
+    pairs: usize,
+}
+
+/// Chooses the most connected pages (citations left out: nearly every page cites a source).
+fn choose_network(v: &View) -> ChosenNetwork {
     let (config, pages, graph) = (v.config, v.pages, v.graph);
     let pairs = undirected_links(v);
     let mut degree = vec![0usize; pages.len()];
@@ -744,102 +839,125 @@ pub fn network(v: &View) -> Network {
         .iter()
         .map(|&p| 3.0 + (degree[p] as f64).sqrt().min(9.0))
         .collect();
-
-    let mut kinds: Vec<NetworkKind> = config
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(index, k)| NetworkKind {
-            index,
-            colour: index % PALETTE,
-            name: k.name.clone(),
-            plural: k.plural.clone(),
-            pages: 0,
-            drawn: 0,
-            links_to: links_to[index].clone(),
-        })
-        .collect();
-    for p in pages {
-        kinds[p.kind].pages += 1;
+    ChosenNetwork {
+        pages: chosen,
+        labelled,
+        slot,
+        drawn,
+        radius,
+        degree,
+        links_to,
+        pairs: pairs.len(),
     }
-    for &p in &chosen {
-        kinds[pages[p].kind].drawn += 1;
+}
+
+/// The force layout of the drawn pages (fjadra, seeded: the same graph gives the same picture).
+fn network_layout(chosen: &ChosenNetwork) -> Vec<[f64; 2]> {
+    if chosen.pages.is_empty() {
+        return Vec::new();
+    }
+    let r = chosen.radius.clone();
+    let mut simulation = fjadra::SimulationBuilder::default()
+        // About 85 ticks instead of d3's 300: the picture settles well before.
+        .with_alpha_decay(0.08)
+        .build(chosen.pages.iter().map(|_| fjadra::Node::default()))
+        .add_force(
+            "link",
+            fjadra::Link::new(chosen.drawn.iter().copied()).distance(40.0),
+        )
+        .add_force("charge", fjadra::ManyBody::new().strength(-60.0))
+        .add_force(
+            "collide",
+            fjadra::Collide::new().radius(move |i| r[i] + 3.0),
+        )
+        // Pulled harder towards the middle line than the middle column: a landscape picture
+        // fits a screen.
+        .add_force("x", fjadra::PositionX::new().strength(0.03))
+        .add_force("y", fjadra::PositionY::new().strength(0.09));
+    simulation.step();
+    simulation.positions().collect()
+}
+
+/// The picture's frame: the dots' positions moved into a box with room for names.
+struct NetworkFrame<'a> {
+    positions: &'a [[f64; 2]],
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+impl<'a> NetworkFrame<'a> {
+    fn around(positions: &'a [[f64; 2]], radius: &[f64]) -> NetworkFrame<'a> {
+        let (left, top, right, bottom) = bounds(
+            positions
+                .iter()
+                .zip(radius)
+                .map(|(p, &r)| (finite(p[0]), finite(p[1]), r, r)),
+        )
+        .unwrap_or((
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ));
+        // Room for the names to the right and below of the outermost dots.
+        let (pad_x, pad_y) = (20.0, 20.0);
+        let (left, top) = if left.is_finite() {
+            (left - pad_x, top - pad_y)
+        } else {
+            (0.0, 0.0)
+        };
+        let (width, height) = if right.is_finite() {
+            (
+                (right - left + pad_x + 80.0).ceil(),
+                (bottom - top + pad_y).ceil(),
+            )
+        } else {
+            (100.0, 100.0)
+        };
+        NetworkFrame {
+            positions,
+            left,
+            top,
+            width,
+            height,
+        }
     }
 
-    let positions: Vec<[f64; 2]> = if chosen.is_empty() {
-        Vec::new()
-    } else {
-        let r = radius.clone();
-        let mut simulation = fjadra::SimulationBuilder::default()
-            // About 85 ticks instead of d3's 300: the picture settles well before.
-            .with_alpha_decay(0.08)
-            .build(chosen.iter().map(|_| fjadra::Node::default()))
-            .add_force(
-                "link",
-                fjadra::Link::new(drawn.iter().copied()).distance(40.0),
-            )
-            .add_force("charge", fjadra::ManyBody::new().strength(-60.0))
-            .add_force(
-                "collide",
-                fjadra::Collide::new().radius(move |i| r[i] + 3.0),
-            )
-            // Pulled harder towards the middle line than the middle column: a landscape
-            // picture fits a screen.
-            .add_force("x", fjadra::PositionX::new().strength(0.03))
-            .add_force("y", fjadra::PositionY::new().strength(0.09));
-        simulation.step();
-        simulation.positions().collect()
-    };
-    let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
-    let (left, top, right, bottom) = bounds(
-        positions
-            .iter()
-            .zip(&radius)
-            .map(|(p, &r)| (finite(p[0]), finite(p[1]), r, r)),
-    )
-    .unwrap_or((
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ));
-    // Room for the names to the right and below of the outermost dots.
-    let (pad_x, pad_y) = (20.0, 20.0);
-    let (left, top) = if left.is_finite() {
-        (left - pad_x, top - pad_y)
-    } else {
-        (0.0, 0.0)
-    };
-    let (width, height) = if right.is_finite() {
+    /// Where the drawn page in place `s` is.
+    fn at(&self, s: usize) -> (f64, f64) {
         (
-            (right - left + pad_x + 80.0).ceil(),
-            (bottom - top + pad_y).ceil(),
+            finite(self.positions[s][0]) - self.left,
+            finite(self.positions[s][1]) - self.top,
         )
-    } else {
-        (100.0, 100.0)
-    };
-    let at = |s: usize| {
-        (
-            finite(positions[s][0]) - left,
-            finite(positions[s][1]) - top,
-        )
-    };
-    // The most connected pages carry their names, unless a name would print over one placed
-    // before it (in order of ties): that page shows its name on hover, focus or zoom.
-    let mut named: Vec<PageId> = Vec::with_capacity(labelled.len());
-    let mut placed: Vec<[f64; 4]> = Vec::with_capacity(labelled.len());
-    for &p in &labelled {
-        let s = slot[p];
+    }
+}
+
+/// The most connected pages carry their names, unless a name would print over one placed before
+/// it (in order of ties): that page shows its name on hover, focus or zoom.
+fn place_names(v: &View, chosen: &ChosenNetwork, frame: &NetworkFrame) -> Vec<PageId> {
+    let mut named: Vec<PageId> = Vec::with_capacity(chosen.labelled.len());
+    let mut placed: Vec<[f64; 4]> = Vec::with_capacity(chosen.labelled.len());
+    for &p in &chosen.labelled {
+        let s = chosen.slot[p];
         if s == usize::MAX {
             continue;
         }
-        let (x, y) = at(s);
-        let x0 = x + radius[s] + 2.0;
+        let (x, y) = frame.at(s);
+        let x0 = x + chosen.radius[s] + 2.0;
         let b = [
             x0,
             y - 6.0,
             // A margin for fonts wider than `text_width` reckons.
-            x0 + text_width(&truncate(&pages[p].title, LABEL_CHARS, Cut::Anywhere), 10.0) * 1.15
+            x0 + text_width(
+                &truncate(&v.pages[p].title, LABEL_CHARS, Cut::Anywhere),
+                10.0,
+            ) * 1.15
                 + 3.0,
             y + 9.0,
         ];
@@ -848,26 +966,32 @@ pub fn network(v: &View) -> Network {
             named.push(p);
         }
     }
+    named
+}
 
-    let mut out = Out(String::with_capacity(256 * chosen.len() + 32 * drawn.len()));
+/// The network's SVG: lines grouped by the kinds at their two ends, then a dot per page.
+fn network_svg(v: &View, chosen: &ChosenNetwork, frame: &NetworkFrame, named: &[PageId]) -> String {
+    let (config, pages) = (v.config, v.pages);
+    let mut out = Out(String::with_capacity(
+        256 * chosen.pages.len() + 32 * chosen.drawn.len(),
+    ));
     out.s("<svg class=\"network-svg\" viewBox=\"0 0 ")
-        .n(width)
+        .n(frame.width)
         .s(" ")
-        .n(height)
+        .n(frame.height)
         .s("\" role=\"group\" aria-labelledby=\"network-title\" aria-describedby=\"network-desc\"><title id=\"network-title\">Network of ")
         .e(&config.title)
         .s("</title><desc id=\"network-desc\">")
-        .u(chosen.len())
+        .u(chosen.pages.len())
         .s(" pages drawn as dots coloured by kind, and the ")
-        .u(drawn.len())
+        .u(chosen.drawn.len())
         .s(" links between them. The tables below the picture give the same network in numbers.</desc><g class=\"view\"><g class=\"edges\" aria-hidden=\"true\">");
-    // Lines grouped by the kinds at their two ends, one path per pair of kinds, so a kind's
-    // filter can hide every line that touches it.
+    // One path per pair of kinds, so a kind's filter can hide every line that touches it.
     let kinds_of = |(a, b): (usize, usize)| {
-        let (ka, kb) = (pages[chosen[a]].kind, pages[chosen[b]].kind);
+        let (ka, kb) = (pages[chosen.pages[a]].kind, pages[chosen.pages[b]].kind);
         (ka.min(kb), ka.max(kb))
     };
-    let mut sorted = drawn.clone();
+    let mut sorted = chosen.drawn.clone();
     sorted.sort_by_key(|&pair| (kinds_of(pair), pair));
     let mut open: Option<(usize, usize)> = None;
     for pair in sorted {
@@ -883,16 +1007,16 @@ pub fn network(v: &View) -> Network {
                 .s("\" d=\"");
             open = Some(key);
         }
-        let ((x1, y1), (x2, y2)) = (at(pair.0), at(pair.1));
+        let ((x1, y1), (x2, y2)) = (frame.at(pair.0), frame.at(pair.1));
         out.s("M").n(x1).s(" ").n(y1).s("L").n(x2).s(" ").n(y2);
     }
     if open.is_some() {
         out.s("\"/>");
     }
     out.s("</g><g class=\"nodes\">");
-    for (s, &p) in chosen.iter().enumerate() {
+    for (s, &p) in chosen.pages.iter().enumerate() {
         let page = &pages[p];
-        let (x, y) = at(s);
+        let (x, y) = frame.at(s);
         out.s("<a href=\"")
             .e(&v.hrefs[p])
             .s("\" class=\"k")
@@ -905,11 +1029,11 @@ pub fn network(v: &View) -> Network {
             .s(" (")
             .e(&config.kinds[page.kind].name)
             .s("), ")
-            .u(degree[p])
+            .u(chosen.degree[p])
             .s(" links</title>");
-        dot(&mut out, page.kind % PALETTE, x, y, radius[s]);
+        dot(&mut out, page.kind % PALETTE, x, y, chosen.radius[s]);
         out.s("<text x=\"")
-            .n(x + radius[s] + 2.0)
+            .n(x + chosen.radius[s] + 2.0)
             .s("\" y=\"")
             .n(y + 4.0)
             .s("\" paint-order=\"stroke\">")
@@ -917,26 +1041,7 @@ pub fn network(v: &View) -> Network {
             .s("</text></a>");
     }
     out.s("</g></g></svg>");
-    let svg = out.0;
-
-    let mut css = String::from(
-        "/* Generated by kwiki: one rule per kind hides its dots and lines when its box is unticked. */\n",
-    );
-    for k in 0..config.kinds.len() {
-        let _ = writeln!(
-            css,
-            ".network:has(#show-kind-{k}:not(:checked)) :is(.k{k}, .ka{k}, .kb{k}) {{ display: none; }}"
-        );
-    }
-    Network {
-        svg,
-        css,
-        kinds,
-        pages: pages.len(),
-        drawn: chosen.len(),
-        links: pairs.len(),
-        drawn_links: drawn.len(),
-    }
+    out.0
 }
 
 #[cfg(test)]

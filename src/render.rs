@@ -532,21 +532,13 @@ impl Partial<'_> {
     }
 }
 
-/// Renders the output files of `scope`. Template errors are collected once per template position.
-/// With a `sink`, each page is handed to it as soon as it is rendered and only its path is kept,
-/// so a one-shot build never holds the whole site in memory.
-pub fn render_site(
-    input: &RenderInput,
-    tera: &mut Tera,
-    hrefs: &[String],
-    scope: Scope,
-    sink: Option<&Sink<'_>>,
-    diagnostics: &mut Diagnostics,
-) -> Vec<OutputFile> {
+/// What every template gets as `site`: the site's names, its kinds and the special pages'
+/// addresses (the feed's only when some page has a git date).
+fn site_view<'a>(input: &'a RenderInput) -> SiteView<'a> {
     let config = input.config;
     let pages = &input.corpus.pages;
     let kind_counts = count_kinds(config, pages);
-    let site = SiteView {
+    SiteView {
         title: &config.title,
         description: &config.description,
         base_url: &config.base_url,
@@ -577,7 +569,23 @@ pub fn render_site(
             .iter()
             .any(|p| input.history.get(&p.path).is_some())
             .then(|| urls::href(config, urls::FEED)),
-    };
+    }
+}
+
+/// Renders the output files of `scope`. Template errors are collected once per template position.
+/// With a `sink`, each page is handed to it as soon as it is rendered and only its path is kept,
+/// so a one-shot build never holds the whole site in memory.
+pub fn render_site(
+    input: &RenderInput,
+    tera: &mut Tera,
+    hrefs: &[String],
+    scope: Scope,
+    sink: Option<&Sink<'_>>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<OutputFile> {
+    let config = input.config;
+    let pages = &input.corpus.pages;
+    let site = site_view(input);
     tera.global_context().insert("site", &site);
     let summaries = input.summaries;
     let page_templates = config
@@ -926,62 +934,12 @@ impl<'a> Renderer<'a> {
             .map_or_else(|| path.to_string(), |p| format!("{} ({path})", p.path))
     }
 
-    fn page(&self, id: PageId) -> Result<OutputFile, Diagnostic> {
+    /// "What links here": the pages linking to `id`, grouped by kind, with the sentence around
+    /// each link, leaving out the pages a relation list ("Artists", "Songs") already shows; and
+    /// how many there are.
+    fn backlink_groups(&self, id: PageId) -> (Vec<BacklinkGroup<'a>>, usize) {
         let input = self.input;
-        let config = input.config;
-        let page = &input.corpus.pages[id];
-        let body = &input.bodies[id];
-        let graph = input.graph;
-        let kind = &config.kinds[page.kind];
-        let relative = urls::page_path(&kind.folder, &page.slug);
-        let when = dated(config, page);
-        let infobox = graph.infobox[id]
-            .iter()
-            .filter(|(field, _)| !kind.fields[*field].hidden)
-            .map(|(field, items)| InfoRow {
-                year_href: when.as_ref().filter(|w| w.field == *field).map(|w| {
-                    format!(
-                        "{}#{}",
-                        urls::href(config, urls::TIMELINE),
-                        urls::year_anchor(w.year)
-                    )
-                }),
-                label: &kind.fields[*field].label,
-                values: items
-                    .iter()
-                    .map(|item| match item {
-                        FieldItem::Page(p) => InfoValue {
-                            text: Cow::Borrowed(&input.corpus.pages[*p].title),
-                            href: Some(Cow::Borrowed(&self.hrefs[*p])),
-                            missing: false,
-                        },
-                        FieldItem::Section(p, name, anchor) => InfoValue {
-                            text: Cow::Borrowed(name),
-                            href: Some(Cow::Owned(format!(
-                                "{}#{}",
-                                self.hrefs[*p],
-                                urls::encode_path(anchor)
-                            ))),
-                            missing: false,
-                        },
-                        FieldItem::Missing(name) => InfoValue {
-                            text: Cow::Borrowed(name),
-                            href: Some(Cow::Owned(format!(
-                                "{}#{}",
-                                urls::href(config, urls::WANTED),
-                                urls::encode_path(&crate::names::slugify(name))
-                            ))),
-                            missing: true,
-                        },
-                        FieldItem::Text(t) => InfoValue {
-                            text: Cow::Borrowed(t),
-                            href: None,
-                            missing: false,
-                        },
-                    })
-                    .collect(),
-            })
-            .collect();
+        let (config, graph) = (input.config, input.graph);
         let mut backlinks: Vec<BacklinkGroup> = Vec::new();
         // A page a relation list ("Artists", "Songs") shows is not listed again here.
         let related: HashSet<PageId> = graph.inverse[id]
@@ -1009,6 +967,34 @@ impl<'a> Renderer<'a> {
                 }),
             }
         }
+        (backlinks, backlink_count)
+    }
+
+    fn page(&self, id: PageId) -> Result<OutputFile, Diagnostic> {
+        let input = self.input;
+        let config = input.config;
+        let page = &input.corpus.pages[id];
+        let body = &input.bodies[id];
+        let graph = input.graph;
+        let kind = &config.kinds[page.kind];
+        let relative = urls::page_path(&kind.folder, &page.slug);
+        let when = dated(config, page);
+        let infobox = graph.infobox[id]
+            .iter()
+            .filter(|(field, _)| !kind.fields[*field].hidden)
+            .map(|(field, items)| InfoRow {
+                year_href: when.as_ref().filter(|w| w.field == *field).map(|w| {
+                    format!(
+                        "{}#{}",
+                        urls::href(config, urls::TIMELINE),
+                        urls::year_anchor(w.year)
+                    )
+                }),
+                label: &kind.fields[*field].label,
+                values: items.iter().map(|item| self.info_value(item)).collect(),
+            })
+            .collect();
+        let (backlinks, backlink_count) = self.backlink_groups(id);
         let canonical = urls::absolute(config, &relative);
         let summary = self.summaries[id].clone();
         let dates = input.history.get(&page.path);
