@@ -1473,7 +1473,8 @@ impl<'a> Renderer<'a> {
         out
     }
 
-    /// A listing cell's value: a link where the infobox has one.
+    /// A listing cell's value: a link to the page an infobox value names. A name no page has
+    /// is plain text here (the page's own infobox links it to the wanted list).
     fn info_value(&self, item: &'a FieldItem) -> InfoValue<'a> {
         match item {
             FieldItem::Page(p) => InfoValue {
@@ -1481,16 +1482,7 @@ impl<'a> Renderer<'a> {
                 href: Some(Cow::Borrowed(&self.hrefs[*p])),
                 missing: false,
             },
-            FieldItem::Missing(name) => InfoValue {
-                text: Cow::Borrowed(name),
-                href: Some(Cow::Owned(format!(
-                    "{}#{}",
-                    urls::href(self.input.config, urls::WANTED),
-                    urls::encode_path(&crate::names::slugify(name))
-                ))),
-                missing: true,
-            },
-            FieldItem::Text(t) => InfoValue {
+            FieldItem::Missing(t) | FieldItem::Text(t) => InfoValue {
                 text: Cow::Borrowed(t),
                 href: None,
                 missing: false,
