@@ -1127,7 +1127,22 @@ impl<'a> Renderer<'a> {
         ]
     }
 
-    /// A listing cell's value: a link where the infobox has one.
+    /// A kind table's cell value: a link to the page an infobox value names. A name no page has
+    /// is plain text here (the page's own infobox links it to the wanted list): a 10k-page
+    /// table of red links would be mostly links to one page.
+    pub(crate) fn listing_value(&self, item: &'a FieldItem) -> InfoValue<'a> {
+        match item {
+            FieldItem::Missing(t) => InfoValue {
+                text: Cow::Borrowed(t),
+                href: None,
+                missing: false,
+            },
+            _ => self.info_value(item),
+        }
+    }
+
+    /// An infobox value: a link where it names a page (or a section alias's heading), a red
+    /// link to the wanted list where it names a page that does not exist.
     pub(crate) fn info_value(&self, item: &'a FieldItem) -> InfoValue<'a> {
         match item {
             FieldItem::Page(p) => InfoValue {

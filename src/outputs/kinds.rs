@@ -42,7 +42,7 @@ pub(super) fn make(r: &Renderer, partial: &Partial) -> Vec<Made> {
                         graph.infobox[i]
                             .iter()
                             .find(|(f, _)| *f == c)
-                            .map(|(_, items)| items.iter().map(|it| r.info_value(it)).collect())
+                            .map(|(_, items)| items.iter().map(|it| r.listing_value(it)).collect())
                             .unwrap_or_default()
                     })
                     .collect(),
