@@ -352,12 +352,24 @@ impl<'r, 'a> State<'r, 'a> {
             Event::Start(tag @ (Tag::List(_) | Tag::BlockQuote(_) | Tag::Table(_))) => {
                 self.flush_context();
                 self.containers += 1;
+                if matches!(tag, Tag::Table(_)) {
+                    // A table wider than a phone scrolls in its own focusable region instead of
+                    // widening the page.
+                    self.html(
+                        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">"
+                            .to_string(),
+                    );
+                }
                 self.emit(Event::Start(tag));
             }
             Event::End(end @ (TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::Table)) => {
                 self.flush_context();
                 self.containers = self.containers.saturating_sub(1);
+                let table = matches!(end, TagEnd::Table);
                 self.emit(Event::End(end));
+                if table {
+                    self.html("</div>".to_string());
+                }
             }
             Event::Start(tag @ (Tag::Item | Tag::TableCell)) => {
                 self.flush_context();

@@ -96,7 +96,7 @@
         const parts = [el("span", "sr-title", d.title), el("span", "sr-kind", d.kind)];
         const alias = d.alias;
         if (alias) parts.push(el("span", "sr-alias", "also " + alias));
-        list.append(option("search-option-" + i, hrefFor(d, query), parts));
+        list.append(option("search-option-" + i, base + d.path + d.hash, parts));
       });
       const all = option("search-option-all", resultsHref(query),
         [results.length ? "All results for “" + query + "”" : "No page matches “" + query + "”: search the text"]);

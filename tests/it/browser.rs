@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::{TestSite, repo};
+use crate::support::{TestSite, copy_dir, repo};
 
 const SITE_PREFIX: &str = "kwiki-browser-site-";
 
@@ -209,14 +209,63 @@ fn e2e() {
 }
 
 /// Issue 22: search that is right, citations, and pages that read well on a desktop and a phone.
+/// On the real wiki plus one fixture page, "Seven (fixture)", so that a name is shared and a
+/// disambiguation page exists whatever the content (the sources name no two things alike now).
 #[test]
 fn reader() {
-    run(
+    run_on(
         "reader",
         "reader.mjs",
         &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
         true,
+        reader_site,
+        &[],
+        &[],
     );
+}
+
+static READER_SITE: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+fn reader_site() -> &'static Path {
+    READER_SITE
+        .get_or_init(|| {
+            let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+            let root = tempfile::Builder::new()
+                .prefix("kwiki-reader-root-")
+                .tempdir_in(tmp)
+                .unwrap();
+            for folder in ["content", "templates", "static"] {
+                copy_dir(&repo().join(folder), &root.path().join(folder));
+            }
+            std::fs::copy(repo().join("site.toml"), root.path().join("site.toml")).unwrap();
+            std::fs::write(
+                root.path().join("content/songs/seven-fixture.md"),
+                "+++\ntitle = \"Seven (fixture)\"\nsummary = \"A test page that shares the name Seven.\"\n+++\nA page the reader test adds, so that the name Seven is shared.\n",
+            )
+            .unwrap();
+            let out = tempfile::Builder::new()
+                .prefix(SITE_PREFIX)
+                .tempdir_in(tmp)
+                .unwrap();
+            let built = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+                .args(["build", "--root"])
+                .arg(root.path())
+                .arg("--out")
+                .arg(out.path())
+                .output()
+                .unwrap();
+            assert!(
+                built.status.success(),
+                "building the reader fixture failed:\n{}",
+                String::from_utf8_lossy(&built.stderr)
+            );
+            assert!(
+                out.path().join("disambiguation/seven/index.html").is_file(),
+                "the fixture page makes Seven a shared name"
+            );
+            out
+        })
+        .path()
 }
 
 #[test]

@@ -153,6 +153,9 @@ const VOID: &[&str] = &[
 /// - Attributes kwiki adds on purpose are dropped: `id` on headings (every heading gets an
 ///   anchor).
 /// - An empty `<tbody>` (pulldown-cmark writes one for a table with no body rows) is dropped.
+/// - A table's scroll wrapper (`<div class="table-wrap" …>`, which kwiki puts around every
+///   table so a wide one scrolls on a phone instead of widening the page) is written as its
+///   table alone.
 /// - A table cell's alignment is written `align="center"` (the spec) or
 ///   `style="text-align: center"` (pulldown-cmark, since `align` is obsolete HTML); both become
 ///   `align`.
@@ -226,6 +229,12 @@ fn write_node(node: NodeRef<'_, Node>, out: &mut String, in_pre: bool, comments:
                     .all(|c| c.value().as_text().is_some_and(|t| t.trim().is_empty()))
             };
             if name == "tbody" && empty() {
+                return;
+            }
+            if name == "div" && element.attr("class") == Some("table-wrap") {
+                for child in node.children() {
+                    write_node(child, out, in_pre, comments);
+                }
                 return;
             }
             let mut attributes: Vec<(String, String)> = element
