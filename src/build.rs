@@ -121,7 +121,7 @@ impl Session {
     /// The build, as its plan. With [`Mode::Stream`] the other files are left in
     /// `streamed_rest` and no state is kept, so a session that streams always builds in full.
     pub(crate) fn build_with(&mut self, mode: Mode<'_>) -> Report {
-        let mut run = Run::start(&self.options);
+        let mut run = Run::start();
         let collisions = Collisions::new(&self.options.root);
         let checked = |file: &OutputFile| {
             collisions.note(&file.path);
@@ -341,7 +341,7 @@ struct Run {
 }
 
 impl Run {
-    fn start(_options: &Options) -> Run {
+    fn start() -> Run {
         let now = Instant::now();
         Run {
             started: now,

@@ -414,38 +414,11 @@ impl<'r, 'a> State<'r, 'a> {
 
     /// A Markdown link or image: an unsafe URL scheme is disabled, a root-relative URL gets
     /// the base path.
-    fn start_link(&mut self, tag: Tag<'a>, offset: usize) {
-        let tag = match tag {
-            Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            } => {
-                let dest_url = self.safe_url(dest_url, offset);
-                Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }
-            }
-            Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            } => {
-                let dest_url = self.safe_url(dest_url, offset);
-                Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }
-            }
-            other => other,
-        };
+    fn start_link(&mut self, mut tag: Tag<'a>, offset: usize) {
+        if let Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } = &mut tag {
+            let url = std::mem::replace(dest_url, CowStr::Borrowed(""));
+            *dest_url = self.safe_url(url, offset);
+        }
         self.link_stack.push(false);
         self.emit(Event::Start(tag));
     }

@@ -202,7 +202,7 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
     // back (backlinks, cited-by, relations): before and after.
     let mut pages: Vec<PageId> = changed.to_vec();
     let mut links_changed = false;
-    for ((old, new), _) in before.ties.iter().zip(&after.ties).zip(changed) {
+    for (old, new) in before.ties.iter().zip(&after.ties) {
         pages.extend(old.iter().map(|t| t.0));
         pages.extend(new.iter().map(|t| t.0));
         links_changed |= old != new;

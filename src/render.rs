@@ -970,16 +970,14 @@ impl<'a> Renderer<'a> {
         (backlinks, backlink_count)
     }
 
-    fn page(&self, id: PageId) -> Result<OutputFile, Diagnostic> {
-        let input = self.input;
-        let config = input.config;
-        let page = &input.corpus.pages[id];
-        let body = &input.bodies[id];
-        let graph = input.graph;
+    /// A page's infobox rows (hidden fields left out); a year that places the page on the
+    /// timeline links to its year there.
+    fn infobox_rows(&self, id: PageId) -> Vec<InfoRow<'a>> {
+        let config = self.input.config;
+        let page = &self.input.corpus.pages[id];
         let kind = &config.kinds[page.kind];
-        let relative = urls::page_path(&kind.folder, &page.slug);
         let when = dated(config, page);
-        let infobox = graph.infobox[id]
+        self.input.graph.infobox[id]
             .iter()
             .filter(|(field, _)| !kind.fields[*field].hidden)
             .map(|(field, items)| InfoRow {
@@ -993,26 +991,47 @@ impl<'a> Renderer<'a> {
                 label: &kind.fields[*field].label,
                 values: items.iter().map(|item| self.info_value(item)).collect(),
             })
-            .collect();
-        let (backlinks, backlink_count) = self.backlink_groups(id);
-        let canonical = urls::absolute(config, &relative);
-        let summary = self.summaries[id].clone();
-        let dates = input.history.get(&page.path);
-        let json_ld = script_json(&PageLd {
+            .collect()
+    }
+
+    /// A page's JSON-LD: its schema.org type, names, dates and the site it is part of.
+    fn page_json_ld(&self, id: PageId, summary: &str, canonical: &str) -> String {
+        let config = self.input.config;
+        let page = &self.input.corpus.pages[id];
+        let kind = &config.kinds[page.kind];
+        let dates = self.input.history.get(&page.path);
+        script_json(&PageLd {
             context: "https://schema.org",
             kind: &kind.schema_type,
             alternate_name: page.aliases.iter().map(|a| a.0.as_str()).collect(),
             date_modified: dates.map(|d| d.updated.as_str()),
             date_published: dates.map(|d| d.created.as_str()),
-            description: &summary,
+            description: summary,
             is_part_of: WebSiteLd {
                 kind: "WebSite",
                 name: &config.title,
                 url: &config.base_url,
             },
             name: &page.title,
-            url: &canonical,
-        });
+            url: canonical,
+        })
+    }
+
+    fn page(&self, id: PageId) -> Result<OutputFile, Diagnostic> {
+        let input = self.input;
+        let config = input.config;
+        let page = &input.corpus.pages[id];
+        let body = &input.bodies[id];
+        let graph = input.graph;
+        let kind = &config.kinds[page.kind];
+        let relative = urls::page_path(&kind.folder, &page.slug);
+        let infobox = self.infobox_rows(id);
+        let (backlinks, backlink_count) = self.backlink_groups(id);
+        let canonical = urls::absolute(config, &relative);
+        let summary = self.summaries[id].clone();
+        let dates = input.history.get(&page.path);
+        let json_ld = self.page_json_ld(id, &summary, &canonical);
+        let (lead, rest) = split_lead(&body.html);
         let view = PageView {
             title: &page.title,
             href: self.hrefs[id].clone(),
@@ -1020,8 +1039,8 @@ impl<'a> Renderer<'a> {
             kind: self.kind_view(page.kind),
             summary,
             aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
-            lead: split_lead(&body.html).0,
-            body: split_lead(&body.html).1,
+            lead,
+            body: rest,
             footnotes: self.notes_with_details(body),
             toc: if body.headings.iter().filter(|h| h.level == 2).count() >= 3 {
                 toc_tree(&body.headings)

@@ -12,6 +12,15 @@
     else window.addEventListener("load", restore);
   }
   let generation = null;
+  /* One diagnostic as `check` prints it, with a coloured bar (errors and warnings alike). */
+  const problemItem = (p, colour, margin, padding) => {
+    const item = document.createElement("pre");
+    item.style.cssText = "white-space:pre-wrap;margin:" + margin + ";padding:" + padding +
+      ";border-left:4px solid " + colour + ";background:#ffffff14";
+    item.textContent = p.location + ": " + p.severity + "[" + p.code + "]: " + p.message +
+      p.notes.map((n) => "\n    note: " + n).join("");
+    return item;
+  };
   let box = null;
   const hide = () => { if (box) { box.remove(); box = null; } };
   const show = (problems) => {
@@ -26,13 +35,7 @@
       ". Still showing the last good build; fix and save to recover.";
     h.style.cssText = "font:600 18px system-ui,sans-serif;margin:0 0 1rem;color:#ff8a80";
     box.append(h);
-    for (const p of problems) {
-      const item = document.createElement("pre");
-      item.style.cssText = "white-space:pre-wrap;margin:0 0 1rem;padding:.75rem;border-left:4px solid #ff8a80;background:#ffffff14";
-      item.textContent = p.location + ": " + p.severity + "[" + p.code + "]: " + p.message +
-        p.notes.map((n) => "\n    note: " + n).join("");
-      box.append(item);
-    }
+    for (const p of problems) box.append(problemItem(p, "#ff8a80", "0 0 1rem", ".75rem"));
     const close = document.createElement("button");
     close.type = "button";
     close.textContent = "Hide";
@@ -61,13 +64,7 @@
       (count > warnings.length ? " (first " + warnings.length + " shown; kwiki check lists all)" : "");
     summary.style.cssText = "cursor:pointer;font:600 14px system-ui,sans-serif;color:#ffd180";
     panel.append(summary);
-    for (const p of warnings) {
-      const item = document.createElement("pre");
-      item.style.cssText = "white-space:pre-wrap;margin:.5rem 0 0;padding:.5rem;border-left:4px solid #ffd180;background:#ffffff14";
-      item.textContent = p.location + ": " + p.severity + "[" + p.code + "]: " + p.message +
-        p.notes.map((n) => "\n    note: " + n).join("");
-      panel.append(item);
-    }
+    for (const p of warnings) panel.append(problemItem(p, "#ffd180", ".5rem 0 0", ".5rem"));
     document.body.append(panel);
   };
   const events = new EventSource("/__kwiki/events");

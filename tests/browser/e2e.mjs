@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve } from './server.mjs';
-import { BASE, REPO, h1Of, kindFolders, launchChromium, siteDirArg, watchdog } from './lib.mjs';
+import { BASE, REPO, h1Of, kindFolders, launchChromium, siteDirArg, watchdog, until as untilIn } from './lib.mjs';
 
 const siteDir = siteDirArg('e2e.mjs');
 const contentDir = path.resolve(process.argv[3] ?? process.env.KWIKI_CONTENT ?? path.join(REPO, 'content'));
@@ -145,16 +145,7 @@ async function background(page) {
 
 const theme = (page) => page.evaluate(() => document.documentElement.dataset.theme ?? null);
 
-/** Polls `read` until `ok(value)` or `ms` pass; returns the last value. */
-async function until(read, ok, ms = WAIT) {
-  const end = Date.now() + ms;
-  let v = await read();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await read();
-  }
-  return v;
-}
+const until = (read, ok, ms = WAIT) => untilIn(read, ok, ms);
 
 const OPTIONS = '#search-results [role=option]';
 

@@ -170,3 +170,27 @@ export function watchdog(script, seconds) {
     process.exit(3);
   }, seconds * 1000).unref();
 }
+
+/** Polls `read` until `ok(value)` or `ms` pass; returns the last value. */
+export async function until(read, ok, ms) {
+  const end = Date.now() + ms;
+  let v = await read();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    v = await read();
+  }
+  return v;
+}
+
+/** In the page (`page.evaluate(countOverlaps, selector)`): how many pairs of the SVG texts
+ * `selector` finds have overlapping boxes. Self-contained, since it runs in the browser. */
+export function countOverlaps(selector) {
+  const boxes = [...document.querySelectorAll(selector)].map((t) => t.getBBox());
+  let n = 0;
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) n++;
+    }
+  return n;
+}

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve } from './server.mjs';
-import { BASE, firstArticle, kindFolders, launchChromium, parseTags, siteDirArg, watchdog } from './lib.mjs';
+import { BASE, firstArticle, kindFolders, launchChromium, parseTags, siteDirArg, watchdog, until as untilIn, countOverlaps } from './lib.mjs';
 
 const siteDir = siteDirArg('reader.mjs');
 
@@ -106,15 +106,7 @@ async function newPage(options = {}) {
 
 const at = (p) => origin + BASE + p;
 const h1 = async (page) => ((await page.locator('h1').first().textContent({ timeout: WAIT })) ?? '').trim();
-async function until(read, ok, ms = WAIT) {
-  const end = Date.now() + ms;
-  let v = await read();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await read();
-  }
-  return v;
-}
+const until = (read, ok, ms = WAIT) => untilIn(read, ok, ms);
 const OPTIONS = '#search-results [role=option]';
 const optionTexts = (page) => page.locator(OPTIONS).evaluateAll((els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
 
@@ -489,16 +481,7 @@ try {
     if (touchAction === "none") fail('touch-action is none before any zoom: a vertical swipe cannot scroll the page');
     const skip = page.locator('a.skip-network');
     if (!(await skip.count())) fail('no link to skip past the dots');
-    const overlaps = await page.evaluate(() => {
-      const boxes = [...document.querySelectorAll('.network-svg a:not(.minor) text')].map((t) => t.getBBox());
-      let n = 0;
-      for (let i = 0; i < boxes.length; i++)
-        for (let j = i + 1; j < boxes.length; j++) {
-          const a = boxes[i], b = boxes[j];
-          if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) n++;
-        }
-      return n;
-    });
+    const overlaps = await page.evaluate(countOverlaps, '.network-svg a:not(.minor) text');
     if (overlaps) fail(`${overlaps} pairs of labels overlap`);
     // The table's caption (or the paragraph that says what it holds) is whole on the screen.
     const caption = await page.locator('.network-table caption, .network-caption').first().evaluate((c) => {
@@ -564,16 +547,7 @@ try {
   await check('14. edge labels in a page picture do not print over each other (the page with the most)', async () => {
     const page = await newPage();
     await page.goto(at(busiestPicture));
-    const n = await page.evaluate(() => {
-      const boxes = [...document.querySelectorAll('.graph-svg .edges text')].map((t) => t.getBBox());
-      let n = 0;
-      for (let i = 0; i < boxes.length; i++)
-        for (let j = i + 1; j < boxes.length; j++) {
-          const a = boxes[i], b = boxes[j];
-          if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) n++;
-        }
-      return n;
-    });
+    const n = await page.evaluate(countOverlaps, '.graph-svg .edges text');
     if (n) fail(`${n} pairs of edge labels overlap`);
     await page.close();
   });
