@@ -1101,8 +1101,8 @@ fn note_broken_links(
                 _ => None,
             })
             .flatten()
-            .filter(|(name, _)| index.resolve(name) == names::Resolution::Missing)
-            .filter_map(|(name, _)| index.broken(name))
+            .filter(|l| index.resolve(&l.name) == names::Resolution::Missing)
+            .filter_map(|l| index.broken(&l.name))
             .collect()
     };
     let mut tally = |mut hits: Vec<usize>| {

@@ -44,6 +44,27 @@ pub struct Config {
     pub repository: Option<String>,
     pub branch: String,
     pub kinds: Vec<Kind>,
+    /// Navigation boxes (`[[navboxes]]`), in declaration order.
+    pub navboxes: Vec<Navbox>,
+}
+
+/// A navigation box: a list of related pages shown at the foot of every page in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Navbox {
+    /// The heading's last part ("Members"); the hub page's title comes first.
+    pub title: String,
+    pub source: NavboxSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NavboxSource {
+    /// On each page of `kind`: the pages its field `field` names (a group's members).
+    Field { kind: KindId, field: usize },
+    /// On each page of `kind`: the pages whose field names it (an agency's artists), from one
+    /// or more (kind, field) pairs.
+    Inverse { kind: KindId, from: Vec<(KindId, usize)> },
+    /// Every page of a category.
+    Category(String),
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +89,10 @@ pub struct Field {
     /// Kept out of the infobox and the kind's table (a note for editors, such as the file a
     /// source was read from); still checked.
     pub hidden: bool,
+    /// The infobox label of the entries that ended (`until`): "Former members".
+    pub former: String,
+    /// The heading the linked page lists ended relations under: "Former artists".
+    pub inverse_former: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +124,18 @@ struct RawConfig {
     branch: Option<String>,
     #[serde(default)]
     kinds: IndexMap<String, Spanned<RawKind>>,
+    #[serde(default)]
+    navboxes: Vec<Spanned<RawNavbox>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNavbox {
+    title: Option<String>,
+    kind: Option<Spanned<String>>,
+    field: Option<Spanned<String>>,
+    from: Option<Spanned<OneOrMany>>,
+    category: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +161,8 @@ struct RawField {
     inverse: Option<String>,
     #[serde(default)]
     hidden: bool,
+    former: Option<String>,
+    inverse_former: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -225,6 +264,11 @@ impl Config {
                 fields,
             });
         }
+        let navboxes = raw
+            .navboxes
+            .iter()
+            .filter_map(|n| read_navbox(n, &kinds, &error, diagnostics))
+            .collect();
         if kinds.is_empty() {
             diagnostics.push(Diagnostic::error(
                 "config",
@@ -244,6 +288,7 @@ impl Config {
             repository: raw.repository.map(|r| r.trim_end_matches('/').to_string()),
             branch: raw.branch.unwrap_or_else(|| "main".to_string()),
             kinds,
+            navboxes,
         })
     }
 
@@ -297,6 +342,100 @@ fn check_folder(
     }
 }
 
+/// "Members" → "members"; an acronym ("SNS") keeps its case.
+fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            a.to_lowercase().chain(label[a.len_utf8()..].chars()).collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// One `[[navboxes]]` entry: a `category`, or a `kind` with either its `field` (pages the hub
+/// names) or `from = "kind.field"` (pages naming the hub). `None` (with an error) if unusable.
+fn read_navbox(
+    raw: &Spanned<RawNavbox>,
+    kinds: &[Kind],
+    error: &impl Fn(usize, String) -> Diagnostic,
+    diagnostics: &mut Diagnostics,
+) -> Option<Navbox> {
+    let at = raw.span().start;
+    let raw = raw.get_ref();
+    let mut fail = |offset: usize, message: String| {
+        diagnostics.push(error(offset, format!("navbox: {message}")));
+        None
+    };
+    let find_kind = |id: &str| kinds.iter().position(|k| k.id == id);
+    let links_to = |kind: &Kind, field: usize, hub: KindId| {
+        matches!(&kind.fields[field].ty, FieldType::Link(allowed) if allowed.contains(&hub))
+    };
+    let source = match (&raw.kind, &raw.field, &raw.from, &raw.category) {
+        (None, None, None, Some(category)) => NavboxSource::Category(category.clone()),
+        (Some(kind), field, from, None) if field.is_some() != from.is_some() => {
+            let Some(hub) = find_kind(kind.get_ref()) else {
+                return fail(kind.span().start, format!("unknown kind '{}'", kind.get_ref()));
+            };
+            if let Some(field) = field {
+                let Some(f) = kinds[hub].fields.iter().position(|f| f.key == *field.get_ref())
+                else {
+                    return fail(
+                        field.span().start,
+                        format!("kind '{}' has no field '{}'", kinds[hub].id, field.get_ref()),
+                    );
+                };
+                if !matches!(kinds[hub].fields[f].ty, FieldType::Link(_)) {
+                    return fail(
+                        field.span().start,
+                        format!("field '{}' does not link to pages", field.get_ref()),
+                    );
+                }
+                NavboxSource::Field { kind: hub, field: f }
+            } else {
+                let from = from.as_ref()?;
+                let names = match from.get_ref() {
+                    OneOrMany::One(s) => vec![s.clone()],
+                    OneOrMany::Many(v) => v.clone(),
+                };
+                let mut pairs = Vec::new();
+                for name in names {
+                    let pair = name.split_once('.').and_then(|(k, f)| {
+                        let k = find_kind(k)?;
+                        let f = kinds[k].fields.iter().position(|x| x.key == f)?;
+                        links_to(&kinds[k], f, hub).then_some((k, f))
+                    });
+                    match pair {
+                        Some(p) => pairs.push(p),
+                        None => {
+                            return fail(
+                                from.span().start,
+                                format!("'{name}' is not a KIND.FIELD that links to a {}", kinds[hub].id),
+                            );
+                        }
+                    }
+                }
+                NavboxSource::Inverse { kind: hub, from: pairs }
+            }
+        }
+        _ => {
+            return fail(
+                at,
+                "write either `category = \"...\"`, or `kind = \"...\"` with `field = \"...\"` or `from = \"kind.field\"`".into(),
+            );
+        }
+    };
+    let title = raw.title.clone().unwrap_or_else(|| match &source {
+        NavboxSource::Field { kind, field } => kinds[*kind].fields[*field].label.clone(),
+        NavboxSource::Inverse { from, .. } => from
+            .first()
+            .and_then(|&(k, f)| kinds[k].fields[f].inverse.clone())
+            .unwrap_or_else(|| "Related pages".into()),
+        NavboxSource::Category(c) => c.clone(),
+    });
+    Some(Navbox { title, source })
+}
+
 /// One field of kind `id`: its key may not be reserved, its type must be known, and
 /// `inverse` needs a link. `None` (with the errors) if it cannot be used.
 fn read_field(
@@ -324,15 +463,28 @@ fn read_field(
         error,
         diagnostics,
     )?;
-    if raw_field.inverse.is_some() && !matches!(ty, FieldType::Link(_)) {
+    if (raw_field.inverse.is_some() || raw_field.former.is_some()) && !matches!(ty, FieldType::Link(_)) {
         diagnostics.push(error(
             field_span.start,
-            format!("field '{key}': `inverse` needs a `link` field"),
+            format!("field '{key}': `inverse` and `former` need a `link` field"),
         ));
     }
+    if raw_field.inverse_former.is_some() && raw_field.inverse.is_none() {
+        diagnostics.push(error(
+            field_span.start,
+            format!("field '{key}': `inverse_former` needs `inverse`"),
+        ));
+    }
+    let label = raw_field.label.clone().unwrap_or_else(|| humanize(key));
+    let former_of = |l: &str| format!("Former {}", lower_first(l));
     Some(Field {
         key: key.clone(),
-        label: raw_field.label.clone().unwrap_or_else(|| humanize(key)),
+        former: raw_field.former.clone().unwrap_or_else(|| former_of(&label)),
+        inverse_former: raw_field
+            .inverse_former
+            .clone()
+            .or_else(|| raw_field.inverse.as_deref().map(former_of)),
+        label,
         many: raw_field.many || ty == FieldType::List,
         ty,
         inverse: raw_field.inverse.clone(),

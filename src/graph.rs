@@ -13,6 +13,7 @@ use crate::content::{Page, PageId, Value};
 use crate::diagnostics::{Budget, Diagnostic, Diagnostics};
 use crate::markdown::RenderedBody;
 use crate::names::{Index, Resolution, normalize, slugify};
+use crate::period::Term;
 use crate::urls;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +83,9 @@ pub struct Wanted {
 pub struct LinkGraph {
     /// Per page: pages linking to it (body or infobox), one entry per linking page, sorted.
     pub backlinks: Vec<Vec<Backlink>>,
-    /// Per page: (heading, pages) for every declared inverse relation that reaches it.
-    pub inverse: Vec<Vec<(String, Vec<PageId>)>>,
+    /// Per page: (heading, pages) for every declared inverse relation that reaches it, each
+    /// page with when and how the relation held, if its entry says.
+    pub inverse: Vec<Vec<(String, Vec<(PageId, Option<Term>)>)>>,
     /// Per page: (field index, values), in the page's front-matter order.
     pub infobox: Vec<Arc<InfoboxRows>>,
     pub cited_by: Vec<Vec<PageId>>,
@@ -104,8 +106,8 @@ pub struct LinkGraph {
     infoboxes: Vec<Arc<PageInfobox>>,
 }
 
-/// (target, (declaring kind, field), relation heading, page declaring it).
-type InverseEdge = (PageId, (usize, usize), Arc<str>, PageId);
+/// (target, (declaring kind, field), relation heading, page declaring it, its term).
+type InverseEdge = (PageId, (usize, usize), Arc<str>, PageId, Option<Term>);
 
 /// What resolving one page's infobox gives.
 #[derive(Debug, Clone, Default)]
@@ -247,15 +249,16 @@ fn resolve_infobox(input: &GraphInput, id: PageId, page: &Page) -> PageInfobox {
         let items = match (&fv.value, &field.ty) {
             (Value::Links(names), FieldType::Link(allowed)) => names
                 .iter()
-                .map(|(name, offset)| {
+                .map(|entry| {
                     let link = FieldLink {
                         id,
                         page,
                         field_index: fv.field,
                         field,
                         allowed,
-                        name,
-                        offset: *offset,
+                        name: &entry.name,
+                        offset: entry.offset,
+                        term: entry.term.as_ref(),
                     };
                     resolve_field_link(input, &link, &mut out, &mut budget)
                 })
@@ -267,7 +270,7 @@ fn resolve_infobox(input: &GraphInput, id: PageId, page: &Page) -> PageInfobox {
             (Value::List(items), _) => items.iter().map(|s| FieldItem::Text(s.clone())).collect(),
             (Value::Links(names), _) => names
                 .iter()
-                .map(|(s, _)| FieldItem::Text(s.clone()))
+                .map(|l| FieldItem::Text(l.name.clone()))
                 .collect(),
         };
         for item in &items {
@@ -293,6 +296,7 @@ struct FieldLink<'a> {
     allowed: &'a [usize],
     name: &'a String,
     offset: usize,
+    term: Option<&'a Term>,
 }
 
 /// Resolves one name of a link field: the page it names (or the section alias), or why not.
@@ -311,6 +315,7 @@ fn resolve_field_link(
         allowed,
         name,
         offset,
+        term,
     } = *link;
     match index.resolve(name) {
         Resolution::Found(target) if allowed.contains(&pages[target].kind) => {
@@ -320,6 +325,7 @@ fn resolve_field_link(
                     (page.kind, field_index),
                     label.as_str().into(),
                     id,
+                    term.cloned(),
                 ));
             }
             out.field_edges.push((
@@ -421,12 +427,14 @@ fn inverse_relations(
             .cmp(&(b.0, b.1))
             .then_with(|| rank[a.3].cmp(&rank[b.3]))
     });
-    for (target, _, label, from) in inverse_edges {
+    for (target, _, label, from, term) in inverse_edges {
         let groups = &mut graph.inverse[target];
         match groups.iter_mut().find(|(l, _)| **l == *label) {
-            Some((_, list)) if !list.contains(&from) => list.push(from),
+            Some((_, list)) if !list.iter().any(|(p, t)| *p == from && *t == term) => {
+                list.push((from, term))
+            }
             Some(_) => {}
-            None => groups.push((label.to_string(), vec![from])),
+            None => groups.push((label.to_string(), vec![(from, term)])),
         }
     }
 }
@@ -787,7 +795,7 @@ fn reachable_from_home(
             next.extend(items.iter().filter_map(FieldItem::page));
         }
         for (_, list) in &graph.inverse[id] {
-            next.extend(list);
+            next.extend(list.iter().map(|(p, _)| *p));
         }
         next.extend(&graph.cited_by[id]);
         for &c in &graph.page_categories[id] {

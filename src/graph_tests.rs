@@ -37,7 +37,7 @@ fn inverse_relations_and_cited_by() {
     let (alpha, ann, report) = (b.id("Alpha"), b.id("Ann"), b.id("Report"));
     assert_eq!(
         b.graph.inverse[ann],
-        [("Member of".to_string(), vec![alpha])]
+        [("Member of".to_string(), vec![(alpha, None)])]
     );
     assert!(b.graph.inverse[alpha].is_empty());
     assert_eq!(b.graph.cited_by[report], [ann]);

@@ -27,6 +27,7 @@ pub mod markdown;
 pub mod names;
 pub mod output;
 pub mod outputs;
+pub mod period;
 pub mod plan;
 pub mod raw_html;
 pub mod render;

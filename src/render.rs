@@ -19,6 +19,7 @@ use crate::graph::{FieldItem, LinkGraph};
 use crate::history::History;
 use crate::markdown::{Heading, RenderedBody};
 use crate::names::normalize;
+use crate::period::Term;
 use crate::urls::{self, escape_html};
 
 pub use crate::base::{OutputFile, Sink};
@@ -85,6 +86,8 @@ pub(crate) struct InfoValue<'a> {
     text: Cow<'a, str>,
     href: Option<Cow<'a, str>>,
     missing: bool,
+    /// When and how the relation held ("vocalist, from 2013"), shown after the value.
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -98,7 +101,15 @@ struct InfoRow<'a> {
 #[derive(Serialize)]
 struct RelationView<'a> {
     label: &'a str,
-    pages: Vec<LinkView<'a>>,
+    pages: Vec<RelationItem<'a>>,
+}
+
+/// One page in a relation list, with when and how the relation held.
+#[derive(Serialize)]
+struct RelationItem<'a> {
+    #[serde(flatten)]
+    link: LinkView<'a>,
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -944,7 +955,7 @@ impl<'a> Renderer<'a> {
         // A page a relation list ("Artists", "Songs") shows is not listed again here.
         let related: HashSet<PageId> = graph.inverse[id]
             .iter()
-            .flat_map(|(_, list)| list.iter().copied())
+            .flat_map(|(_, list)| list.iter().map(|(p, _)| *p))
             .collect();
         let mut backlink_count = 0;
         for b in graph.backlinks[id]
@@ -977,21 +988,91 @@ impl<'a> Renderer<'a> {
         let page = &self.input.corpus.pages[id];
         let kind = &config.kinds[page.kind];
         let when = dated(config, page);
-        self.input.graph.infobox[id]
-            .iter()
-            .filter(|(field, _)| !kind.fields[*field].hidden)
-            .map(|(field, items)| InfoRow {
-                year_href: when.as_ref().filter(|w| w.field == *field).map(|w| {
-                    format!(
-                        "{}#{}",
-                        urls::href(config, urls::TIMELINE),
-                        urls::year_anchor(w.year)
-                    )
-                }),
-                label: &kind.fields[*field].label,
-                values: items.iter().map(|item| self.info_value(item)).collect(),
-            })
-            .collect()
+        let mut rows = Vec::new();
+        for (k, (field, items)) in self.input.graph.infobox[id].iter().enumerate() {
+            let f = &kind.fields[*field];
+            if f.hidden {
+                continue;
+            }
+            let year_href = when.as_ref().filter(|w| w.field == *field).map(|w| {
+                format!(
+                    "{}#{}",
+                    urls::href(config, urls::TIMELINE),
+                    urls::year_anchor(w.year)
+                )
+            });
+            // Entries with terms: ended ones ("until") go to a row of their own.
+            let terms: Vec<Option<&Term>> = match page.fields.get(k).map(|fv| &fv.value) {
+                Some(Value::Links(names)) if names.len() == items.len() => {
+                    names.iter().map(|l| l.term.as_ref()).collect()
+                }
+                _ => vec![None; items.len()],
+            };
+            let value = |(item, term): (&'a FieldItem, &Option<&Term>)| InfoValue {
+                note: term.and_then(Term::describe),
+                ..self.info_value(item)
+            };
+            let (former, current): (Vec<_>, Vec<_>) = items
+                .iter()
+                .zip(&terms)
+                .partition(|(_, t)| t.is_some_and(Term::is_former));
+            if !current.is_empty() || former.is_empty() {
+                rows.push(InfoRow {
+                    year_href,
+                    label: &f.label,
+                    values: current.into_iter().map(value).collect(),
+                });
+            }
+            if !former.is_empty() {
+                rows.push(InfoRow {
+                    year_href: None,
+                    label: &f.former,
+                    values: former.into_iter().map(value).collect(),
+                });
+            }
+        }
+        rows
+    }
+
+    /// The relation lists other pages' fields make for `id` ("Artists", "Member of"), each
+    /// split into current and former ("Former artists") where entries say when they ended.
+    fn relation_views(&self, id: PageId) -> Vec<RelationView<'a>> {
+        let graph = self.input.graph;
+        let config = self.input.config;
+        // The heading for ended relations, from the field that declares `label`.
+        let former_label = |label: &str| -> Option<&'a str> {
+            config
+                .kinds
+                .iter()
+                .flat_map(|k| &k.fields)
+                .find(|f| f.inverse.as_deref() == Some(label))
+                .and_then(|f| f.inverse_former.as_deref())
+        };
+        let item = |(p, term): &(PageId, Option<Term>)| RelationItem {
+            link: self.link(*p),
+            note: term.as_ref().and_then(Term::describe),
+        };
+        let mut views = Vec::new();
+        for (label, list) in &graph.inverse[id] {
+            let (former, current): (Vec<_>, Vec<_>) = list
+                .iter()
+                .partition(|(_, t)| t.as_ref().is_some_and(Term::is_former));
+            let former_heading = former_label(label);
+            if !current.is_empty() || former_heading.is_none() {
+                let all = if former_heading.is_none() { list.iter().collect() } else { current };
+                views.push(RelationView {
+                    label,
+                    pages: all.into_iter().map(item).collect(),
+                });
+            }
+            if let (Some(heading), false) = (former_heading, former.is_empty()) {
+                views.push(RelationView {
+                    label: heading,
+                    pages: former.into_iter().map(item).collect(),
+                });
+            }
+        }
+        views
     }
 
     /// A page's JSON-LD: its schema.org type, names, dates and the site it is part of.
@@ -1048,13 +1129,7 @@ impl<'a> Renderer<'a> {
                 Vec::new()
             },
             infobox,
-            relations: graph.inverse[id]
-                .iter()
-                .map(|(label, list)| RelationView {
-                    label,
-                    pages: list.iter().map(|&p| self.link(p)).collect(),
-                })
-                .collect(),
+            relations: self.relation_views(id),
             backlink_count,
             backlinks,
             disambiguation: self.disambiguation_of[id]
@@ -1155,6 +1230,7 @@ impl<'a> Renderer<'a> {
                 text: Cow::Borrowed(t),
                 href: None,
                 missing: false,
+                note: None,
             },
             _ => self.info_value(item),
         }
@@ -1168,6 +1244,7 @@ impl<'a> Renderer<'a> {
                 text: Cow::Borrowed(&self.input.corpus.pages[*p].title),
                 href: Some(Cow::Borrowed(&self.hrefs[*p])),
                 missing: false,
+                note: None,
             },
             FieldItem::Section(p, name, anchor) => InfoValue {
                 text: Cow::Borrowed(name),
@@ -1177,6 +1254,7 @@ impl<'a> Renderer<'a> {
                     urls::encode_path(anchor)
                 ))),
                 missing: false,
+                note: None,
             },
             FieldItem::Missing(name) => InfoValue {
                 text: Cow::Borrowed(name),
@@ -1186,11 +1264,13 @@ impl<'a> Renderer<'a> {
                     urls::encode_path(&crate::names::slugify(name))
                 ))),
                 missing: true,
+                note: None,
             },
             FieldItem::Text(t) => InfoValue {
                 text: Cow::Borrowed(t),
                 href: None,
                 missing: false,
+                note: None,
             },
         }
     }

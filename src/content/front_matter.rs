@@ -5,6 +5,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::config::{FieldType, Kind};
 use crate::diagnostics::Diagnostic;
+use crate::period::{PartialDate, Term};
 
 /// Where the front matter and the body sit in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +81,17 @@ pub enum Value {
     List(Vec<String>),
     Url(String),
     /// Page names with their byte offsets in the file, resolved later by the graph stage.
-    Links(Vec<(String, usize)>),
+    Links(Vec<LinkName>),
+}
+
+/// One entry of a linked field: a plain name (`"RM"`) or a name with when and how the relation
+/// held (`{ name = "Jungkook", since = 2013, role = "vocalist" }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkName {
+    pub name: String,
+    /// Where the name is in the file.
+    pub offset: usize,
+    pub term: Option<Term>,
 }
 
 /// An alias that names a section of its page: `{ name = "H.O.T.", section = "Idols" }`.
@@ -267,7 +278,7 @@ fn declared_field(
         Ok(mut typed) => {
             if let Value::Links(links) = &mut typed {
                 for link in links.iter_mut() {
-                    link.1 = base + link.1.max(value_offset);
+                    link.offset = base + link.offset.max(value_offset);
                 }
             }
             Ok(FieldValue {
@@ -459,16 +470,110 @@ fn typed(v: &DeValue, ty: &FieldType, many: bool) -> Result<Value, TypeError> {
                 strings(v).map(|items| Value::List(items.into_iter().map(|(s, _)| s).collect()))
             }
         },
-        FieldType::Link(_) => match (v.as_str(), many) {
-            (Some(s), _) => Ok(Value::Links(vec![(s.trim().to_string(), 0)])),
-            (None, true) => strings(v).map(Value::Links),
-            (None, false) if v.is_array() => Err((
+        FieldType::Link(_) => match (v.as_array(), many) {
+            (None, _) => link_entry(v, 0).map(|l| Value::Links(vec![l])),
+            (Some(array), true) => array
+                .iter()
+                .map(|item| link_entry(item.get_ref(), item.span().start))
+                .collect::<Result<_, _>>()
+                .map(Value::Links),
+            (Some(_), false) => Err((
                 None,
                 "takes one page; declare `many = true` in site.toml for a list".into(),
             )),
-            (None, false) => Err((None, format!("expected a page title, {}", found()))),
         },
     }
+}
+
+/// One entry of a linked field at `offset` in the TOML: a name, or an inline table with a
+/// `name` and any of `since`, `until` (a year, a year-month or a date) and `role`.
+fn link_entry(v: &DeValue, offset: usize) -> Result<LinkName, TypeError> {
+    if let Some(s) = v.as_str() {
+        return match s.trim() {
+            "" => Err((Some(offset), "empty string in list".into())),
+            name => Ok(LinkName {
+                name: name.to_string(),
+                offset,
+                term: None,
+            }),
+        };
+    }
+    let Some(table) = v.as_table() else {
+        return Err((
+            Some(offset),
+            format!(
+                "expected a page title or {{ name = \"...\", since = ..., until = ..., role = \"...\" }}, found {}",
+                v.type_str()
+            ),
+        ));
+    };
+    let mut name = None;
+    let mut term = Term::default();
+    let mut until_at = None;
+    for (key, value) in table.iter() {
+        let at = value.span().start;
+        match key.get_ref().as_ref() {
+            "name" => match value.get_ref().as_str().map(str::trim) {
+                Some(s) if !s.is_empty() => name = Some((s.to_string(), at)),
+                _ => return Err((Some(at), "name must be a page title".into())),
+            },
+            "role" => match value.get_ref().as_str().map(str::trim) {
+                Some(s) if !s.is_empty() => term.role = Some(s.to_string()),
+                _ => return Err((Some(at), "role must be text such as \"vocalist\"".into())),
+            },
+            "since" => {
+                term.since = Some(date_of(value.get_ref(), at, "since")?);
+            }
+            "until" => {
+                term.until = Some(date_of(value.get_ref(), at, "until")?);
+                until_at = Some(at);
+            }
+            other => {
+                return Err((
+                    Some(key.span().start),
+                    format!("unknown key '{other}' in a relation (it takes name, since, until and role)"),
+                ));
+            }
+        }
+    }
+    let Some((name, name_at)) = name else {
+        return Err((
+            Some(offset),
+            "relation has no name: write { name = \"...\", since = 2013 }".into(),
+        ));
+    };
+    if let (Some(s), Some(u), Some(at)) = (term.since, term.until, until_at)
+        && u.last() < s.first()
+    {
+        return Err((Some(at), format!("until {u} is before since {s}")));
+    }
+    Ok(LinkName {
+        name,
+        offset: name_at,
+        term: Some(term),
+    })
+}
+
+/// `since` or `until`: `2013`, `"2023-12"`, `"2023-12-31"` or a TOML date `2023-12-31`.
+fn date_of(v: &DeValue, at: usize, key: &str) -> Result<PartialDate, TypeError> {
+    let parsed = match v {
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+            .ok()
+            .filter(|y| (0..=9999).contains(y))
+            .and_then(|y| i32::try_from(y).ok())
+            .map(PartialDate::year),
+        DeValue::String(s) => PartialDate::parse(s.trim()),
+        DeValue::Datetime(dt) if dt.date.is_some() && dt.time.is_none() => {
+            PartialDate::parse(&dt.to_string())
+        }
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        (
+            Some(at),
+            format!("{key} must be a year (2013), a month (\"2023-12\") or a date (\"2023-12-31\")"),
+        )
+    })
 }
 
 fn is_partial_date(s: &str) -> bool {
@@ -547,10 +652,10 @@ tags = { type = "list" }
         let Value::Links(links) = &fm.fields[0].value else {
             panic!("links expected")
         };
-        assert_eq!(links[1].0, "Y");
+        assert_eq!(links[1].name, "Y");
         // The offset of the quoted string's opening quote.
         assert_eq!(
-            links[1].1,
+            links[1].offset,
             "+++\ntitle = \"A\"\naliases = [\"B\"]\nagency = [\"X\", ".len()
         );
     }

@@ -18,7 +18,7 @@ use crate::base::text::join;
 use crate::base::walk::{relative, walk};
 use crate::config::{Config, KindId};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
-pub use front_matter::{AliasSection, FieldValue, Value};
+pub use front_matter::{AliasSection, FieldValue, LinkName, Value};
 
 /// One page of content, with its source kept for positions and rendering.
 #[derive(Debug, Clone)]
