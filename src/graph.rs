@@ -104,6 +104,9 @@ pub struct LinkGraph {
     pub name_diagnostics: Vec<Diagnostic>,
     /// Per page: what resolving its infobox gave, kept for the next incremental build.
     infoboxes: Vec<Arc<PageInfobox>>,
+    /// The tables of the pages with `query` blocks (`query::tables`), by page: filled in after
+    /// the graph, from it. A page whose tables changed is rendered again.
+    pub query_tables: Vec<(PageId, Vec<String>)>,
 }
 
 /// (target, (declaring kind, field), relation heading, page declaring it, its term).

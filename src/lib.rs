@@ -29,6 +29,7 @@ pub mod output;
 pub mod outputs;
 pub mod period;
 pub mod plan;
+pub mod query;
 pub mod raw_html;
 pub mod render;
 pub mod sanitize;

@@ -216,6 +216,15 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
             pages.extend(&after.graph.cited_by[i]);
         }
     }
+    // A page's query tables read other pages: it is rendered again when they changed.
+    let (old_q, new_q) = (&before.graph.query_tables, &after.graph.query_tables);
+    pages.extend(
+        new_q
+            .iter()
+            .filter(|entry| !old_q.contains(entry))
+            .chain(old_q.iter().filter(|entry| !new_q.contains(entry)))
+            .map(|(p, _)| *p),
+    );
     pages.sort_unstable();
     pages.dedup();
     // Lists (kind indexes, categories, disambiguations) show a page's title, summary and

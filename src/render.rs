@@ -1034,6 +1034,26 @@ impl<'a> Renderer<'a> {
         rows
     }
 
+    /// The body's HTML with its `query` blocks' tables in place.
+    fn with_query_tables(&self, id: PageId, body: &'a RenderedBody) -> Cow<'a, str> {
+        if body.query_at.is_empty() {
+            return Cow::Borrowed(&body.html);
+        }
+        let tables = &self.input.graph.query_tables;
+        let Ok(i) = tables.binary_search_by_key(&id, |(p, _)| *p) else {
+            return Cow::Borrowed(&body.html);
+        };
+        let mut html = String::with_capacity(body.html.len() + 4096);
+        let mut last = 0;
+        for (&at, table) in body.query_at.iter().zip(&tables[i].1) {
+            html.push_str(&body.html[last..at]);
+            html.push_str(table);
+            last = at;
+        }
+        html.push_str(&body.html[last..]);
+        Cow::Owned(html)
+    }
+
     /// The relation lists other pages' fields make for `id` ("Artists", "Member of"), each
     /// split into current and former ("Former artists") where entries say when they ended.
     fn relation_views(&self, id: PageId) -> Vec<RelationView<'a>> {
@@ -1059,7 +1079,11 @@ impl<'a> Renderer<'a> {
                 .partition(|(_, t)| t.as_ref().is_some_and(Term::is_former));
             let former_heading = former_label(label);
             if !current.is_empty() || former_heading.is_none() {
-                let all = if former_heading.is_none() { list.iter().collect() } else { current };
+                let all = if former_heading.is_none() {
+                    list.iter().collect()
+                } else {
+                    current
+                };
                 views.push(RelationView {
                     label,
                     pages: all.into_iter().map(item).collect(),
@@ -1112,7 +1136,8 @@ impl<'a> Renderer<'a> {
         let summary = self.summaries[id].clone();
         let dates = input.history.get(&page.path);
         let json_ld = self.page_json_ld(id, &summary, &canonical);
-        let (lead, rest) = split_lead(&body.html);
+        let html = self.with_query_tables(id, body);
+        let (lead, rest) = split_lead(&html);
         let view = PageView {
             title: &page.title,
             href: self.hrefs[id].clone(),

@@ -531,7 +531,9 @@ fn link_entry(v: &DeValue, offset: usize) -> Result<LinkName, TypeError> {
             other => {
                 return Err((
                     Some(key.span().start),
-                    format!("unknown key '{other}' in a relation (it takes name, since, until and role)"),
+                    format!(
+                        "unknown key '{other}' in a relation (it takes name, since, until and role)"
+                    ),
                 ));
             }
         }
@@ -571,7 +573,9 @@ fn date_of(v: &DeValue, at: usize, key: &str) -> Result<PartialDate, TypeError> 
     parsed.ok_or_else(|| {
         (
             Some(at),
-            format!("{key} must be a year (2013), a month (\"2023-12\") or a date (\"2023-12-31\")"),
+            format!(
+                "{key} must be a year (2013), a month (\"2023-12\") or a date (\"2023-12-31\")"
+            ),
         )
     })
 }
