@@ -799,6 +799,7 @@ fn link_graph(shared: &Shared, previous: Option<&LinkGraph>, run: &mut Run) -> L
     );
     let mut graph = graph;
     graph.query_tables = query_tables(shared, &graph, &mut run.diagnostics);
+    graph.navboxes = crate::navbox::compute(shared.config, &shared.corpus.pages, &graph);
     run.lap("graph");
     if let Some(last) = run.stages.last_mut() {
         last.1 = started.elapsed();

@@ -107,6 +107,8 @@ pub struct LinkGraph {
     /// The tables of the pages with `query` blocks (`query::tables`), by page: filled in after
     /// the graph, from it. A page whose tables changed is rendered again.
     pub query_tables: Vec<(PageId, Vec<String>)>,
+    /// Per page: the navigation boxes it shows (`navbox::compute`), filled in after the graph.
+    pub navboxes: Vec<Vec<Arc<crate::navbox::Instance>>>,
 }
 
 /// (target, (declaring kind, field), relation heading, page declaring it, its term).

@@ -225,6 +225,12 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
             .chain(old_q.iter().filter(|entry| !new_q.contains(entry)))
             .map(|(p, _)| *p),
     );
+    // Navigation boxes list pages by relation: every page whose boxes changed.
+    let no_boxes = Vec::new();
+    pages.extend(
+        (0..after.graph.navboxes.len())
+            .filter(|&i| before.graph.navboxes.get(i).unwrap_or(&no_boxes) != &after.graph.navboxes[i]),
+    );
     pages.sort_unstable();
     pages.dedup();
     // Lists (kind indexes, categories, disambiguations) show a page's title, summary and
