@@ -42,8 +42,12 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
     if dated.is_empty() {
         return None;
     }
-    let starts = dated.iter().filter_map(|b| b.term.since.map(|d| d.start_year()));
-    let ends = dated.iter().filter_map(|b| b.term.until.map(|d| d.end_year()));
+    let starts = dated
+        .iter()
+        .filter_map(|b| b.term.since.map(|d| d.start_year()));
+    let ends = dated
+        .iter()
+        .filter_map(|b| b.term.until.map(|d| d.end_year()));
     let all: Vec<f64> = starts.clone().chain(ends.clone()).collect();
     let mut first = all.iter().copied().fold(f64::INFINITY, f64::min).floor();
     let mut last = all.iter().copied().fold(f64::NEG_INFINITY, f64::max).ceil();
@@ -148,13 +152,29 @@ mod tests {
             term(None, None, Some("vocalist")),
         );
         let bars = [
-            Bar { title: "A", term: &a },
-            Bar { title: "B <b>", term: &b },
-            Bar { title: "C", term: &c },
+            Bar {
+                title: "A",
+                term: &a,
+            },
+            Bar {
+                title: "B <b>",
+                term: &b,
+            },
+            Bar {
+                title: "C",
+                term: &c,
+            },
         ];
         let svg = svg("G", &bars).expect("dated bars draw a picture");
-        assert_eq!(svg.matches("<rect class=\"bar").count(), 2, "the undated one is left out");
-        assert!(svg.contains("bar k0 open-end") && svg.contains("bar k1\""), "{svg}");
+        assert_eq!(
+            svg.matches("<rect class=\"bar").count(),
+            2,
+            "the undated one is left out"
+        );
+        assert!(
+            svg.contains("bar k0 open-end") && svg.contains("bar k1\""),
+            "{svg}"
+        );
         assert!(svg.contains("B &lt;b&gt;"), "names are escaped");
         assert!(svg.contains(">2010<") && svg.contains(">2016<"), "{svg}");
         assert_eq!(svg.matches("class=\"arrow").count(), 1);

@@ -227,10 +227,9 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
     );
     // Navigation boxes list pages by relation: every page whose boxes changed.
     let no_boxes = Vec::new();
-    pages.extend(
-        (0..after.graph.navboxes.len())
-            .filter(|&i| before.graph.navboxes.get(i).unwrap_or(&no_boxes) != &after.graph.navboxes[i]),
-    );
+    pages.extend((0..after.graph.navboxes.len()).filter(|&i| {
+        before.graph.navboxes.get(i).unwrap_or(&no_boxes) != &after.graph.navboxes[i]
+    }));
     pages.sort_unstable();
     pages.dedup();
     // Lists (kind indexes, categories, disambiguations) show a page's title, summary and

@@ -820,6 +820,15 @@ pub(crate) struct TimelineEntry {
     pub(crate) kind: String,
     pub(crate) label: String,
     pub(crate) when: String,
+    /// For the start or end of a relation with a period: the page it names and the role.
+    pub(crate) other: Option<TimelineOther>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TimelineOther {
+    pub(crate) title: String,
+    pub(crate) href: String,
+    pub(crate) role: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1091,7 +1100,9 @@ impl<'a> Renderer<'a> {
         let pages = &input.corpus.pages;
         let mut related: Vec<(PageId, &'a Term)> = Vec::new();
         for (k, fv) in pages[id].fields.iter().enumerate() {
-            if let (Value::Links(names), Some((_, items))) = (&fv.value, input.graph.infobox[id].get(k)) {
+            if let (Value::Links(names), Some((_, items))) =
+                (&fv.value, input.graph.infobox[id].get(k))
+            {
                 for (name, item) in names.iter().zip(items.iter()) {
                     if let (Some(term), Some(p)) = (&name.term, item.page())
                         && term.has_period()
@@ -1113,7 +1124,9 @@ impl<'a> Renderer<'a> {
         }
         related.sort_by(|a, b| {
             let key = |t: &Term| t.since.map(|s| s.first());
-            key(a.1).cmp(&key(b.1)).then(input.graph.rank[a.0].cmp(&input.graph.rank[b.0]))
+            key(a.1)
+                .cmp(&key(b.1))
+                .then(input.graph.rank[a.0].cmp(&input.graph.rank[b.0]))
         });
         related.dedup();
         let bars: Vec<crate::period_chart::Bar> = related
