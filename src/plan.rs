@@ -207,7 +207,10 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
         pages.extend(new.iter().map(|t| t.0));
         links_changed |= old != new;
     }
-    let infobox_changed = |i: PageId| before.graph.infobox.get(i) != after.graph.infobox.get(i);
+    let infobox_changed = |i: PageId| {
+        before.graph.infobox.get(i) != after.graph.infobox.get(i)
+            || before.graph.terms.get(i) != after.graph.terms.get(i)
+    };
     // Pictures show the relations of the pages a page names: when a page's relations change,
     // so do the pictures of the pages naming or citing it.
     for &i in changed {
