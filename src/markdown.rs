@@ -565,10 +565,21 @@ impl<'r, 'a> State<'r, 'a> {
             .iter()
             .find(|p| p.path == self.path)
             .map(|p| p.kind);
+        let Some(this_kind) = this_kind else {
+            self.result.diagnostics.push(
+                Diagnostic::error(
+                    "query",
+                    self.path,
+                    "query: a query block works on a page of a kind, not on the home page",
+                )
+                .at(at),
+            );
+            return;
+        };
         let cx = crate::query::Context {
             config: self.r.config,
             index: self.r.index,
-            this_kind,
+            this_kind: Some(this_kind),
         };
         let borrowed: Vec<(&str, Position)> = lines.iter().map(|(l, p)| (l.as_str(), *p)).collect();
         match crate::query::parse(&borrowed, at, &cx) {
