@@ -559,12 +559,13 @@ impl<'r, 'a> State<'r, 'a> {
         let Some((at, lines)) = self.query_block.take() else {
             return;
         };
+        // A page of a kind lives under its kind's folder (`content/<folder>/…`); the home page
+        // does not.
         let this_kind = self
-            .r
-            .pages
-            .iter()
-            .find(|p| p.path == self.path)
-            .map(|p| p.kind);
+            .path
+            .strip_prefix("content/")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(folder, _)| self.r.config.kind_by_folder(folder));
         let Some(this_kind) = this_kind else {
             self.result.diagnostics.push(
                 Diagnostic::error(
