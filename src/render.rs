@@ -1062,10 +1062,19 @@ impl<'a> Renderer<'a> {
             });
             // Entries with terms: ended ones ("until") go to a row of their own.
             let terms: Vec<Option<&Term>> = match page.fields.get(k).map(|fv| &fv.value) {
-                Some(Value::Links(names)) if names.len() == items.len() => {
+                Some(Value::Links(names))
+                    if names.len() == items.len() && names.iter().any(|l| l.term.is_some()) =>
+                {
                     names.iter().map(|l| l.term.as_ref()).collect()
                 }
-                _ => vec![None; items.len()],
+                _ => {
+                    rows.push(InfoRow {
+                        year_href,
+                        label: &f.label,
+                        values: items.iter().map(|item| self.info_value(item)).collect(),
+                    });
+                    continue;
+                }
             };
             let value = |(item, term): (&'a FieldItem, &Option<&Term>)| InfoValue {
                 note: term.and_then(Term::describe),
