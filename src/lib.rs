@@ -31,8 +31,10 @@ pub mod plan;
 pub mod raw_html;
 pub mod render;
 pub mod sanitize;
+pub mod scaffold;
 pub mod search;
 pub mod serve;
+pub mod theme;
 pub mod urls;
 
 use std::path::PathBuf;
