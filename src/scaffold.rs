@@ -343,7 +343,7 @@ pub fn page_text(config: &Config, kind: &Kind, title: &str) -> String {
         // Footnote syntax is described, not shown: a footnote mark inside a comment is still
         // reported as a footnote without a definition.
         out.push_str(
-            "     End each paragraph that states a fact with a footnote whose text links a source\n     page, as the footnotes of the example pages do.\n",
+            "     End each paragraph that states a fact with a footnote whose text links a source\n     page.\n",
         );
     }
     out.push_str(

@@ -136,6 +136,35 @@ mod tests {
         assert_eq!(statics, sorted);
     }
 
+    /// A template error names the file it is in: the site's `templates/x`, or the built-in
+    /// theme's as `(built-in theme) templates/x`.
+    #[test]
+    fn template_errors_name_a_built_in_template_as_such() {
+        let template = |name: &str, text: &str, built_in: bool| crate::content::TemplateSource {
+            name: name.into(),
+            text: text.into(),
+            built_in,
+        };
+        for (built_in, expected) in [
+            (true, "(built-in theme) templates/page.html:1:7"),
+            (false, "templates/page.html:1:7"),
+        ] {
+            let mut all: Vec<_> = templates()
+                .into_iter()
+                .filter(|(n, _)| n != "page.html")
+                .map(|(n, t)| template(&n, t, true))
+                .collect();
+            all.push(template("page.html", "{% if %}", built_in));
+            let mut diagnostics = crate::diagnostics::Diagnostics::default();
+            assert!(crate::render::compile_templates(&all, &mut diagnostics).is_none());
+            let shown = diagnostics.into_vec()[0].to_string();
+            assert!(
+                shown.starts_with(&format!("{expected}: error[template]")),
+                "{shown}"
+            );
+        }
+    }
+
     #[test]
     fn refuse_writes_nothing_when_a_file_is_in_the_way() {
         let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod build;
+mod cli;
 mod hardening;
 mod hostile;
 mod incremental;
