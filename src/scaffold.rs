@@ -157,7 +157,14 @@ impl std::fmt::Display for NewError {
             NewError::Usage(m) | NewError::Taken(m) => f.write_str(m),
             NewError::Config(diagnostics) => {
                 let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
-                f.write_str(&lines.join("\n"))
+                f.write_str(&lines.join("\n"))?;
+                if diagnostics
+                    .iter()
+                    .any(|d| d.message.starts_with("cannot read site.toml"))
+                {
+                    f.write_str("\n    note: run `kwiki new` in the wiki's folder, or give it with --root (`kwiki init` starts a wiki)")?;
+                }
+                Ok(())
             }
             NewError::Io(e) => write!(f, "{e:#}"),
         }
@@ -198,7 +205,8 @@ pub fn new_page(
                 "--slug {s:?} is not a valid file name: use lowercase a-z, 0-9 and '-'"
             )));
         }
-        None => match crate::content::suggest_slug(title) {
+        // An apostrophe joins the parts of a word ("It's" → `its`), as in heading ids.
+        None => match crate::content::suggest_slug(&title.replace(['\'', '’'], "")) {
             Some(s) if !crate::base::slug::is_device_name(&s) => s,
             _ => {
                 return Err(NewError::Usage(format!(

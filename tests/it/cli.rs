@@ -255,6 +255,14 @@ fn eject_writes_the_repository_theme_and_the_output_stays_the_same() {
         "{}",
         stdout(&themed)
     );
+
+    // `init --theme` in an empty folder: the wiki and the theme.
+    let fresh = TestSite::empty();
+    let out = kwiki(&["init", ".", "--theme"], fresh.root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(fresh.root().join("site.toml").is_file());
+    assert_same_files(&fresh.root().join("templates"), &repo().join("templates"));
+    assert_same_files(&fresh.root().join("static"), &repo().join("static"));
 }
 
 #[test]
@@ -337,6 +345,37 @@ fn new_writes_every_field_of_the_kind_and_refuses_a_taken_name() {
             .unwrap()
             .starts_with("+++\ntitle = \"!!!\"\n")
     );
+    // A title with quotes and a backslash is written as a TOML string that reads back as typed.
+    let out = site.kwiki(&["new", "song", "Say \"Hi\" \\o/"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read_to_string(site.root().join("content/songs/say-hi-o.md")).unwrap();
+    assert!(
+        written.starts_with("+++\ntitle = 'Say \"Hi\" \\o/'\n"),
+        "{written}"
+    );
+    // An apostrophe does not split a word of the file name.
+    let out = site.kwiki(&["new", "song", "It’s Me"]);
+    assert!(
+        stdout(&out).trim().ends_with("content/songs/its-me.md"),
+        "{}",
+        stdout(&out)
+    );
+    let check = site.kwiki(&["check"]);
+    assert!(
+        stderr(&check).contains("no page links to \"Say \"Hi\" \\o/\""),
+        "{}",
+        stderr(&check)
+    );
+    // Outside a wiki: the missing site.toml, and what to do.
+    let nowhere = TestSite::empty();
+    let out = nowhere.kwiki(&["new", "song", "X"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot read site.toml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--root"), "{}", stderr(&out));
     // Other scripts are romanised for the file name; the title keeps them.
     let out = site.kwiki(&["new", "person", "방찬"]);
     assert!(out.status.success(), "{}", stderr(&out));
