@@ -126,6 +126,10 @@ function showProblems(list, elsewhere) {
   $('count').textContent = list.length
     ? `(${errors} error${errors === 1 ? '' : 's'}, ${list.length - errors} warning${list.length - errors === 1 ? '' : 's'})`
     : '(none)';
+  const link = $('bar-problems');
+  link.textContent = errors ? `${errors} error${errors === 1 ? '' : 's'}` : list.length ? `${list.length} warning${list.length === 1 ? '' : 's'}` : 'No problems';
+  link.className = errors ? 'bad' : list.length ? 'warn' : '';
+  showFieldProblems(list);
   if (elsewhere) {
     const li = document.createElement('li');
     li.className = 'elsewhere note';
@@ -175,6 +179,33 @@ async function runPreview() {
   } finally {
     previewing = false;
     if (previewAgain) { previewAgain = false; schedulePreview(50); }
+  }
+}
+
+/** The front-matter key whose value spans `line` (1-based), if the line is in the front matter. */
+function keyAtLine(lines, line) {
+  if (lines[0] !== '+++') return null;
+  const end = lines.indexOf('+++', 1);
+  if (end === -1 || line <= 1 || line > end) return null;
+  for (let i = line - 1; i >= 1; i--) {
+    const m = /^\s*([A-Za-z0-9_-]+)\s*=/.exec(lines[i]);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/** A problem in a front-matter value is also said under that field of the form. */
+function showFieldProblems(list) {
+  const lines = text.value.split('\n').map((l) => l.replace(/\s+$/, ''));
+  for (const note of $('fields').querySelectorAll('.problem')) note.remove();
+  for (const p of list) {
+    const key = p.line && keyAtLine(lines, p.line);
+    const box = key && $('fields').querySelector(`.field[data-key="${CSS.escape(key)}"]`);
+    if (!box) continue;
+    const note = document.createElement('p');
+    note.className = `problem ${p.severity}`;
+    note.textContent = `Line ${p.line}: ${p.message}`;
+    box.append(note);
   }
 }
 

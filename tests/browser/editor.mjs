@@ -97,6 +97,10 @@ try {
     const problem = page.locator('#problems li.error').first();
     const said = await problem.innerText();
     if (!said.includes(`line ${line}:`) || !said.includes('year')) throw new Error(`problem list says ${JSON.stringify(said)}`);
+    // The form says it under the field too, and the bar counts it.
+    const under = await page.locator('.field[data-key="debut"] .problem.error').innerText();
+    if (!under.includes(`Line ${line}:`)) throw new Error(`the field does not show the problem: ${JSON.stringify(under)}`);
+    if (!/1 error/.test(await page.locator('#bar-problems').innerText())) throw new Error('the bar does not count the error');
     // Clicking the problem puts the cursor on its line.
     await problem.locator('button').click();
     const at = await page.evaluate(() => {
@@ -112,7 +116,8 @@ try {
     const before = await previews();
     await text.fill(value.replace('debut = "20x6"', 'debut = 2016'));
     await page.waitForFunction((n) => Number(document.body.dataset.previewed || 0) > n, before, { timeout: 10000 });
-    await page.waitForFunction(() => !document.querySelector('#problems li.error') && !document.querySelector('#marks span.error'), null, { timeout: 10000 });
+    await page.waitForFunction(() => !document.querySelector('#problems li.error') && !document.querySelector('#marks span.error')
+      && !document.querySelector('.field .problem.error'), null, { timeout: 10000 });
     // The form follows the text.
     await page.locator('#save').focus();
     await page.waitForFunction(() => document.getElementById('field-debut').value === '2016', null, { timeout: 10000 });
