@@ -22,6 +22,11 @@ const state = {
   textEdits: 0, // counts edits made in the text, so a late form answer never overwrites one
 };
 
+/** The text as the file will hold it: a textarea gives `\n` line ends, so a file opened with
+ * `\r\n` gets them back. */
+let crlf = false;
+const current = () => (crlf ? text.value.replace(/\r?\n/g, '\r\n') : text.value);
+
 async function api(name, body) {
   const response = await fetch('/__kwiki/api/' + name, {
     method: 'POST',
@@ -156,7 +161,7 @@ async function runPreview() {
   previewing = true;
   const sent = text.value;
   try {
-    const { status: code, data } = await api('preview', { path: state.path, text: sent });
+    const { status: code, data } = await api('preview', { path: state.path, text: current() });
     if (code === 503 && data.busy) { previewAgain = true; return; }
     if (code !== 200) { status(data.error || `preview failed (${code})`); return; }
     showProblems(data.diagnostics.map(fromDiagnostic), data.elsewhere);
@@ -396,7 +401,7 @@ async function writeField(field) {
   const value = field.many ? inputs.map((i) => i.value) : inputs[0].value;
   const edits = state.textEdits;
   const sent = text.value;
-  const { status: code, data } = await api('field', { path: state.path, text: sent, key: field.key, value });
+  const { status: code, data } = await api('field', { path: state.path, text: current(), key: field.key, value });
   if (code !== 200) { status(data.error || `could not set ${field.label}`); return; }
   // The text changed meanwhile (typed there): the form's answer would undo it.
   if (edits !== state.textEdits || text.value !== sent) return;
@@ -411,7 +416,7 @@ async function writeField(field) {
 // Opening, saving, conflicts.
 
 function changed() {
-  const dirty = text.value !== state.saved;
+  const dirty = current() !== state.saved;
   $('save').disabled = !dirty || !state.path;
   status(dirty ? 'Unsaved changes' : 'Saved');
   drawGutter();
@@ -425,6 +430,7 @@ async function open() {
   state.kinds = data.kinds;
   state.names = data.names || {};
   state.categories = data.categories || [];
+  crlf = data.text.includes('\r\n');
   text.value = data.text;
   if (data.choices) {
     // A new page, from a red link: the kind decides the folder.
@@ -472,7 +478,7 @@ async function open() {
 
 async function save(base = state.base) {
   if (!state.path) return;
-  const sending = text.value;
+  const sending = current();
   status('Saving…');
   const { status: code, data } = await api('save', { path: state.path, text: sending, base });
   if (code === 200) {
@@ -527,7 +533,7 @@ text.addEventListener('input', () => { state.textEdits++; changed(); });
 text.addEventListener('scroll', syncScroll);
 text.addEventListener('blur', () => { clearTimeout(previewTimer); runPreview(); });
 window.addEventListener('beforeunload', (e) => {
-  if (text.value !== state.saved) e.preventDefault();
+  if (current() !== state.saved) e.preventDefault();
 });
 
 open().catch((e) => fatal('could not open the page: ' + e.message));

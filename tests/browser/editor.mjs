@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { launchChromium, watchdog } from './lib.mjs';
+import { HERE, launchChromium, watchdog } from './lib.mjs';
 
 const [root] = process.argv.slice(2);
 const bin = process.env.KWIKI_BIN;
@@ -71,6 +71,16 @@ try {
     if (!(await page.locator('#path').innerText()).includes('content/groups/alpha.md')) throw new Error('the path is not shown');
     await page.waitForFunction(() => Number(document.body.dataset.previewed || 0) > 0, null, { timeout: 15000 });
     if (!(await previewHtml()).includes('Alpha is a group.')) throw new Error('no preview of the page');
+  });
+
+  await step('axe finds no accessibility problem in the editor', async () => {
+    await page.evaluate(fs.readFileSync(path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+    const found = await page.evaluate(() => window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    }));
+    const problems = found.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    if (problems.length) throw new Error(problems.join('; '));
   });
 
   await step('editing a field writes it into the front matter and the preview shows it', async () => {
@@ -179,6 +189,20 @@ try {
     const made = fs.readFileSync(gammaFile, 'utf8');
     if (!made.startsWith('+++\ntitle = "Gamma"\n+++\n') || !made.includes('Gamma is a group.')) throw new Error(`new file:\n${made}`);
     if (!page.url().includes('path=content%2Fgroups%2Fgamma.md')) throw new Error(`the editor is not the new page's now: ${page.url()}`);
+  });
+
+  await step('a file with CRLF line ends keeps them when saved', async () => {
+    const betaFile = path.join(root, 'content/groups/beta.md');
+    fs.writeFileSync(betaFile, fs.readFileSync(betaFile, 'utf8').replace(/\r?\n/g, '\r\n'));
+    await page.goto(origin + '/__kwiki/edit?path=content/groups/beta.md');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+    if (!(await page.$eval('#save', (b) => b.disabled))) throw new Error('an unchanged CRLF file counts as changed');
+    await page.getByLabel('Debut', { exact: true }).fill('2015');
+    await page.waitForFunction(() => document.getElementById('text').value.includes('debut = 2015'), null, { timeout: 10000 });
+    await page.keyboard.press('Control+s');
+    await page.waitForFunction(() => document.getElementById('status').textContent === 'Saved', null, { timeout: 10000 });
+    const saved = fs.readFileSync(betaFile, 'utf8');
+    if (!saved.includes('debut = 2015\r\n') || /[^\r]\n/.test(saved)) throw new Error(`line ends changed: ${JSON.stringify(saved)}`);
   });
 
   await step('on a phone (360 px) nothing overflows and every input has a label', async () => {

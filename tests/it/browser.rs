@@ -399,7 +399,12 @@ fn editor() {
     run_on(
         "editor",
         "editor.mjs",
-        &[Need::Node, Need::Package("playwright-core"), Need::Chromium],
+        &[
+            Need::Node,
+            Need::Package("playwright-core"),
+            Need::Package("axe-core"),
+            Need::Chromium,
+        ],
         true,
         fixture,
         &[],
