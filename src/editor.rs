@@ -31,7 +31,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use axum::Router;
@@ -54,6 +54,9 @@ const STYLE: &str = include_str!("editor/editor.css");
 
 /// The request header that carries the session's token.
 pub const TOKEN_HEADER: &str = "x-kwiki-token";
+/// How long opening the editor waits for a preview that is still building.
+const PREVIEW_WAIT: Duration = Duration::from_secs(15);
+
 /// Where the editor lives under `serve`.
 pub const EDIT_PATH: &str = "/__kwiki/edit";
 
@@ -288,13 +291,17 @@ impl Editor {
         page: &str,
         (names, wait): (bool, bool),
     ) -> Option<Built> {
-        let mut preview = if wait {
-            self.preview.lock().unwrap_or_else(PoisonError::into_inner)
-        } else {
+        // Waiting is bounded: a template that never finishes holds the preview for ever (it
+        // has no watchdog), and must not pile up waiting threads.
+        let deadline = Instant::now() + if wait { PREVIEW_WAIT } else { Duration::ZERO };
+        let mut preview = loop {
             match self.preview.try_lock() {
-                Ok(p) => p,
+                Ok(p) => break p,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 Err(std::sync::TryLockError::WouldBlock) => return None,
-                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
             }
         };
         let started = Instant::now();
