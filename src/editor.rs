@@ -96,6 +96,8 @@ struct Built {
     href: Option<String>,
     /// Every page's kind and title (asked for when the editor opens).
     names: Vec<(usize, String)>,
+    /// Every page's kind and aliases.
+    aliases: Vec<(usize, String)>,
     categories: Vec<String>,
     elapsed_ms: f64,
 }
@@ -337,6 +339,7 @@ impl Editor {
             html: None,
             href: None,
             names: Vec::new(),
+            aliases: Vec::new(),
             categories: Vec::new(),
             elapsed_ms: 0.0,
             report,
@@ -362,6 +365,10 @@ impl Editor {
             built.names = session
                 .pages()
                 .map(|(p, _)| (p.kind, p.title.clone()))
+                .collect();
+            built.aliases = session
+                .pages()
+                .flat_map(|(p, _)| p.aliases.iter().map(|a| (p.kind, a.0.clone())))
                 .collect();
             let mut categories: Vec<String> = session
                 .pages()
@@ -856,6 +863,7 @@ impl Editor {
                 "kind": kind,
                 "kinds": kinds_json(&config),
                 "names": names_json(&config, &built.names),
+                "aliases": names_json(&config, &built.aliases),
                 "categories": built.categories,
                 "href": built.href,
                 "fields": fields_json(&text),
@@ -882,7 +890,13 @@ impl Editor {
             .collect();
         let names = self
             .build_preview(None, "", (true, true))
-            .map(|b| (names_json(config, &b.names), b.categories))
+            .map(|b| {
+                (
+                    names_json(config, &b.names),
+                    names_json(config, &b.aliases),
+                    b.categories,
+                )
+            })
             .unwrap_or_default();
         reply(
             StatusCode::OK,
@@ -893,7 +907,8 @@ impl Editor {
                 "choices": choices,
                 "kinds": kinds_json(config),
                 "names": names.0,
-                "categories": names.1,
+                "aliases": names.1,
+                "categories": names.2,
                 "fields": fields_json(text),
             }),
         )
@@ -1132,7 +1147,7 @@ fn read_text(file: &Path) -> Result<String, Rejected> {
     })
 }
 
-/// The titles of each kind's pages, by kind id, sorted.
+/// Names (titles or aliases) of each kind's pages, by kind id, sorted.
 fn names_json(config: &Config, names: &[(usize, String)]) -> Json {
     let mut by_kind: Vec<Vec<&str>> = vec![Vec::new(); config.kinds.len()];
     for (kind, title) in names {

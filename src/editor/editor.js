@@ -16,6 +16,7 @@ const state = {
   kinds: [],
   kind: null,
   names: {},
+  aliases: {},
   categories: [],
   values: {}, // the front matter's values, as the server parsed them
   problems: [],
@@ -169,7 +170,12 @@ async function runPreview() {
       // The page's own scripts would not run in the sandboxed frame: they are left out.
       const doc = new DOMParser().parseFromString(data.html, 'text/html');
       for (const script of doc.querySelectorAll('script:not([type="application/ld+json"])')) script.remove();
-      $('preview').srcdoc = '<!DOCTYPE html>' + doc.documentElement.outerHTML;
+      // The frame runs no script (sandboxed), so the editor may read its scroll position and
+      // keep it across previews.
+      const frame = $('preview');
+      const y = frame.contentWindow ? frame.contentWindow.scrollY : 0;
+      frame.onload = () => { if (y) frame.contentWindow.scrollTo(0, y); };
+      frame.srcdoc = '<!DOCTYPE html>' + doc.documentElement.outerHTML;
       $('preview-note').textContent = `(rendered in ${data.ms} ms)`;
     } else {
       $('preview-note').textContent = data.failed
@@ -264,11 +270,11 @@ function check(field, input, hint) {
     level = 'bad';
     message = 'Not an http(s) address.';
   } else if (value && field.type === 'link') {
-    const titles = new Set(field.kinds.flatMap((k) => state.names[k] || []));
-    if (!titles.has(value)) {
+    const known = new Set(field.kinds.flatMap((k) => [...(state.names[k] || []), ...(state.aliases[k] || [])]));
+    if (!known.has(value)) {
       level = 'warn';
       const kinds = field.kinds.map((k) => kindOf(k)?.name || k).join(' or ');
-      message = `No ${kinds} page has this title (an alias may still match; the problems list says).`;
+      message = `No ${kinds} page has this title or alias: it will be a red link.`;
     } else {
       message = '';
     }
@@ -429,6 +435,7 @@ async function open() {
   if (code !== 200) { fatal(data.error || `could not open the page (${code})`); return; }
   state.kinds = data.kinds;
   state.names = data.names || {};
+  state.aliases = data.aliases || {};
   state.categories = data.categories || [];
   crlf = data.text.includes('\r\n');
   text.value = data.text;

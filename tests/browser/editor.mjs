@@ -89,6 +89,29 @@ try {
     await page.waitForFunction(() => /Debut<\/dt>\s*<dd>2016/.test(document.getElementById('preview').srcdoc), null, { timeout: 10000 });
   });
 
+  await step('a link field offers the titles of its kind and warns of a red link as you type', async () => {
+    const agency = page.getByLabel('Agency', { exact: true });
+    await agency.fill('Nowhere Entertainment');
+    const hint = page.locator('#field-agency-hint');
+    if (!/red link/.test(await hint.innerText())) throw new Error(`no warning: ${await hint.innerText()}`);
+    await page.waitForFunction(() => document.getElementById('text').value.includes('agency = "Nowhere Entertainment"'), null, { timeout: 10000 });
+    await agency.fill('');
+    await page.waitForFunction(() => !document.getElementById('text').value.includes('agency ='), null, { timeout: 10000 });
+    // Members link people: Kim is offered, the group Beta is not.
+    await page.getByRole('button', { name: 'Add members' }).click();
+    const member = page.getByLabel('Members 1', { exact: true });
+    const offered = await page.$$eval(`#${await member.getAttribute('list')} option`, (o) => o.map((x) => x.value));
+    if (!offered.includes('Kim') || offered.includes('Beta')) throw new Error(`members offered: ${offered}`);
+    await member.fill('Beta');
+    const memberHint = page.locator('.field[data-key="members"] .hint');
+    if (!/red link/.test(await memberHint.innerText())) throw new Error('a group as a member is not questioned');
+    await member.fill('Kim');
+    if (/red link/.test(await memberHint.innerText())) throw new Error('Kim is questioned');
+    await page.waitForFunction(() => document.getElementById('text').value.includes('members = ["Kim"]'), null, { timeout: 10000 });
+    await page.getByRole('button', { name: 'Remove Members 1' }).click();
+    await page.waitForFunction(() => !document.getElementById('text').value.includes('members ='), null, { timeout: 10000 });
+  });
+
   await step('editing the text updates the preview', async () => {
     await text.focus();
     await page.keyboard.press('Control+End');
@@ -215,6 +238,24 @@ try {
       .filter((el) => !el.labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
       .map((el) => el.id || el.outerHTML.slice(0, 60)));
     if (unlabelled.length) throw new Error(`inputs without a label: ${unlabelled.join(', ')}`);
+  });
+
+  await step('the preview keeps its scroll position as the text changes', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(origin + '/__kwiki/edit?path=content/groups/beta.md');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+    const long = (await text.inputValue()) + Array.from({ length: 60 }, (_, i) => `Paragraph ${i} of a long page.\n`).join('\n');
+    let before = await previews();
+    await text.fill(long);
+    await page.waitForFunction((n) => Number(document.body.dataset.previewed || 0) > n, before, { timeout: 10000 });
+    await page.waitForFunction(() => document.getElementById('preview').srcdoc.includes('Paragraph 59'), null, { timeout: 10000 });
+    await page.evaluate(() => document.getElementById('preview').contentWindow.scrollTo(0, 600));
+    before = await previews();
+    await text.fill(long + '\nOne more line.\n');
+    await page.waitForFunction((n) => Number(document.body.dataset.previewed || 0) > n, before, { timeout: 10000 });
+    await page.waitForTimeout(300);
+    const y = await page.evaluate(() => document.getElementById('preview').contentWindow.scrollY);
+    if (Math.abs(y - 600) > 5) throw new Error(`the preview scrolled to ${y}`);
   });
 } finally {
   await browser.close();

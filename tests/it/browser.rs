@@ -392,6 +392,7 @@ fn editor() {
                     "",
                     "Beta admires [[Alpha]].\n",
                 );
+                site.page("content/people/kim.md", "Kim", "", "Kim is a singer.\n");
                 site
             })
             .root()
