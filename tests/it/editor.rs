@@ -564,6 +564,13 @@ fn a_save_is_atomic_keeps_permissions_and_leaves_no_temporary_file() {
             &json!({ "path": "content/groups/alpha.md", "text": next, "base": current }),
         );
         assert_eq!(status, 200, "{answer}");
+        if i == 0 {
+            // The page was replaced by a file written beside it (which existed before the old
+            // one went, so it has another inode), not rewritten in place. Only after the first
+            // save: a freed inode number may come back later.
+            let now = std::fs::metadata(&file).unwrap().ino();
+            assert_ne!(now, inode, "the file was rewritten in place, not replaced");
+        }
         current = next.clone();
     }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -571,11 +578,6 @@ fn a_save_is_atomic_keeps_permissions_and_leaves_no_temporary_file() {
     assert!(reads > 10, "the reader read only {reads} times");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), a);
     let meta = std::fs::metadata(&file).unwrap();
-    assert_ne!(
-        meta.ino(),
-        inode,
-        "the file was rewritten in place, not replaced"
-    );
     assert_eq!(meta.permissions().mode() & 0o777, 0o640);
     let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap())
         .unwrap()
