@@ -12,7 +12,7 @@
 //! (`kwiki build`), or keeps every product for the next, incremental, build (`serve`).
 
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -66,7 +66,7 @@ pub(crate) struct State {
     bodies: Vec<RenderedBody>,
     home: Option<RenderedBody>,
     graph: LinkGraph,
-    history: History,
+    history: Arc<History>,
     search: SearchIndex,
     summaries: Vec<String>,
     /// Every rendered file, sorted by path (static files are not here).
@@ -138,6 +138,7 @@ impl Session {
         };
         // The state is taken: a failed build leaves none, and the next build runs in full.
         let mut previous = self.state.take();
+        let kept_history = reusable_history(previous.as_ref(), &config_text, self.hint.as_deref());
         let loaded = load(
             &self.options,
             &config,
@@ -148,7 +149,7 @@ impl Session {
         run.diagnostics.extend(loaded.diagnostics.iter().cloned());
         let templates = content::load_templates(&self.options.root, &mut run.diagnostics);
         run.lap("load");
-        let history = history(&self.options);
+        let history = history(&self.options, &config, kept_history);
         run.lap("history");
         let names = name_pages(&config, &loaded, previous.as_mut());
         run.diagnostics.extend(names.diagnostics.iter().cloned());
@@ -238,7 +239,7 @@ struct Products {
     names: Names,
     bodies: Bodies,
     graph: LinkGraph,
-    history: History,
+    history: Arc<History>,
     search: Option<SearchIndex>,
     summaries: Vec<String>,
     files: Vec<OutputFile>,
@@ -491,13 +492,34 @@ fn load_all(root: &std::path::Path, config: &Config) -> Loaded {
     }
 }
 
-/// Stage: page dates from git. Dates only change the output, so `check` skips the `git log`.
-fn history(options: &Options) -> History {
-    if options.out.is_some() {
-        History::load(&options.root)
-    } else {
-        History::default()
+/// Stage: page dates (and, when some output shows them, revisions) from git, in one
+/// `git log`. Dates only change the output, so `check` skips it. `serve` keeps the last
+/// build's history until its watcher sees a commit (a change under `.git`).
+fn history(options: &Options, config: &Config, kept: Option<Arc<History>>) -> Arc<History> {
+    if options.out.is_none() {
+        return Arc::new(History::default());
     }
+    if let Some(kept) = kept {
+        return kept;
+    }
+    let depth = if config.outputs.revisions() {
+        crate::history::Depth::Revisions
+    } else {
+        crate::history::Depth::Dates
+    };
+    Arc::new(History::load(&options.root, depth))
+}
+
+/// The last build's history, when this build is told which files changed, none of them is in
+/// a git directory and `site.toml` (which says how much history to read) is unchanged.
+fn reusable_history(
+    previous: Option<&State>,
+    config_text: &str,
+    hint: Option<&[PathBuf]>,
+) -> Option<Arc<History>> {
+    let old = previous?;
+    let in_git = |p: &PathBuf| p.components().any(|c| c.as_os_str() == ".git");
+    (old.config_text == config_text && !hint?.iter().any(in_git)).then(|| Arc::clone(&old.history))
 }
 
 /// The name index, what building it reported, and every page's URL.

@@ -30,6 +30,7 @@ pub const RESERVED_FOLDERS: &[&str] = &[
     "special",
     "static",
     "search",
+    "recent-changes",
 ];
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,44 @@ pub struct Config {
     pub repository: Option<String>,
     pub branch: String,
     pub kinds: Vec<Kind>,
+    /// Which optional outputs the site publishes (`[outputs]`).
+    pub outputs: Outputs,
+}
+
+/// The optional outputs, each on unless `site.toml`'s `[outputs]` table turns it off (a
+/// 100k-page wiki may not want a JSON file per page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Outputs {
+    /// A history page per article (`<page>/history/`).
+    pub history: bool,
+    /// The site-wide recent changes page (`recent-changes/`).
+    pub recent_changes: bool,
+    /// An Atom feed per article, kind and category (`feed.xml` in each one's folder).
+    pub page_feeds: bool,
+    /// JSON per page, per kind and for the whole wiki.
+    pub json: bool,
+    /// A CSV table per kind.
+    pub csv: bool,
+}
+
+impl Default for Outputs {
+    fn default() -> Outputs {
+        Outputs {
+            history: true,
+            recent_changes: true,
+            page_feeds: true,
+            json: true,
+            csv: true,
+        }
+    }
+}
+
+impl Outputs {
+    /// Whether any output shows revisions (so the build reads them from git).
+    pub fn revisions(&self) -> bool {
+        self.history || self.recent_changes || self.page_feeds
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +138,8 @@ struct RawConfig {
     branch: Option<String>,
     #[serde(default)]
     kinds: IndexMap<String, Spanned<RawKind>>,
+    #[serde(default)]
+    outputs: Outputs,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +285,7 @@ impl Config {
             repository: raw.repository.map(|r| r.trim_end_matches('/').to_string()),
             branch: raw.branch.unwrap_or_else(|| "main".to_string()),
             kinds,
+            outputs: raw.outputs,
         })
     }
 
