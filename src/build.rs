@@ -138,7 +138,12 @@ impl Session {
         };
         // The state is taken: a failed build leaves none, and the next build runs in full.
         let mut previous = self.state.take();
-        let kept_history = reusable_history(previous.as_ref(), &config_text, self.hint.as_deref());
+        let kept_history = reusable_history(
+            previous.as_ref(),
+            &config_text,
+            &self.options.root,
+            self.hint.as_deref(),
+        );
         let loaded = load(
             &self.options,
             &config,
@@ -510,16 +515,20 @@ fn history(options: &Options, config: &Config, kept: Option<Arc<History>>) -> Ar
     Arc::new(History::load(&options.root, depth))
 }
 
-/// The last build's history, when this build is told which files changed, none of them is in
-/// a git directory and `site.toml` (which says how much history to read) is unchanged.
+/// The last build's history, when this build is told which files changed, all of them are
+/// sources of the site (none in a git directory, which `serve` reports after a commit) and
+/// `site.toml` (which says how much history to read) is unchanged.
 fn reusable_history(
     previous: Option<&State>,
     config_text: &str,
+    root: &std::path::Path,
     hint: Option<&[PathBuf]>,
 ) -> Option<Arc<History>> {
     let old = previous?;
-    let in_git = |p: &PathBuf| p.components().any(|c| c.as_os_str() == ".git");
-    (old.config_text == config_text && !hint?.iter().any(in_git)).then(|| Arc::clone(&old.history))
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let source =
+        |p: &PathBuf| p.starts_with(&root) && !p.components().any(|c| c.as_os_str() == ".git");
+    (old.config_text == config_text && hint?.iter().all(source)).then(|| Arc::clone(&old.history))
 }
 
 /// The name index, what building it reported, and every page's URL.

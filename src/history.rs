@@ -312,7 +312,8 @@ pub fn parse_log(log: &[u8], root_prefix: &str) -> Vec<Revision> {
         .split(|&b| b == 0)
         .map(|t| String::from_utf8_lossy(t).into_owned());
     let mut revisions: Vec<Revision> = Vec::new();
-    let site_path = |p: String| -> Option<String> { p.strip_prefix(root_prefix).map(str::to_string) };
+    let site_path =
+        |p: String| -> Option<String> { p.strip_prefix(root_prefix).map(str::to_string) };
     while let Some(token) = tokens.next() {
         let token = token.trim_start_matches('\n');
         if let Some(hash) = token.strip_prefix('\u{1}') {
@@ -385,7 +386,9 @@ pub fn parse_log(log: &[u8], root_prefix: &str) -> Vec<Revision> {
 /// A name or message as text any page or feed can hold: control characters (which HTML and
 /// XML forbid) and noncharacters become spaces. Escaping is the renderer's business.
 fn clean(text: &str) -> String {
-    let bad = |c: char| c.is_control() || matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32) & 0xFFFE == 0xFFFE;
+    let bad = |c: char| {
+        c.is_control() || matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32) & 0xFFFE == 0xFFFE
+    };
     if text.contains(bad) {
         text.chars().map(|c| if bad(c) { ' ' } else { c }).collect()
     } else {
@@ -457,7 +460,8 @@ mod tests {
         // The merge changed nothing of its own: not listed.
         let hashes: Vec<&str> = history.revisions.iter().map(|r| r.hash.as_str()).collect();
         assert_eq!(hashes, ["b2", "a1"]);
-        let two: Vec<(&str, &str, Option<(u64, u64)>, char)> = history
+        type Row<'a> = (&'a str, &'a str, Option<(u64, u64)>, char);
+        let two: Vec<Row> = history
             .revisions_of("content/a/two.md")
             .map(|(r, f)| (r.hash.as_str(), f.path.as_str(), f.lines, f.status))
             .collect();
@@ -468,7 +472,10 @@ mod tests {
                 ("a1", "content/a/one.md", Some((2, 0)), 'A')
             ]
         );
-        assert_eq!(history.revisions[1].subject, "first <script>alert(1)</script>");
+        assert_eq!(
+            history.revisions[1].subject,
+            "first <script>alert(1)</script>"
+        );
         assert_eq!(history.revisions[0].author, "Zoë");
         assert_eq!(history.revisions[0].subject, "rename tab");
         let three: Vec<_> = history.revisions_of("content/a/three.md").collect();

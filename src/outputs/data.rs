@@ -77,7 +77,10 @@ impl<'a> Renderer<'a> {
     fn page_url(&self, id: PageId) -> String {
         let config = self.input.config;
         let p = &self.input.corpus.pages[id];
-        urls::absolute(config, &urls::page_path(&config.kinds[p.kind].folder, &p.slug))
+        urls::absolute(
+            config,
+            &urls::page_path(&config.kinds[p.kind].folder, &p.slug),
+        )
     }
 
     fn page_link(&self, id: PageId) -> LinkData<'a> {
@@ -92,7 +95,11 @@ impl<'a> Renderer<'a> {
             FieldItem::Page(p) => self.page_link(*p),
             FieldItem::Section(p, name, anchor) => LinkData {
                 title: Cow::Borrowed(name),
-                url: Some(format!("{}#{}", self.page_url(*p), urls::encode_path(anchor))),
+                url: Some(format!(
+                    "{}#{}",
+                    self.page_url(*p),
+                    urls::encode_path(anchor)
+                )),
             },
             FieldItem::Missing(name) | FieldItem::Text(name) => LinkData {
                 title: Cow::Borrowed(name),
@@ -281,7 +288,15 @@ pub(super) fn tables(r: &Renderer, _: &Partial) -> Vec<Made> {
         let mut ids: Vec<PageId> = (0..pages.len()).filter(|&i| pages[i].kind == k).collect();
         ids.sort_by_cached_key(|&i| (crate::names::normalize(&pages[i].title), i));
         let mut csv = String::new();
-        let header = ["title", "url", "summary", "aliases", "categories", "created", "updated"];
+        let header = [
+            "title",
+            "url",
+            "summary",
+            "aliases",
+            "categories",
+            "created",
+            "updated",
+        ];
         let mut first = true;
         for h in header
             .iter()

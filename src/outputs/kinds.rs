@@ -66,11 +66,15 @@ pub(super) fn make(r: &Renderer, partial: &Partial) -> Vec<Made> {
         let outputs = config.outputs;
         context.insert(
             "json_href",
-            &outputs.json.then(|| urls::href(config, &urls::json_in(&folder))),
+            &outputs
+                .json
+                .then(|| urls::href(config, &urls::json_in(&folder))),
         );
         context.insert(
             "csv_href",
-            &outputs.csv.then(|| urls::href(config, &urls::csv_in(&folder))),
+            &outputs
+                .csv
+                .then(|| urls::href(config, &urls::csv_in(&folder))),
         );
         r.emit(
             "kind.html",

@@ -277,7 +277,7 @@ fn feed_head(title: &str, self_url: &str, alternate: &str, updated: &str, site: 
 /// Text for XML: escaped, and without the characters XML 1.0 cannot hold.
 fn xml_text(text: &str) -> String {
     let allowed = |c: char| {
-        !(c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c as u32) & 0xFFFE != 0xFFFE
+        (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && (c as u32) & 0xFFFE != 0xFFFE
     };
     if text.chars().all(allowed) {
         escape_html(text)
@@ -326,7 +326,10 @@ pub(super) fn recent_changes<'a>(r: &Renderer<'a>, _: &Partial) -> Vec<Made> {
             let now = f.now.as_deref();
             let page = now.and_then(|n| by_path.get(n)).copied();
             let (title, href) = match page {
-                Some(i) => (Cow::Borrowed(pages[i].title.as_str()), Some(r.hrefs[i].as_str())),
+                Some(i) => (
+                    Cow::Borrowed(pages[i].title.as_str()),
+                    Some(r.hrefs[i].as_str()),
+                ),
                 None if now.is_some() && now == home_path => {
                     (Cow::Borrowed("Home page"), Some(home_href))
                 }
@@ -375,9 +378,11 @@ pub(super) fn list_feeds(r: &Renderer, _: &Partial) -> Vec<Made> {
     for (i, p) in input.corpus.pages.iter().enumerate() {
         by_kind[p.kind].push(i);
     }
-    let kinds = config.kinds.iter().zip(&by_kind).filter_map(|(k, ids)| {
-        r.added_feed(&k.plural, &urls::kind_path(&k.folder), ids)
-    });
+    let kinds = config
+        .kinds
+        .iter()
+        .zip(&by_kind)
+        .filter_map(|(k, ids)| r.added_feed(&k.plural, &urls::kind_path(&k.folder), ids));
     let categories = input
         .graph
         .categories
@@ -419,9 +424,6 @@ mod tests {
 
     #[test]
     fn xml_text_escapes_and_drops_what_xml_cannot_hold() {
-        assert_eq!(
-            xml_text("<script>&\u{1}\u{FFFE}é"),
-            "&lt;script&gt;&amp;é"
-        );
+        assert_eq!(xml_text("<script>&\u{1}\u{FFFE}é"), "&lt;script&gt;&amp;é");
     }
 }

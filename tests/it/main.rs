@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod build;
 mod hardening;
+mod history;
 mod hostile;
 mod incremental;
 mod markdown;
