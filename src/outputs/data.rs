@@ -62,15 +62,27 @@ pub(crate) struct PageData<'a> {
     updated: Option<&'a str>,
 }
 
-/// Many pages' data: a kind's or the whole wiki's (`schema/collection.schema.json`).
-#[derive(Serialize)]
-struct Collection<'a> {
-    title: &'a str,
-    url: String,
-    /// A kind's id; absent for the whole wiki.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'a str>,
-    pages: Vec<PageData<'a>>,
+/// Many pages' data, a kind's or the whole wiki's (`schema/collection.schema.json`): `title`,
+/// `url`, `kind` (a kind's id; absent for the whole wiki), then `pages`, each page's JSON as
+/// its own file has it.
+fn collection(title: &str, url: &str, kind: Option<&str>, pages: &[&[u8]]) -> Vec<u8> {
+    let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = Vec::with_capacity(pages.iter().map(|p| p.len() + 1).sum::<usize>() + 256);
+    out.extend_from_slice(
+        format!("{{\"title\":{},\"url\":{}", string(title), string(url)).as_bytes(),
+    );
+    if let Some(kind) = kind {
+        out.extend_from_slice(format!(",\"kind\":{}", string(kind)).as_bytes());
+    }
+    out.extend_from_slice(b",\"pages\":[");
+    for (i, page) in pages.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(page.strip_suffix(b"\n").unwrap_or(page));
+    }
+    out.extend_from_slice(b"]}\n");
+    out
 }
 
 impl<'a> Renderer<'a> {
@@ -108,8 +120,9 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// A page's data.
-    pub(crate) fn page_data(&self, id: PageId) -> PageData<'a> {
+    /// A page's data; without its links, backlinks and citations when not `full` (the CSV
+    /// tables do not show them).
+    pub(crate) fn page_data(&self, id: PageId, full: bool) -> PageData<'a> {
         let input = self.input;
         let (config, graph) = (input.config, input.graph);
         let page = &input.corpus.pages[id];
@@ -141,6 +154,36 @@ impl<'a> Renderer<'a> {
             };
             fields.insert(field.key.as_str(), value);
         }
+        let dates = input.history.get(&page.path);
+        let mut data = PageData {
+            title: &page.title,
+            kind: &kind.id,
+            kind_name: &kind.name,
+            url: self.page_url(id),
+            source: &page.path,
+            aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
+            summary: &self.summaries[id],
+            fields,
+            categories: graph.page_categories[id]
+                .iter()
+                .map(|&c| {
+                    let cat = &graph.categories[c];
+                    LinkData {
+                        title: Cow::Borrowed(&cat.name),
+                        url: Some(urls::absolute(config, &cat.path)),
+                    }
+                })
+                .collect(),
+            links: Vec::new(),
+            backlinks: Vec::new(),
+            citations: Vec::new(),
+            cited_by: Vec::new(),
+            created: dates.map(|d| d.created.as_str()),
+            updated: dates.map(|d| d.updated.as_str()),
+        };
+        if !full {
+            return data;
+        }
         let mut seen = std::collections::HashSet::new();
         let mut links: Vec<LinkData> = body
             .links
@@ -163,62 +206,20 @@ impl<'a> Renderer<'a> {
         let mut cited: Vec<PageId> = body.citations.clone();
         cited.sort_unstable();
         cited.dedup();
-        let dates = input.history.get(&page.path);
-        PageData {
-            title: &page.title,
-            kind: &kind.id,
-            kind_name: &kind.name,
-            url: self.page_url(id),
-            source: &page.path,
-            aliases: page.aliases.iter().map(|a| a.0.as_str()).collect(),
-            summary: &self.summaries[id],
-            fields,
-            categories: graph.page_categories[id]
-                .iter()
-                .map(|&c| {
-                    let cat = &graph.categories[c];
-                    LinkData {
-                        title: Cow::Borrowed(&cat.name),
-                        url: Some(urls::absolute(config, &cat.path)),
-                    }
-                })
-                .collect(),
-            links,
-            backlinks: froms.into_iter().map(|p| self.page_link(p)).collect(),
-            citations: cited.into_iter().map(|p| self.page_link(p)).collect(),
-            cited_by: graph.cited_by[id]
-                .iter()
-                .map(|&p| self.page_link(p))
-                .collect(),
-            created: dates.map(|d| d.created.as_str()),
-            updated: dates.map(|d| d.updated.as_str()),
-        }
+        data.links = links;
+        data.backlinks = froms.into_iter().map(|p| self.page_link(p)).collect();
+        data.citations = cited.into_iter().map(|p| self.page_link(p)).collect();
+        data.cited_by = graph.cited_by[id]
+            .iter()
+            .map(|&p| self.page_link(p))
+            .collect();
+        data
     }
 }
 
-fn json_file(path: String, value: &impl Serialize) -> OutputFile {
-    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
-    bytes.push(b'\n');
-    OutputFile {
-        path,
-        bytes: bytes.into(),
-    }
-}
-
-/// A page's JSON, made beside the page (it shows what the page shows, so it follows the page's
-/// edits and its neighbours' as the page does).
-pub(super) fn beside_page(r: &Renderer, id: PageId) -> Vec<Made> {
-    let config = r.input.config;
-    if !config.outputs.json {
-        return Vec::new();
-    }
-    let p = &r.input.corpus.pages[id];
-    let path = urls::json_in(&urls::page_path(&config.kinds[p.kind].folder, &p.slug));
-    vec![r.hand_over(Ok(json_file(path, &r.page_data(id))))]
-}
-
-/// One JSON file per kind and one for the whole wiki. Every page's backlinks are in them, so
-/// they are made after every build.
+/// Every page's JSON (`<page>/index.json`), one file per kind and one for the whole wiki,
+/// all from one serialisation of each page. They show every page's backlinks, so they are made
+/// after every build; the page files are streamed out like pages, the others kept.
 pub(super) fn collections(r: &Renderer, _: &Partial) -> Vec<Made> {
     use rayon::prelude::*;
     let input = r.input;
@@ -227,31 +228,45 @@ pub(super) fn collections(r: &Renderer, _: &Partial) -> Vec<Made> {
         return Vec::new();
     }
     let pages = &input.corpus.pages;
-    let mut files: Vec<Made> = config
-        .kinds
-        .par_iter()
-        .enumerate()
-        .map(|(k, kind)| {
-            let folder = urls::kind_path(&kind.folder);
-            let collection = Collection {
-                title: &kind.plural,
-                url: urls::absolute(config, &folder),
-                kind: Some(&kind.id),
-                pages: (0..pages.len())
-                    .filter(|&i| pages[i].kind == k)
-                    .map(|i| r.page_data(i))
-                    .collect(),
-            };
-            Ok(Some(json_file(urls::json_in(&folder), &collection)))
+    let page_json: Vec<Vec<u8>> = (0..pages.len())
+        .into_par_iter()
+        .with_max_len(64)
+        .map(|i| {
+            let mut bytes = serde_json::to_vec(&r.page_data(i, true)).unwrap_or_default();
+            bytes.push(b'\n');
+            bytes
         })
         .collect();
-    let wiki = Collection {
-        title: &config.title,
-        url: config.base_url.clone(),
-        kind: None,
-        pages: (0..pages.len()).map(|i| r.page_data(i)).collect(),
-    };
-    files.push(Ok(Some(json_file(urls::WIKI_JSON.to_string(), &wiki))));
+    let mut files: Vec<Made> = Vec::with_capacity(pages.len() + config.kinds.len() + 1);
+    for (k, kind) in config.kinds.iter().enumerate() {
+        let folder = urls::kind_path(&kind.folder);
+        let of_kind: Vec<&[u8]> = (0..pages.len())
+            .filter(|&i| pages[i].kind == k)
+            .map(|i| page_json[i].as_slice())
+            .collect();
+        files.push(Ok(Some(OutputFile {
+            path: urls::json_in(&folder),
+            bytes: collection(
+                &kind.plural,
+                &urls::absolute(config, &folder),
+                Some(&kind.id),
+                &of_kind,
+            )
+            .into(),
+        })));
+    }
+    let all: Vec<&[u8]> = page_json.iter().map(Vec::as_slice).collect();
+    files.push(Ok(Some(OutputFile {
+        path: urls::WIKI_JSON.to_string(),
+        bytes: collection(&config.title, &config.base_url, None, &all).into(),
+    })));
+    for (p, bytes) in pages.iter().zip(page_json) {
+        let path = urls::json_in(&urls::page_path(&config.kinds[p.kind].folder, &p.slug));
+        files.push(r.hand_over(Ok(OutputFile {
+            path,
+            bytes: bytes.into(),
+        })));
+    }
     files
 }
 
@@ -311,7 +326,7 @@ pub(super) fn tables(r: &Renderer, _: &Partial) -> Vec<Made> {
         }
         csv.push_str("\r\n");
         for &i in &ids {
-            let data = r.page_data(i);
+            let data = r.page_data(i, false);
             let join = |items: &[LinkData]| {
                 items
                     .iter()

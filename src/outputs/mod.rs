@@ -161,7 +161,7 @@ pub(crate) const OUTPUTS: &[Output] = &[
         make: revisions::list_feeds,
     },
     Output {
-        name: "kind and wiki JSON",
+        name: "JSON of every page, kind and the wiki",
         stale: Stale::Always,
         beside: false,
         make: data::collections,
@@ -187,12 +187,10 @@ pub(crate) const OUTPUTS: &[Output] = &[
 ];
 
 /// The files made beside each page, rendered with it (so they follow its edits and its
-/// neighbours' by `plan::affected`'s rules for the page): its history page, its feed and its
-/// JSON, each when `site.toml` has it on.
+/// neighbours' by `plan::affected`'s rules for the page): its history page and its feed, each
+/// when `site.toml` has it on. (Its JSON is made with the kind's and the wiki's, in `data`.)
 pub(crate) fn beside_page(r: &Renderer, id: crate::content::PageId) -> Vec<Made> {
-    let mut files = revisions::beside_page(r, id);
-    files.extend(data::beside_page(r, id));
-    files
+    revisions::beside_page(r, id)
 }
 
 /// Makes every output whose rule holds: the ones marked `beside` on one thread, the others
@@ -251,7 +249,7 @@ mod tests {
                 "home page",
                 "Atom feed",
                 "kind and category feeds",
-                "kind and wiki JSON",
+                "JSON of every page, kind and the wiki",
                 "kind CSV tables",
                 "sitemap",
                 "robots.txt and .nojekyll"
