@@ -66,7 +66,7 @@ pub(crate) struct PageData<'a> {
 /// `url`, `kind` (a kind's id; absent for the whole wiki), then `pages`, each page's JSON as
 /// its own file has it.
 fn collection(title: &str, url: &str, kind: Option<&str>, pages: &[&[u8]]) -> Vec<u8> {
-    let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let string = |s: &str| crate::render::script_json(&s);
     let mut out = Vec::with_capacity(pages.iter().map(|p| p.len() + 1).sum::<usize>() + 256);
     out.extend_from_slice(
         format!("{{\"title\":{},\"url\":{}", string(title), string(url)).as_bytes(),
@@ -232,7 +232,8 @@ pub(super) fn collections(r: &Renderer, _: &Partial) -> Vec<Made> {
         .into_par_iter()
         .with_max_len(64)
         .map(|i| {
-            let mut bytes = serde_json::to_vec(&r.page_data(i, true)).unwrap_or_default();
+            let mut bytes =
+                escape_json(serde_json::to_vec(&r.page_data(i, true)).unwrap_or_default());
             bytes.push(b'\n');
             bytes
         })
@@ -268,6 +269,24 @@ pub(super) fn collections(r: &Renderer, _: &Partial) -> Vec<Made> {
         })));
     }
     files
+}
+
+/// JSON with `<`, `>` and `&` escaped (they occur only inside strings), as every JSON file of
+/// the site has them, so no `</script>` survives even if a file is ever inlined in a page.
+fn escape_json(bytes: Vec<u8>) -> Vec<u8> {
+    if !bytes.iter().any(|b| matches!(b, b'<' | b'>' | b'&')) {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    for b in bytes {
+        match b {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            b => out.push(b),
+        }
+    }
+    out
 }
 
 /// A CSV field, quoted when it must be (RFC 4180). A text that a spreadsheet would read as a
