@@ -553,9 +553,8 @@ impl PendingHistory {
         if let Some(thread) = self.thread.take() {
             self.history = Arc::new(thread.join().unwrap_or_else(|_| {
                 let mut history = History::default();
-                history.note = Some(
-                    "reading the git history failed: pages show no dates or history".into(),
-                );
+                history.note =
+                    Some("reading the git history failed: pages show no dates or history".into());
                 history
             }));
         }
