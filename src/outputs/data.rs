@@ -22,6 +22,14 @@ use crate::urls;
 pub(crate) struct LinkData<'a> {
     title: Cow<'a, str>,
     url: Option<String>,
+    /// In a link field, when and how the relation held, where the entry says (`2013`,
+    /// `2023-12`, `2023-12-31`; a role as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
 }
 
 /// A field's value, typed as the kind declares it.
@@ -99,6 +107,9 @@ impl<'a> Renderer<'a> {
         LinkData {
             title: Cow::Borrowed(&self.input.corpus.pages[id].title),
             url: Some(self.page_url(id)),
+            since: None,
+            until: None,
+            role: None,
         }
     }
 
@@ -112,10 +123,16 @@ impl<'a> Renderer<'a> {
                     self.page_url(*p),
                     urls::encode_path(anchor)
                 )),
+                since: None,
+                until: None,
+                role: None,
             },
             FieldItem::Missing(name) | FieldItem::Text(name) => LinkData {
                 title: Cow::Borrowed(name),
                 url: None,
+                since: None,
+                until: None,
+                role: None,
             },
         }
     }
@@ -135,11 +152,29 @@ impl<'a> Renderer<'a> {
                 continue;
             }
             let value = match (&field.ty, &fv.value) {
-                (FieldType::Link(_), _) => {
+                (FieldType::Link(_), value) => {
+                    let terms: &[crate::content::LinkName] = match value {
+                        Value::Links(names) => names,
+                        _ => &[],
+                    };
                     let items = graph.infobox[id]
                         .iter()
                         .find(|(f, _)| *f == fv.field)
-                        .map(|(_, items)| items.iter().map(|it| self.field_link(it)).collect())
+                        .map(|(_, items)| {
+                            items
+                                .iter()
+                                .enumerate()
+                                .map(|(j, it)| {
+                                    let mut link = self.field_link(it);
+                                    if let Some(term) = terms.get(j).and_then(|l| l.term.as_ref()) {
+                                        link.since = term.since.map(|d| d.to_string());
+                                        link.until = term.until.map(|d| d.to_string());
+                                        link.role = term.role.as_deref();
+                                    }
+                                    link
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default();
                     FieldData::Links(items)
                 }
@@ -171,6 +206,9 @@ impl<'a> Renderer<'a> {
                     LinkData {
                         title: Cow::Borrowed(&cat.name),
                         url: Some(urls::absolute(config, &cat.path)),
+                        since: None,
+                        until: None,
+                        role: None,
                     }
                 })
                 .collect(),
@@ -199,6 +237,9 @@ impl<'a> Renderer<'a> {
                 .map(|l| LinkData {
                     title: Cow::Borrowed(&l.target),
                     url: None,
+                    since: None,
+                    until: None,
+                    role: None,
                 }),
         );
         let mut froms: Vec<PageId> = graph.backlinks[id].iter().map(|b| b.from).collect();

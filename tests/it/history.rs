@@ -331,7 +331,7 @@ fn feeds_are_valid_atom_for_pages_kinds_and_categories() {
     );
 }
 
-fn validator(schema: &str) -> jsonschema::Validator {
+pub fn validator(schema: &str) -> jsonschema::Validator {
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(repo().join("schema").join(name)).unwrap())
             .unwrap()
@@ -351,7 +351,7 @@ fn validator(schema: &str) -> jsonschema::Validator {
         .unwrap()
 }
 
-fn assert_valid(validator: &jsonschema::Validator, value: &serde_json::Value, name: &str) {
+pub fn assert_valid(validator: &jsonschema::Validator, value: &serde_json::Value, name: &str) {
     let errors: Vec<String> = validator
         .iter_errors(value)
         .map(|e| format!("{} at {}", e, e.instance_path()))

@@ -651,6 +651,8 @@ fn the_built_in_theme_is_served_and_live_reload_works() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(server.get("/kwiki.js").1.contains("addEventListener"));
+}
+
 /// `git` in the site's folder, as `author`.
 fn git(site: &TestSite, args: &[&str], author: &str) {
     let out = Command::new("git")
