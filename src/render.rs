@@ -171,7 +171,7 @@ const CITATION_FIELDS: [&str; 4] = ["author", "publisher", "date", "year"];
 #[derive(Serialize)]
 struct PeriodChartView<'a> {
     svg: String,
-    /// Each role with the number of its colour.
+    /// Each role with the number of its colour class (`c0`…`c11`).
     legend: Vec<LegendItem<'a>>,
     rows: Vec<PeriodRow<'a>>,
 }
