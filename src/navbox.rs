@@ -70,7 +70,8 @@ pub fn compute(config: &Config, pages: &[Page], graph: &LinkGraph) -> Vec<Vec<Ar
             }
         }
         for mut instance in instances {
-            if instance.entries.is_empty() {
+            // A box of one page leads nowhere new: boxes list two pages or more.
+            if instance.entries.len() < 2 {
                 continue;
             }
             instance

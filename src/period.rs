@@ -121,12 +121,15 @@ pub struct Term {
     pub since: Option<PartialDate>,
     pub until: Option<PartialDate>,
     pub role: Option<String>,
+    /// The relation ended on a date the sources do not give (`ended = true`): a "former chief
+    /// executive" with no year. Implied by `until`.
+    pub ended: bool,
 }
 
 impl Term {
-    /// A relation that ended: it has an `until`.
+    /// A relation that ended: it has an `until`, or says it ended (`ended = true`).
     pub fn is_former(&self) -> bool {
-        self.until.is_some()
+        self.until.is_some() || self.ended
     }
 
     /// Has a start or an end.
@@ -146,8 +149,12 @@ impl Term {
         match (&self.since, &self.until) {
             (Some(s), Some(u)) if s == u => Some(s.human()),
             (Some(s), Some(u)) => Some(format!("{} – {}", s.human(), u.human())),
+            (Some(s), None) if self.ended => {
+                Some(format!("from {}, ended at a date not given", s.human()))
+            }
             (Some(s), None) => Some(format!("from {}", s.human())),
             (None, Some(u)) => Some(format!("until {}", u.human())),
+            (None, None) if self.ended => Some("ended".into()),
             (None, None) => None,
         }
     }
@@ -204,6 +211,7 @@ mod tests {
             since: Some(d("2013-06")),
             until: Some(d("2023-12")),
             role: None,
+            ended: false,
         };
         assert!(term.covers(&d("2013")), "part of 2013 is inside");
         assert!(!term.covers(&d("2013-05")));
@@ -223,15 +231,28 @@ mod tests {
             since: Some(d("2013")),
             until: None,
             role: Some("vocalist".into()),
+            ended: false,
         };
         assert_eq!(t.describe().as_deref(), Some("vocalist, from 2013"));
         let t = Term {
             since: Some(d("2013")),
             until: Some(d("2023-12")),
             role: None,
+            ended: false,
         };
         assert_eq!(t.describe().as_deref(), Some("2013 – December 2023"));
         assert!(t.is_former());
+        let ended = Term {
+            role: Some("chief executive".into()),
+            ended: true,
+            ..Term::default()
+        };
+        assert!(ended.is_former() && !ended.has_period());
+        assert_eq!(ended.describe().as_deref(), Some("chief executive, ended"));
+        assert!(
+            ended.covers(&d("2020")),
+            "an unknown end is no end to a query"
+        );
         assert!((d("2013-07").start_year() - 2013.5).abs() < 1e-9);
         assert!((d("2013").end_year() - 2014.0).abs() < 1e-9);
     }

@@ -110,6 +110,8 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
         let to = bar.term.until.map_or(last, |d| d.end_year());
         let (x0, x1) = (x(from), x(to).max(x(from) + 3.0));
         let open = match (bar.term.since.is_none(), bar.term.until.is_none()) {
+            (true, true) if bar.term.ended => " open-start unknown-end",
+            (false, true) if bar.term.ended => " unknown-end",
             (true, true) => " open-start open-end",
             (true, false) => " open-start",
             (false, true) => " open-end",
@@ -131,7 +133,8 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
                 bar.term.describe().unwrap_or_default()
             ))
         );
-        if bar.term.until.is_none() {
+        // An arrow: no end given. A relation that ended on a date not given has none.
+        if !bar.term.is_former() {
             let _ = write!(
                 out,
                 "<path class=\"arrow c{role}\" d=\"M{} {} l6 {} l-6 {} z\"/>",
@@ -156,6 +159,7 @@ mod tests {
             since: since.and_then(PartialDate::parse),
             until: until.and_then(PartialDate::parse),
             role: role.map(str::to_string),
+            ended: until.is_some(),
         }
     }
 

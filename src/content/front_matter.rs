@@ -528,6 +528,7 @@ fn link_entry(v: &DeValue, offset: usize) -> Result<LinkName, TypeError> {
     let mut name = None;
     let mut term = Term::default();
     let mut until_at = None;
+    let mut ended_at = None;
     for (key, value) in table.iter() {
         let at = value.span().start;
         match key.get_ref().as_ref() {
@@ -546,6 +547,13 @@ fn link_entry(v: &DeValue, offset: usize) -> Result<LinkName, TypeError> {
                 term.until = Some(date_of(value.get_ref(), at, "until")?);
                 until_at = Some(at);
             }
+            "ended" => match value.get_ref().as_bool() {
+                Some(b) => {
+                    term.ended = b;
+                    ended_at = Some(at);
+                }
+                None => return Err((Some(at), "ended must be true or false".into())),
+            },
             other => {
                 return Err((
                     Some(key.span().start),
@@ -566,6 +574,15 @@ fn link_entry(v: &DeValue, offset: usize) -> Result<LinkName, TypeError> {
         && u.last() < s.first()
     {
         return Err((Some(at), format!("until {u} is before since {s}")));
+    }
+    if let (Some(_), false, Some(at)) = (term.until, term.ended, ended_at) {
+        return Err((
+            Some(at),
+            "ended = false, but until says when it ended".into(),
+        ));
+    }
+    if term.until.is_some() {
+        term.ended = true;
     }
     Ok(LinkName {
         name,

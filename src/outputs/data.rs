@@ -30,6 +30,9 @@ pub(crate) struct LinkData<'a> {
     until: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'a str>,
+    /// `true` for a relation that ended on a date not given (`until` says it otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended: Option<bool>,
 }
 
 /// A field's value, typed as the kind declares it.
@@ -110,6 +113,7 @@ impl<'a> Renderer<'a> {
             since: None,
             until: None,
             role: None,
+            ended: None,
         }
     }
 
@@ -126,6 +130,7 @@ impl<'a> Renderer<'a> {
                 since: None,
                 until: None,
                 role: None,
+                ended: None,
             },
             FieldItem::Missing(name) | FieldItem::Text(name) => LinkData {
                 title: Cow::Borrowed(name),
@@ -133,6 +138,7 @@ impl<'a> Renderer<'a> {
                 since: None,
                 until: None,
                 role: None,
+                ended: None,
             },
         }
     }
@@ -170,6 +176,8 @@ impl<'a> Renderer<'a> {
                                         link.since = term.since.map(|d| d.to_string());
                                         link.until = term.until.map(|d| d.to_string());
                                         link.role = term.role.as_deref();
+                                        link.ended =
+                                            (term.ended && term.until.is_none()).then_some(true);
                                     }
                                     link
                                 })
@@ -209,6 +217,7 @@ impl<'a> Renderer<'a> {
                         since: None,
                         until: None,
                         role: None,
+                        ended: None,
                     }
                 })
                 .collect(),
@@ -240,6 +249,7 @@ impl<'a> Renderer<'a> {
                     since: None,
                     until: None,
                     role: None,
+                    ended: None,
                 }),
         );
         let mut froms: Vec<PageId> = graph.backlinks[id].iter().map(|b| b.from).collect();

@@ -422,3 +422,40 @@ fn the_data_export_carries_each_relations_period_and_role() {
     broken["fields"]["members"][1]["since"] = serde_json::json!("March 2012");
     assert!(!crate::history::validator("page.schema.json").is_valid(&broken));
 }
+
+#[test]
+fn a_relation_that_ended_on_a_date_not_given_is_former_without_a_date() {
+    let site = fixture();
+    site.page(
+        "content/groups/beta.md",
+        "Beta",
+        "agency = { name = \"Big Agency\", role = \"trainee\", ended = true }\n",
+        "Beta is a group.\n",
+    );
+    let out = site.build();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let beta = site.read("groups/beta/index.html");
+    assert!(
+        beta.contains("<dt>Former agency</dt>")
+            && beta.contains("Big Agency</a> <span class=\"term\">(trainee, ended)</span>"),
+        "{beta}"
+    );
+    // Not a dated relation: no timeline picture of its own, and no bar.
+    assert!(!beta.contains("period-timeline"));
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("groups/beta/index.json")).unwrap();
+    assert_eq!(json["fields"]["agency"][0]["ended"], true);
+    // `ended = false` beside an `until` contradicts it.
+    site.page(
+        "content/groups/beta.md",
+        "Beta",
+        "agency = { name = \"Big Agency\", until = 2014, ended = false }\n",
+        "Beta is a group.\n",
+    );
+    let out = site.kwiki(&["check"]);
+    assert!(
+        stderr(&out).contains("content/groups/beta.md:3:55: error[front-matter]: field 'agency': ended = false, but until says when it ended"),
+        "{}",
+        stderr(&out)
+    );
+}
