@@ -432,7 +432,13 @@ def logical_len(inlines):
 
 
 # ---- rendering ---------------------------------------------------------------------------
+class Raw(str):
+    """A TOML value written as it is (an inline table made by --data)."""
+
+
 def tq(v):
+    if isinstance(v, Raw):
+        return str(v)
     if isinstance(v, list):
         return "[" + ", ".join(tq(x) for x in v) + "]"
     if isinstance(v, int):
@@ -481,6 +487,8 @@ class Renderer:
                 rows = ["| " + " | ".join(b[1]) + " |", "|" + "---|" * len(b[1])]
                 rows += ["| " + " | ".join(self.inl(c) for c in row) + " |" for row in b[2]]
                 out.append("\n".join(rows))
+            elif b[0] == "raw":
+                out.append(b[1])
             elif b[0] == "fn":
                 out.append("\n".join("[^%d]: %s" % (i + 1, d) for i, d in enumerate(b[1])))
         return "\n\n".join(out) + "\n"
@@ -613,6 +621,38 @@ def write(path, text):
     return len(text.encode("utf-8"))
 
 
+DATA_SITE = """
+[[navboxes]]
+kind = "group"
+field = "members"
+"""
+
+DATA_QUERY = "```query\nfrom song\nwhere artist = this\nshow title, year, album\nsort year desc, title\n```"
+
+
+def add_data(corpus, seed):
+    """Members of each group with since (the debut), a role and, for some, an until; a
+    discography query on each group page. Its own random stream: the rest of the corpus is the
+    same as without --data."""
+    r = random.Random(seed * 7919 + 24)
+    for p in corpus.pages:
+        if p.kind != "groups":
+            continue
+        debut = p.field("debut")
+        members = []
+        for name in p.field("members"):
+            if r.random() < 0.3:
+                members.append(name)
+                continue
+            parts = ["name = %s" % tq(name), "since = %d" % debut, "role = %s" % tq(r.choice(POSITIONS))]
+            if r.random() < 0.25:
+                parts.append("until = \"%d-%02d\"" % (debut + r.randint(0, 8), r.randint(1, 12)))
+            members.append(Raw("{ " + ", ".join(parts) + " }"))
+        p.fields = [("members", members) if k == "members" else (k, v) for k, v in p.fields]
+        p.blocks.append(("h", 2, "Discography"))
+        p.blocks.append(("raw", DATA_QUERY))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, required=True)
@@ -620,19 +660,26 @@ def main(argv=None):
     ap.add_argument("--format", choices=["kwiki", "zola", "hugo"], required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hugo-links", choices=["ref", "url"], default="ref")
+    ap.add_argument("--data", action="store_true",
+                    help="kwiki only: members with periods and roles, a query per group page and a "
+                         "members navbox (issue 24's fan-wiki data)")
     a = ap.parse_args(argv)
+    if a.data and a.format != "kwiki":
+        ap.error("--data needs --format kwiki")
     if a.pages < 11:
         ap.error("--pages must be at least 11")
     if os.path.isdir(a.out) and os.listdir(a.out):
         ap.error("%s exists and is not empty" % a.out)
     corpus = Corpus(a.pages, a.seed)
+    if a.data:
+        add_data(corpus, a.seed)
     rnd = Renderer(corpus, a.format, a.hugo_links)
     content = os.path.join(a.out, "content")
     sizes = []
     for p in corpus.pages:
         sizes.append(write(os.path.join(content, p.kind, p.slug + ".md"), rnd.page(p)))
     if a.format == "kwiki":
-        write(os.path.join(a.out, "site.toml"), KWIKI_SITE)
+        write(os.path.join(a.out, "site.toml"), KWIKI_SITE + (DATA_SITE if a.data else ""))
     else:
         files = ZOLA_FILES if a.format == "zola" else HUGO_FILES
         for rel, text in files.items():

@@ -797,11 +797,44 @@ fn link_graph(shared: &Shared, previous: Option<&LinkGraph>, run: &mut Run) -> L
         },
         &mut run.diagnostics,
     );
+    let mut graph = graph;
+    graph.query_tables = query_tables(shared, &graph, &mut run.diagnostics);
+    graph.navboxes = crate::navbox::compute(shared.config, &shared.corpus.pages, &graph);
     run.lap("graph");
     if let Some(last) = run.stages.last_mut() {
         last.1 = started.elapsed();
     }
     graph
+}
+
+/// The tables of every page's `query` blocks, computed from the graph; a warning for each
+/// that matches nothing.
+fn query_tables(
+    shared: &Shared,
+    graph: &LinkGraph,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(PageId, Vec<String>)> {
+    let with_queries: Vec<(PageId, &[crate::query::Query])> = shared
+        .bodies
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.queries.is_empty())
+        .map(|(i, b)| (i, b.queries.as_slice()))
+        .collect();
+    if with_queries.is_empty() {
+        return Vec::new();
+    }
+    let input = crate::query::Input {
+        config: shared.config,
+        pages: &shared.corpus.pages,
+        graph,
+        hrefs: &shared.names.hrefs,
+        summaries: shared.summaries,
+    };
+    let mut found = Vec::new();
+    let tables = crate::query::tables(&with_queries, &input, &mut found);
+    diagnostics.extend(found);
+    tables
 }
 
 /// What the render stage made: the fresh files, and the last build's files they patch (when

@@ -62,7 +62,10 @@ pub enum NavboxSource {
     Field { kind: KindId, field: usize },
     /// On each page of `kind`: the pages whose field names it (an agency's artists), from one
     /// or more (kind, field) pairs.
-    Inverse { kind: KindId, from: Vec<(KindId, usize)> },
+    Inverse {
+        kind: KindId,
+        from: Vec<(KindId, usize)>,
+    },
     /// Every page of a category.
     Category(String),
 }
@@ -346,9 +349,10 @@ fn check_folder(
 fn lower_first(label: &str) -> String {
     let mut chars = label.chars();
     match (chars.next(), chars.next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
-            a.to_lowercase().chain(label[a.len_utf8()..].chars()).collect()
-        }
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a
+            .to_lowercase()
+            .chain(label[a.len_utf8()..].chars())
+            .collect(),
         _ => label.to_string(),
     }
 }
@@ -368,21 +372,29 @@ fn read_navbox(
         None
     };
     let find_kind = |id: &str| kinds.iter().position(|k| k.id == id);
-    let links_to = |kind: &Kind, field: usize, hub: KindId| {
-        matches!(&kind.fields[field].ty, FieldType::Link(allowed) if allowed.contains(&hub))
-    };
+    let links_to = |kind: &Kind, field: usize, hub: KindId| matches!(&kind.fields[field].ty, FieldType::Link(allowed) if allowed.contains(&hub));
     let source = match (&raw.kind, &raw.field, &raw.from, &raw.category) {
         (None, None, None, Some(category)) => NavboxSource::Category(category.clone()),
         (Some(kind), field, from, None) if field.is_some() != from.is_some() => {
             let Some(hub) = find_kind(kind.get_ref()) else {
-                return fail(kind.span().start, format!("unknown kind '{}'", kind.get_ref()));
+                return fail(
+                    kind.span().start,
+                    format!("unknown kind '{}'", kind.get_ref()),
+                );
             };
             if let Some(field) = field {
-                let Some(f) = kinds[hub].fields.iter().position(|f| f.key == *field.get_ref())
+                let Some(f) = kinds[hub]
+                    .fields
+                    .iter()
+                    .position(|f| f.key == *field.get_ref())
                 else {
                     return fail(
                         field.span().start,
-                        format!("kind '{}' has no field '{}'", kinds[hub].id, field.get_ref()),
+                        format!(
+                            "kind '{}' has no field '{}'",
+                            kinds[hub].id,
+                            field.get_ref()
+                        ),
                     );
                 };
                 if !matches!(kinds[hub].fields[f].ty, FieldType::Link(_)) {
@@ -391,7 +403,10 @@ fn read_navbox(
                         format!("field '{}' does not link to pages", field.get_ref()),
                     );
                 }
-                NavboxSource::Field { kind: hub, field: f }
+                NavboxSource::Field {
+                    kind: hub,
+                    field: f,
+                }
             } else {
                 let from = from.as_ref()?;
                 let names = match from.get_ref() {
@@ -410,12 +425,18 @@ fn read_navbox(
                         None => {
                             return fail(
                                 from.span().start,
-                                format!("'{name}' is not a KIND.FIELD that links to a {}", kinds[hub].id),
+                                format!(
+                                    "'{name}' is not a KIND.FIELD that links to a {}",
+                                    kinds[hub].id
+                                ),
                             );
                         }
                     }
                 }
-                NavboxSource::Inverse { kind: hub, from: pairs }
+                NavboxSource::Inverse {
+                    kind: hub,
+                    from: pairs,
+                }
             }
         }
         _ => {
@@ -463,7 +484,9 @@ fn read_field(
         error,
         diagnostics,
     )?;
-    if (raw_field.inverse.is_some() || raw_field.former.is_some()) && !matches!(ty, FieldType::Link(_)) {
+    if (raw_field.inverse.is_some() || raw_field.former.is_some())
+        && !matches!(ty, FieldType::Link(_))
+    {
         diagnostics.push(error(
             field_span.start,
             format!("field '{key}': `inverse` and `former` need a `link` field"),
@@ -479,7 +502,10 @@ fn read_field(
     let former_of = |l: &str| format!("Former {}", lower_first(l));
     Some(Field {
         key: key.clone(),
-        former: raw_field.former.clone().unwrap_or_else(|| former_of(&label)),
+        former: raw_field
+            .former
+            .clone()
+            .unwrap_or_else(|| former_of(&label)),
         inverse_former: raw_field
             .inverse_former
             .clone()

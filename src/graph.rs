@@ -88,6 +88,10 @@ pub struct LinkGraph {
     pub inverse: Vec<Vec<(String, Vec<(PageId, Option<Term>)>)>>,
     /// Per page: (field index, values), in the page's front-matter order.
     pub infobox: Vec<Arc<InfoboxRows>>,
+    /// Per page: the terms (`since`, `until`, `role`) of its linked fields' entries, in the
+    /// order of `infobox`'s values; empty for a page without any. Compared by
+    /// `plan::affected`: a changed term changes what lists and the timeline show.
+    pub terms: Vec<Arc<Vec<Option<Term>>>>,
     pub cited_by: Vec<Vec<PageId>>,
     pub categories: Vec<Category>,
     /// Per page: indices into `categories`.
@@ -104,6 +108,11 @@ pub struct LinkGraph {
     pub name_diagnostics: Vec<Diagnostic>,
     /// Per page: what resolving its infobox gave, kept for the next incremental build.
     infoboxes: Vec<Arc<PageInfobox>>,
+    /// The tables of the pages with `query` blocks (`query::tables`), by page: filled in after
+    /// the graph, from it. A page whose tables changed is rendered again.
+    pub query_tables: Vec<(PageId, Vec<String>)>,
+    /// Per page: the navigation boxes it shows (`navbox::compute`), filled in after the graph.
+    pub navboxes: Vec<Vec<Arc<crate::navbox::Instance>>>,
 }
 
 /// (target, (declaring kind, field), relation heading, page declaring it, its term).
@@ -113,6 +122,7 @@ type InverseEdge = (PageId, (usize, usize), Arc<str>, PageId, Option<Term>);
 #[derive(Debug, Clone, Default)]
 struct PageInfobox {
     rows: Arc<InfoboxRows>,
+    terms: Arc<Vec<Option<Term>>>,
     inverse_edges: Vec<InverseEdge>,
     field_edges: Vec<(PageId, PageId, Arc<str>)>,
     /// (target, field) for each page the infobox names, with the first field that names it.
@@ -161,6 +171,7 @@ pub fn build(input: &GraphInput, diagnostics: &mut Diagnostics) -> LinkGraph {
         backlinks: vec![Vec::new(); n],
         inverse: vec![Vec::new(); n],
         infobox: vec![Arc::default(); n],
+        terms: vec![Arc::default(); n],
         cited_by: vec![Vec::new(); n],
         page_categories: vec![Vec::new(); n],
         ..LinkGraph::default()
@@ -283,6 +294,17 @@ fn resolve_infobox(input: &GraphInput, id: PageId, page: &Page) -> PageInfobox {
         rows.push((fv.field, items));
     }
     out.diagnostics.extend(budget.overflow(&page.path));
+    let terms: Vec<Option<Term>> = page
+        .fields
+        .iter()
+        .flat_map(|fv| match &fv.value {
+            Value::Links(names) => names.iter().map(|l| l.term.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if terms.iter().any(Option::is_some) {
+        out.terms = Arc::new(terms);
+    }
     out.rows = Arc::new(rows);
     out
 }
@@ -421,6 +443,7 @@ fn inverse_relations(
         }
         diagnostics.extend(info.diagnostics.iter().cloned());
         graph.infobox[id] = Arc::clone(&info.rows);
+        graph.terms[id] = Arc::clone(&info.terms);
     }
     inverse_edges.sort_by(|a, b| {
         (a.0, a.1)

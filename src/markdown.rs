@@ -26,7 +26,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::config::{Config, KindId};
@@ -92,7 +92,14 @@ pub struct RenderedBody {
     /// Plain text of the body, for search.
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// The `query` blocks, in order, and where each table goes in `html` (byte offsets).
+    pub queries: Vec<crate::query::Query>,
+    pub query_at: Vec<usize>,
 }
+
+/// Stands in the HTML for a query's table until `finish` records where it is. Noncharacters
+/// are for a program's internal use: no page text has them (`text` drops any).
+const QUERY_MARK: &str = "\u{FDD0}query\u{FDD0}";
 
 /// Heading ids the templates use themselves; headings never take them.
 const RESERVED_IDS: &[&str] = &[
@@ -195,6 +202,8 @@ struct State<'r, 'a> {
     /// The HTML block being read: its lines joined, and where each line starts in it and in
     /// the (escaped) body. pulldown-cmark gives a block line by line; it is judged whole.
     html_block: Option<(String, Vec<(usize, usize)>)>,
+    /// Inside a `query` block: where it starts, and its lines with their positions.
+    query_block: Option<(Position, Vec<(String, Position)>)>,
     /// Inside a code block: its text is shown as written.
     in_code_block: bool,
     /// Where code spans and code blocks are in the (escaped) body, in order: no footnote
@@ -245,6 +254,7 @@ impl<'r, 'a> State<'r, 'a> {
             budget: Budget::default(),
             cited: HashSet::default(),
             html_block: None,
+            query_block: None,
             in_code_block: false,
             code_ranges: Vec::new(),
             html_depth: 0,
@@ -379,8 +389,18 @@ impl<'r, 'a> State<'r, 'a> {
                 self.flush_context();
                 self.emit(Event::End(end));
             }
-            Event::Text(text) => self.text(text, &range),
+            Event::Text(text) if self.query_block.is_none() => self.text(text, &range),
             Event::Code(code) => self.code(code, range),
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.trim() == "query" && self.heading.is_none() && self.footnote.is_none() =>
+            {
+                self.flush_context();
+                let at = self.locator.locate(self.file_offset(range.start));
+                self.code_ranges.push(range);
+                self.query_block = Some((at, Vec::new()));
+            }
+            Event::Text(text) if self.query_block.is_some() => self.query_text(&text, &range),
+            Event::End(TagEnd::CodeBlock) if self.query_block.is_some() => self.end_query(),
             Event::Start(Tag::CodeBlock(kind)) => {
                 self.code_ranges.push(range);
                 self.in_code_block = true;
@@ -516,8 +536,76 @@ impl<'r, 'a> State<'r, 'a> {
         self.emit(event);
     }
 
+    /// A piece of a `query` block: its lines, each with where it starts in the file.
+    fn query_text(&mut self, text: &str, range: &std::ops::Range<usize>) {
+        let start = self.file_offset(range.start);
+        let mut lines = Vec::new();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            lines.push((
+                line.trim_end_matches(['\n', '\r']).to_string(),
+                self.locator.locate(start + offset),
+            ));
+            offset += line.len();
+        }
+        if let Some((_, block)) = &mut self.query_block {
+            block.extend(lines);
+        }
+    }
+
+    /// The end of a `query` block: parsed and checked now, evaluated after the link graph;
+    /// a mark holds its place in the HTML.
+    fn end_query(&mut self) {
+        let Some((at, lines)) = self.query_block.take() else {
+            return;
+        };
+        // A page of a kind lives under its kind's folder (`content/<folder>/…`); the home page
+        // does not.
+        let this_kind = self
+            .path
+            .strip_prefix("content/")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(folder, _)| self.r.config.kind_by_folder(folder));
+        let Some(this_kind) = this_kind else {
+            self.result.diagnostics.push(
+                Diagnostic::error(
+                    "query",
+                    self.path,
+                    "query: a query block works on a page of a kind, not on the home page",
+                )
+                .at(at),
+            );
+            return;
+        };
+        let cx = crate::query::Context {
+            config: self.r.config,
+            index: self.r.index,
+            this_kind: Some(this_kind),
+        };
+        let borrowed: Vec<(&str, Position)> = lines.iter().map(|(l, p)| (l.as_str(), *p)).collect();
+        match crate::query::parse(&borrowed, at, &cx) {
+            Ok(query) => {
+                self.result.queries.push(query);
+                self.emit(Event::Html(format!("{QUERY_MARK}\n").into()));
+            }
+            Err(errors) => {
+                for (position, message) in errors {
+                    self.result.diagnostics.push(
+                        Diagnostic::error("query", self.path, format!("query: {message}"))
+                            .at(position),
+                    );
+                }
+            }
+        }
+    }
+
     /// Text (in a code block, as written), unless it is the label of an embedded image.
     fn text(&mut self, text: CowStr<'a>, range: &std::ops::Range<usize>) {
+        let text = if text.contains('\u{FDD0}') {
+            CowStr::from(text.replace('\u{FDD0}', ""))
+        } else {
+            text
+        };
         if !self.skip_image_label {
             let text = if self.in_code_block {
                 self.unescape_code(text, range, 0)
@@ -1071,6 +1159,23 @@ impl<'r, 'a> State<'r, 'a> {
         self.block_text.clear();
     }
 
+    /// Takes the query marks out of the HTML, noting where each table goes.
+    fn place_queries(&mut self) {
+        let html = &self.result.html;
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find(QUERY_MARK) {
+            out.push_str(&rest[..i]);
+            self.result.query_at.push(out.len());
+            rest = &rest[i + QUERY_MARK.len()..];
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
+        }
+        out.push_str(rest);
+        // A mark the sanitizer dropped (it never does) would leave a query without a place.
+        self.result.queries.truncate(self.result.query_at.len());
+        self.result.html = out;
+    }
+
     fn finish(mut self) -> RenderedBody {
         self.flush_context();
         let mut html = String::with_capacity(self.text.len() * 3 / 2);
@@ -1083,6 +1188,9 @@ impl<'r, 'a> State<'r, 'a> {
         } else {
             html
         };
+        if !self.result.queries.is_empty() {
+            self.place_queries();
+        }
         let mut defs = std::mem::take(&mut self.footnote_defs);
         if !self.footnote_numbers.is_empty() {
             let mut notes = String::from("<ol class=\"footnotes\">\n");

@@ -84,7 +84,9 @@ impl PartialDate {
         match (self.month, self.day) {
             (None, _) => f64::from(self.year) + 1.0,
             (Some(m), None) => f64::from(self.year) + f64::from(m) / 12.0,
-            (Some(m), Some(d)) => f64::from(self.year) + (f64::from(m) - 1.0) / 12.0 + f64::from(d) / 372.0,
+            (Some(m), Some(d)) => {
+                f64::from(self.year) + (f64::from(m) - 1.0) / 12.0 + f64::from(d) / 372.0
+            }
         }
     }
 
@@ -180,7 +182,16 @@ mod tests {
         for ok in ["2013", "2023-12", "2023-12-31", "0999"] {
             assert_eq!(d(ok).to_string(), ok);
         }
-        for bad in ["13", "2023-13", "2023-1", "2023-12-32", "2023-12-01-01", "", "abcd", "2023-"] {
+        for bad in [
+            "13",
+            "2023-13",
+            "2023-1",
+            "2023-12-32",
+            "2023-12-01-01",
+            "",
+            "abcd",
+            "2023-",
+        ] {
             assert_eq!(PartialDate::parse(bad), None, "{bad}");
         }
         assert_eq!(d("2023-12").human(), "December 2023");

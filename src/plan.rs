@@ -207,7 +207,10 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
         pages.extend(new.iter().map(|t| t.0));
         links_changed |= old != new;
     }
-    let infobox_changed = |i: PageId| before.graph.infobox.get(i) != after.graph.infobox.get(i);
+    let infobox_changed = |i: PageId| {
+        before.graph.infobox.get(i) != after.graph.infobox.get(i)
+            || before.graph.terms.get(i) != after.graph.terms.get(i)
+    };
     // Pictures show the relations of the pages a page names: when a page's relations change,
     // so do the pictures of the pages naming or citing it.
     for &i in changed {
@@ -216,6 +219,20 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
             pages.extend(&after.graph.cited_by[i]);
         }
     }
+    // A page's query tables read other pages: it is rendered again when they changed.
+    let (old_q, new_q) = (&before.graph.query_tables, &after.graph.query_tables);
+    pages.extend(
+        new_q
+            .iter()
+            .filter(|entry| !old_q.contains(entry))
+            .chain(old_q.iter().filter(|entry| !new_q.contains(entry)))
+            .map(|(p, _)| *p),
+    );
+    // Navigation boxes list pages by relation: every page whose boxes changed.
+    let no_boxes = Vec::new();
+    pages.extend((0..after.graph.navboxes.len()).filter(|&i| {
+        before.graph.navboxes.get(i).unwrap_or(&no_boxes) != &after.graph.navboxes[i]
+    }));
     pages.sort_unstable();
     pages.dedup();
     // Lists (kind indexes, categories, disambiguations) show a page's title, summary and

@@ -163,6 +163,52 @@ fn split_lead(html: &str) -> (&str, &str) {
 /// 2023)". Only fields a source kind declares under these names are shown.
 const CITATION_FIELDS: [&str; 4] = ["author", "publisher", "date", "year"];
 
+/// The timeline picture of a page's dated relations, and the same as a table.
+#[derive(Serialize)]
+struct PeriodChartView<'a> {
+    svg: String,
+    /// Each role with the number of its colour.
+    legend: Vec<LegendItem<'a>>,
+    rows: Vec<PeriodRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct LegendItem<'a> {
+    role: &'a str,
+    colour: usize,
+}
+
+#[derive(Serialize)]
+struct PeriodRow<'a> {
+    title: &'a str,
+    href: &'a str,
+    role: Option<&'a str>,
+    period: String,
+}
+
+/// One navigation box: its heading (after the hub page, if any) and its rows.
+#[derive(Serialize)]
+struct NavboxView<'a> {
+    id: String,
+    hub: Option<LinkView<'a>>,
+    title: &'a str,
+    rows: Vec<NavboxRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct NavboxRow<'a> {
+    label: Cow<'a, str>,
+    items: Vec<NavboxItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct NavboxItem<'a> {
+    title: &'a str,
+    href: &'a str,
+    /// The page showing the box.
+    current: bool,
+}
+
 #[derive(Serialize)]
 struct PageView<'a> {
     title: &'a str,
@@ -185,6 +231,10 @@ struct PageView<'a> {
     /// The disambiguation page of a name this page shares with others.
     disambiguation: Option<LinkView<'a>>,
     categories: Vec<LinkView<'a>>,
+    /// The navigation boxes at the page's foot (`[[navboxes]]` in site.toml).
+    navboxes: Vec<NavboxView<'a>>,
+    /// The timeline of the page's relations that carry periods.
+    period_chart: Option<PeriodChartView<'a>>,
     cited_by: Vec<LinkView<'a>>,
     edit_url: Option<String>,
     history_url: Option<String>,
@@ -770,6 +820,15 @@ pub(crate) struct TimelineEntry {
     pub(crate) kind: String,
     pub(crate) label: String,
     pub(crate) when: String,
+    /// For the start or end of a relation with a period: the page it names and the role.
+    pub(crate) other: Option<TimelineOther>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TimelineOther {
+    pub(crate) title: String,
+    pub(crate) href: String,
+    pub(crate) role: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1034,6 +1093,141 @@ impl<'a> Renderer<'a> {
         rows
     }
 
+    /// The timeline of `id`'s relations with periods: its own fields' entries and the other
+    /// pages' entries naming it, earliest start first.
+    fn period_chart(&self, id: PageId) -> Option<PeriodChartView<'a>> {
+        let input = self.input;
+        let pages = &input.corpus.pages;
+        let mut related: Vec<(PageId, &'a Term)> = Vec::new();
+        for (k, fv) in pages[id].fields.iter().enumerate() {
+            if let (Value::Links(names), Some((_, items))) =
+                (&fv.value, input.graph.infobox[id].get(k))
+            {
+                for (name, item) in names.iter().zip(items.iter()) {
+                    if let (Some(term), Some(p)) = (&name.term, item.page())
+                        && term.has_period()
+                    {
+                        related.push((p, term));
+                    }
+                }
+            }
+        }
+        for (_, list) in &input.graph.inverse[id] {
+            for (p, term) in list {
+                if let Some(term) = term.as_ref().filter(|t| t.has_period()) {
+                    related.push((*p, term));
+                }
+            }
+        }
+        if related.is_empty() {
+            return None;
+        }
+        related.sort_by(|a, b| {
+            let key = |t: &Term| t.since.map(|s| s.first());
+            key(a.1)
+                .cmp(&key(b.1))
+                .then(input.graph.rank[a.0].cmp(&input.graph.rank[b.0]))
+        });
+        related.dedup();
+        let bars: Vec<crate::period_chart::Bar> = related
+            .iter()
+            .map(|&(p, term)| crate::period_chart::Bar {
+                title: &pages[p].title,
+                term,
+            })
+            .collect();
+        let svg = crate::period_chart::svg(&pages[id].title, &bars)?;
+        let legend = crate::period_chart::roles(related.iter().map(|r| r.1))
+            .into_iter()
+            .enumerate()
+            .map(|(i, role)| LegendItem {
+                role: role.unwrap_or("no role given"),
+                colour: i % 12,
+            })
+            .collect();
+        Some(PeriodChartView {
+            svg,
+            legend,
+            rows: related
+                .iter()
+                .map(|&(p, term)| PeriodRow {
+                    title: &pages[p].title,
+                    href: &self.hrefs[p],
+                    role: term.role.as_deref(),
+                    period: term.period_text().unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+
+    /// The navigation boxes page `id` shows: current and former entries in rows of their own.
+    fn navbox_views(&self, id: PageId) -> Vec<NavboxView<'a>> {
+        let config = self.input.config;
+        let Some(boxes) = self.input.graph.navboxes.get(id) else {
+            return Vec::new();
+        };
+        let pages = &self.input.corpus.pages;
+        boxes
+            .iter()
+            .enumerate()
+            .map(|(n, b)| {
+                let navbox = &config.navboxes[b.navbox];
+                let item = |p: PageId| NavboxItem {
+                    title: &pages[p].title,
+                    href: &self.hrefs[p],
+                    current: p == id,
+                };
+                let (former, current): (Vec<_>, Vec<_>) = b
+                    .entries
+                    .iter()
+                    .partition(|(_, t)| t.as_ref().is_some_and(Term::is_former));
+                let former_label = match &navbox.source {
+                    crate::config::NavboxSource::Field { kind, field } => {
+                        Cow::Borrowed(config.kinds[*kind].fields[*field].former.as_str())
+                    }
+                    _ => Cow::Owned(format!("Former {}", navbox.title.to_lowercase())),
+                };
+                let mut rows = vec![NavboxRow {
+                    label: Cow::Borrowed(navbox.title.as_str()),
+                    items: current.iter().map(|(p, _)| item(*p)).collect(),
+                }];
+                if !former.is_empty() {
+                    rows.push(NavboxRow {
+                        label: former_label,
+                        items: former.iter().map(|(p, _)| item(*p)).collect(),
+                    });
+                }
+                rows.retain(|r| !r.items.is_empty());
+                NavboxView {
+                    id: format!("navbox-{}", n + 1),
+                    hub: b.hub.map(|h| self.link(h)),
+                    title: &navbox.title,
+                    rows,
+                }
+            })
+            .collect()
+    }
+
+    /// The body's HTML with its `query` blocks' tables in place.
+    fn with_query_tables(&self, id: PageId, body: &'a RenderedBody) -> Cow<'a, str> {
+        if body.query_at.is_empty() {
+            return Cow::Borrowed(&body.html);
+        }
+        let tables = &self.input.graph.query_tables;
+        let Ok(i) = tables.binary_search_by_key(&id, |(p, _)| *p) else {
+            return Cow::Borrowed(&body.html);
+        };
+        let mut html = String::with_capacity(body.html.len() + 4096);
+        let mut last = 0;
+        for (&at, table) in body.query_at.iter().zip(&tables[i].1) {
+            html.push_str(&body.html[last..at]);
+            html.push_str(table);
+            last = at;
+        }
+        html.push_str(&body.html[last..]);
+        Cow::Owned(html)
+    }
+
     /// The relation lists other pages' fields make for `id` ("Artists", "Member of"), each
     /// split into current and former ("Former artists") where entries say when they ended.
     fn relation_views(&self, id: PageId) -> Vec<RelationView<'a>> {
@@ -1059,7 +1253,11 @@ impl<'a> Renderer<'a> {
                 .partition(|(_, t)| t.as_ref().is_some_and(Term::is_former));
             let former_heading = former_label(label);
             if !current.is_empty() || former_heading.is_none() {
-                let all = if former_heading.is_none() { list.iter().collect() } else { current };
+                let all = if former_heading.is_none() {
+                    list.iter().collect()
+                } else {
+                    current
+                };
                 views.push(RelationView {
                     label,
                     pages: all.into_iter().map(item).collect(),
@@ -1112,7 +1310,8 @@ impl<'a> Renderer<'a> {
         let summary = self.summaries[id].clone();
         let dates = input.history.get(&page.path);
         let json_ld = self.page_json_ld(id, &summary, &canonical);
-        let (lead, rest) = split_lead(&body.html);
+        let html = self.with_query_tables(id, body);
+        let (lead, rest) = split_lead(&html);
         let view = PageView {
             title: &page.title,
             href: self.hrefs[id].clone(),
@@ -1152,6 +1351,8 @@ impl<'a> Renderer<'a> {
                     }
                 })
                 .collect(),
+            navboxes: self.navbox_views(id),
+            period_chart: self.period_chart(id),
             cited_by: graph.cited_by[id].iter().map(|&p| self.link(p)).collect(),
             edit_url: config
                 .repository

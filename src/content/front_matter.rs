@@ -207,7 +207,7 @@ pub fn parse(
             },
             _ => match declared_field(kind, name, v, key_offset, value_offset, base, &error) {
                 Ok(field) => fm.fields.push(field),
-                Err(diagnostic) => diagnostics.push(diagnostic),
+                Err(found) => diagnostics.extend(found),
             },
         }
     }
@@ -257,23 +257,41 @@ fn declared_field(
     value_offset: usize,
     base: usize,
     error: &impl Fn(usize, String) -> Diagnostic,
-) -> Result<FieldValue, Diagnostic> {
+) -> Result<FieldValue, Vec<Diagnostic>> {
     let Some(kind) = kind else {
-        return Err(error(
+        return Err(vec![error(
             key_offset,
             format!("unknown key '{name}' (the home page takes title and summary)"),
-        ));
+        )]);
     };
     let Some(field_index) = kind.fields.iter().position(|f| f.key == name) else {
         let mut known: Vec<&str> = crate::config::RESERVED_KEYS.to_vec();
         known.extend(kind.fields.iter().map(|f| f.key.as_str()));
-        return Err(error(
-            key_offset,
-            format!("unknown field '{name}' for kind '{}'", kind.id),
-        )
-        .note(format!("known fields: {}", known.join(", "))));
+        return Err(vec![
+            error(
+                key_offset,
+                format!("unknown field '{name}' for kind '{}'", kind.id),
+            )
+            .note(format!("known fields: {}", known.join(", "))),
+        ]);
     };
     let field = &kind.fields[field_index];
+    // Every bad entry of a list of relations is reported, not only the first.
+    if let (FieldType::Link(_), true, Some(array)) = (&field.ty, field.many, v.as_array()) {
+        let errors: Vec<Diagnostic> = array
+            .iter()
+            .filter_map(|item| link_entry(item.get_ref(), item.span().start).err())
+            .map(|(offset, message)| {
+                error(
+                    offset.unwrap_or(value_offset),
+                    format!("field '{name}': {message}"),
+                )
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+    }
     match typed(v, &field.ty, field.many) {
         Ok(mut typed) => {
             if let Value::Links(links) = &mut typed {
@@ -287,10 +305,10 @@ fn declared_field(
                 offset: base + value_offset,
             })
         }
-        Err((offset, message)) => Err(error(
+        Err((offset, message)) => Err(vec![error(
             offset.unwrap_or(value_offset),
             format!("field '{name}': {message}"),
-        )),
+        )]),
     }
 }
 
@@ -531,7 +549,9 @@ fn link_entry(v: &DeValue, offset: usize) -> Result<LinkName, TypeError> {
             other => {
                 return Err((
                     Some(key.span().start),
-                    format!("unknown key '{other}' in a relation (it takes name, since, until and role)"),
+                    format!(
+                        "unknown key '{other}' in a relation (it takes name, since, until and role)"
+                    ),
                 ));
             }
         }
@@ -571,7 +591,9 @@ fn date_of(v: &DeValue, at: usize, key: &str) -> Result<PartialDate, TypeError> 
     parsed.ok_or_else(|| {
         (
             Some(at),
-            format!("{key} must be a year (2013), a month (\"2023-12\") or a date (\"2023-12-31\")"),
+            format!(
+                "{key} must be a year (2013), a month (\"2023-12\") or a date (\"2023-12-31\")"
+            ),
         )
     })
 }

@@ -1,37 +1,91 @@
-//! The timeline: every dated page once, by year, then by date as written, then title.
+//! The timeline: every dated page once, and every start and end of a relation with a period
+//! (`since`, `until`), by year, then by date as written, then title.
 
 use tera::Context;
 
 use super::Made;
-use crate::content::PageId;
-use crate::render::{Dated, Partial, Renderer, TimelineEntry, TimelineYear, dated};
+use crate::content::{PageId, Value};
+use crate::render::{Dated, Partial, Renderer, TimelineEntry, TimelineOther, TimelineYear, dated};
 use crate::urls;
 
 pub(super) fn make(r: &Renderer, _: &Partial) -> Vec<Made> {
     let input = r.input;
     let (config, pages, graph) = (input.config, &input.corpus.pages, input.graph);
-    let mut dated_pages: Vec<(Dated, PageId)> = (0..pages.len())
+    let mut entries: Vec<(i64, String, usize, TimelineEntry)> = (0..pages.len())
         .filter_map(|i| dated(config, &pages[i]).map(|d| (d, i)))
+        .map(|(d, i): (Dated, PageId)| {
+            let page = &pages[i];
+            let kind = &config.kinds[page.kind];
+            let entry = TimelineEntry {
+                title: page.title.clone(),
+                href: r.hrefs[i].clone(),
+                kind: kind.name.clone(),
+                label: kind.fields[d.field].label.clone(),
+                when: d.when.clone(),
+                other: None,
+            };
+            (d.year, d.when, graph.rank[i], entry)
+        })
         .collect();
-    dated_pages.sort_by(|(a, i), (b, j)| {
-        (a.year, &a.when, graph.rank[*i]).cmp(&(b.year, &b.when, graph.rank[*j]))
+    // Relations with a period: their starts and their ends.
+    for (i, page) in pages.iter().enumerate() {
+        let kind = &config.kinds[page.kind];
+        for (k, fv) in page.fields.iter().enumerate() {
+            let (Value::Links(names), Some((_, items))) = (&fv.value, graph.infobox[i].get(k))
+            else {
+                continue;
+            };
+            let field = &kind.fields[fv.field];
+            for (name, item) in names.iter().zip(items.iter()) {
+                let (Some(term), Some(other)) = (&name.term, item.page()) else {
+                    continue;
+                };
+                let ends = [
+                    (term.since, &field.label, "from"),
+                    (term.until, &field.former, "until"),
+                ];
+                for (date, label, edge) in ends {
+                    let Some(date) = date else { continue };
+                    let entry = TimelineEntry {
+                        title: page.title.clone(),
+                        href: r.hrefs[i].clone(),
+                        kind: kind.name.clone(),
+                        label: format!("{label} ({edge})"),
+                        when: date.to_string(),
+                        other: Some(TimelineOther {
+                            title: pages[other].title.clone(),
+                            href: r.hrefs[other].clone(),
+                            role: term.role.clone(),
+                        }),
+                    };
+                    entries.push((i64::from(date.year), date.to_string(), graph.rank[i], entry));
+                }
+            }
+        }
+    }
+    entries.sort_by(|a, b| {
+        (
+            a.0,
+            &a.1,
+            a.2,
+            &a.3.label,
+            a.3.other.as_ref().map(|o| &o.title),
+        )
+            .cmp(&(
+                b.0,
+                &b.1,
+                b.2,
+                &b.3.label,
+                b.3.other.as_ref().map(|o| &o.title),
+            ))
     });
     let mut years: Vec<TimelineYear> = Vec::new();
-    for (d, i) in dated_pages {
-        let page = &pages[i];
-        let kind = &config.kinds[page.kind];
-        let entry = TimelineEntry {
-            title: page.title.clone(),
-            href: r.hrefs[i].clone(),
-            kind: kind.name.clone(),
-            label: kind.fields[d.field].label.clone(),
-            when: d.when,
-        };
+    for (year, _, _, entry) in entries {
         match years.last_mut() {
-            Some(y) if y.year == d.year => y.entries.push(entry),
+            Some(y) if y.year == year => y.entries.push(entry),
             _ => years.push(TimelineYear {
-                year: d.year,
-                id: urls::year_anchor(d.year),
+                year,
+                id: urls::year_anchor(year),
                 entries: vec![entry],
             }),
         }

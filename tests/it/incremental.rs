@@ -227,6 +227,11 @@ struct PageModel {
     categories: Vec<String>,
     /// `agency` (groups) or nothing.
     agency: Option<String>,
+    /// When and how the agency relation held (`Edit::Term`): none, or one of three forms.
+    term: Option<u8>,
+    /// The page's body ends with a `query` block: 1 lists the groups naming it as their
+    /// agency (rows tied to the page), 2 every group with an agency (rows not tied to it).
+    query: u8,
     /// Titles linked in the body.
     links: Vec<String>,
     cites: bool,
@@ -252,7 +257,17 @@ impl PageModel {
             front.push_str(&format!("categories = [{}]\n", list(&self.categories)));
         }
         if let (Some(a), "groups") = (&self.agency, self.folder) {
-            front.push_str(&format!("agency = {a:?}\n"));
+            match self.term {
+                None => front.push_str(&format!("agency = {a:?}\n")),
+                Some(t) => front.push_str(&format!(
+                    "agency = {{ name = {a:?}, {} }}\n",
+                    [
+                        "since = 2010",
+                        "since = 2010, until = \"2014-06\"",
+                        "role = \"trainee\"",
+                    ][t as usize % 3]
+                )),
+            }
         }
         front.push_str("+++\n");
         let links: String = self
@@ -265,7 +280,12 @@ impl PageModel {
         } else {
             "\n"
         };
-        format!("{front}{}{links}{cite}", self.words)
+        let query = [
+            "",
+            "\n```query\nfrom group\nwhere agency = this\nshow title, period\nsort since desc, title\n```\n",
+            "\n```query\nfrom group\nwhere agency exists\nshow title, agency\n```\n",
+        ][usize::from(self.query)];
+        format!("{front}{}{links}{cite}{query}", self.words)
     }
 
     fn path(&self) -> String {
@@ -283,6 +303,7 @@ enum Edit {
     Alias(usize, Option<u8>),
     Category(usize, Option<u8>),
     Agency(usize, Option<usize>),
+    Term(usize, Option<u8>),
     Cite(usize, bool),
     NewPage(u8, bool),
     Delete(usize),
@@ -302,6 +323,7 @@ fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
         (0..8usize, proptest::option::of(0..4u8)).prop_map(|(i, n)| Edit::Alias(i, n)),
         (0..8usize, proptest::option::of(0..3u8)).prop_map(|(i, n)| Edit::Category(i, n)),
         (0..8usize, proptest::option::of(0..8usize)).prop_map(|(i, j)| Edit::Agency(i, j)),
+        (0..8usize, proptest::option::of(0..3u8)).prop_map(|(i, t)| Edit::Term(i, t)),
         (0..8usize, any::<bool>()).prop_map(|(i, b)| Edit::Cite(i, b)),
         (0..4u8, any::<bool>()).prop_map(|(n, group)| Edit::NewPage(n, group)),
         (0..8usize).prop_map(Edit::Delete),
@@ -329,6 +351,12 @@ impl Model {
                 summary: None,
                 categories: vec!["Bands".into()],
                 agency: agency.map(Into::into),
+                term: None,
+                query: match slug {
+                    "big-agency" => 1,
+                    "ann" => 2,
+                    _ => 0,
+                },
                 links: links.iter().map(|s| s.to_string()).collect(),
                 cites: true,
                 words: format!("{title} is a page."),
@@ -405,6 +433,7 @@ impl Model {
                 let target = j.map(|j| titles[j % n].clone());
                 page_edit(*i, &mut |p| p.agency = target.clone())
             }
+            Edit::Term(i, t) => page_edit(*i, &mut |p| p.term = *t),
             Edit::Cite(i, c) => page_edit(*i, &mut |p| p.cites = *c),
             Edit::NewPage(k, group) => {
                 let slug = format!("new-{k}");
@@ -417,6 +446,8 @@ impl Model {
                         summary: None,
                         categories: Vec::new(),
                         agency: None,
+                        term: None,
+                        query: 0,
                         links: vec!["Alpha".into()],
                         cites: true,
                         words: "A new page.".into(),
@@ -455,7 +486,7 @@ impl Model {
             }
             Edit::SiteToml(s) => {
                 self.site_toml = *s;
-                let toml = SITE_TOML.replace(
+                let toml = site_toml().replace(
                     "description = \"A fixture.\"",
                     [
                         "description = \"A fixture.\"",
@@ -470,6 +501,7 @@ impl Model {
     }
 
     fn write_all(&self, site: &TestSite) {
+        site.write("site.toml", &site_toml());
         for p in &self.pages {
             site.write(&p.path(), &p.text());
         }
@@ -478,6 +510,11 @@ impl Model {
             "+++\ntitle = \"Home\"\n+++\nSee [[Alpha]], [[Report]].\n",
         );
     }
+}
+
+/// The fixture's site.toml with a navigation box of each agency's groups.
+fn site_toml() -> String {
+    format!("{SITE_TOML}\n[[navboxes]]\nkind = \"agency\"\nfrom = \"group.agency\"\n")
 }
 
 /// The outcome of a build that a fresh session must reproduce: failure, diagnostics, files.

@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod build;
+mod data;
 mod hardening;
 mod hostile;
 mod incremental;
