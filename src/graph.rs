@@ -85,7 +85,7 @@ pub struct LinkGraph {
     pub backlinks: Vec<Vec<Backlink>>,
     /// Per page: (heading, pages) for every declared inverse relation that reaches it, each
     /// page with when and how the relation held, if its entry says.
-    pub inverse: Vec<Vec<(String, Vec<(PageId, Option<Term>)>)>>,
+    pub inverse: Vec<Vec<(String, Vec<Related>)>>,
     /// Per page: (field index, values), in the page's front-matter order.
     pub infobox: Vec<Arc<InfoboxRows>>,
     /// Per page: the terms (`since`, `until`, `role`) of its linked fields' entries, in the
@@ -114,6 +114,9 @@ pub struct LinkGraph {
     /// Per page: the navigation boxes it shows (`navbox::compute`), filled in after the graph.
     pub navboxes: Vec<Vec<Arc<crate::navbox::Instance>>>,
 }
+
+/// A page in a relation list, with when and how the relation held if its entry says.
+pub type Related = (PageId, Option<Term>);
 
 /// (target, (declaring kind, field), relation heading, page declaring it, its term).
 type InverseEdge = (PageId, (usize, usize), Arc<str>, PageId, Option<Term>);

@@ -1081,9 +1081,9 @@ pub fn table(query: &Query, this: PageId, input: &Input) -> (String, usize) {
     let config = input.config;
     let mut out = String::new();
     if rows.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"query-empty\">No page matches this query: <code>{}</code></p>\n",
+            "<p class=\"query-empty\">No page matches this query: <code>{}</code></p>",
             escape_html(&query.source)
         );
         return (out, 0);
