@@ -108,6 +108,58 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic as a GitHub Actions workflow command, which a pull request shows on the
+    /// line it names: `::error file=content/x.md,line=3,col=5,title=red-link::message` (or
+    /// `::warning`). Notes follow the message on lines of their own. Escaped as GitHub's runner
+    /// unescapes: `%`, CR and LF in the message; also `:` and `,` in the properties. A file of
+    /// the built-in theme is no file of the repository: its path goes into the message instead.
+    pub fn github_command(&self) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut properties = Vec::new();
+        let mut message = String::new();
+        if self.path.starts_with(crate::theme::BUILT_IN) {
+            message.push_str(&self.path);
+            if let Some(p) = self.position {
+                message.push_str(&format!(":{}:{}", p.line, p.column));
+            }
+            message.push_str(": ");
+        } else {
+            properties.push(format!("file={}", escape_property(&self.path)));
+            if let Some(p) = self.position {
+                properties.push(format!("line={}", p.line));
+                properties.push(format!("col={}", p.column));
+            }
+        }
+        properties.push(format!("title={}", escape_property(self.code)));
+        message.push_str(&self.message);
+        for note in &self.notes {
+            message.push_str("\nnote: ");
+            message.push_str(note);
+        }
+        format!(
+            "::{severity} {}::{}",
+            properties.join(","),
+            escape_data(&message)
+        )
+    }
+}
+
+/// A workflow command's message, escaped: `%`, CR and LF.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value, escaped: as a message, and `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// The 1-based line and column of a byte offset. Offsets past the end or inside a character are
 /// clamped, never a panic.
 pub fn position_of(text: &str, offset: usize) -> Position {
@@ -338,6 +390,32 @@ pub fn display_path(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn github_commands_escape_what_the_runner_unescapes() {
+        let d = Diagnostic::error("red-link", "content/a,b:c%.md", "50% of: a, b\r\nc")
+            .at(Position { line: 3, column: 5 })
+            .note("see: x");
+        assert_eq!(
+            d.github_command(),
+            "::error file=content/a%2Cb%3Ac%25.md,line=3,col=5,title=red-link::50%25 of: a, b%0D%0Ac%0Anote: see: x"
+        );
+        let w = Diagnostic::warning("orphan", "site.toml", "m");
+        assert_eq!(
+            w.github_command(),
+            "::warning file=site.toml,title=orphan::m"
+        );
+        let built_in = Diagnostic::error(
+            "template",
+            format!("{} templates/page.html", crate::theme::BUILT_IN),
+            "bad",
+        )
+        .at(Position { line: 1, column: 2 });
+        assert_eq!(
+            built_in.github_command(),
+            "::error title=template::(built-in theme) templates/page.html:1:2: bad"
+        );
+    }
 
     proptest::proptest! {
         /// The locator gives what `position_of` gives, for offsets in any order (mid-character

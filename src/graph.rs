@@ -297,16 +297,14 @@ fn resolve_infobox(input: &GraphInput, id: PageId, page: &Page) -> PageInfobox {
         rows.push((fv.field, items));
     }
     out.diagnostics.extend(budget.overflow(&page.path));
-    let terms: Vec<Option<Term>> = page
-        .fields
-        .iter()
-        .flat_map(|fv| match &fv.value {
-            Value::Links(names) => names.iter().map(|l| l.term.clone()).collect(),
-            _ => Vec::new(),
+    let links = || {
+        page.fields.iter().flat_map(|fv| match &fv.value {
+            Value::Links(names) => names.as_slice(),
+            _ => &[],
         })
-        .collect();
-    if terms.iter().any(Option::is_some) {
-        out.terms = Arc::new(terms);
+    };
+    if links().any(|l| l.term.is_some()) {
+        out.terms = Arc::new(links().map(|l| l.term.clone()).collect());
     }
     out.rows = Arc::new(rows);
     out

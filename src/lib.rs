@@ -35,8 +35,10 @@ pub mod query;
 pub mod raw_html;
 pub mod render;
 pub mod sanitize;
+pub mod scaffold;
 pub mod search;
 pub mod serve;
+pub mod theme;
 pub mod urls;
 
 use std::path::PathBuf;

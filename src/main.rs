@@ -141,6 +141,52 @@ enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// Start a new wiki in DIR: site.toml with a small schema, a home page, one example page
+    /// per kind, .gitignore and the two GitHub workflows.
+    ///
+    /// Refuses a folder that is not empty (a .git folder alone is fine) unless --force, which
+    /// writes only the missing files and never overwrites one.
+    Init {
+        /// The new wiki's folder (made if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Write into a folder that is not empty: only missing files are written.
+        #[arg(long)]
+        force: bool,
+        /// Also write the built-in theme (templates/, static/) for editing. In a folder that
+        /// already has a site.toml, writes only the theme.
+        #[arg(long)]
+        theme: bool,
+    },
+    /// Write a new page of KIND: content/<folder>/<slug>.md with every field of the kind as a
+    /// commented line.
+    ///
+    /// Refuses a title that is already a page's title or alias, or a file that exists.
+    New {
+        /// The kind's id in site.toml (e.g. person).
+        kind: String,
+        /// The page's title.
+        title: String,
+        /// The file name (without .md) [default: made from the title].
+        #[arg(long)]
+        slug: Option<String>,
+        /// The site's root folder (with site.toml, content/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Write the built-in theme into templates/ and static/ for editing.
+    ///
+    /// A site's own file replaces the built-in one of the same name, file by file; ejected
+    /// files start identical to the built-in ones. Refuses to overwrite existing files unless
+    /// --force.
+    Eject {
+        /// The site's root folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Removes a previous output that a build set aside (run by `build` itself, in the
     /// background).
     #[command(hide = true)]
@@ -151,6 +197,9 @@ enum Command {
 enum Format {
     Text,
     Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::`): annotations on the
+    /// changed lines of a pull request.
+    Github,
 }
 
 /// How many warnings `build` prints before summarising the rest.
@@ -192,6 +241,86 @@ fn main() -> ExitCode {
             format,
             base_url,
         } => check(root, strict, format, base_url),
+        Command::Init { dir, force, theme } => init(&dir, force, theme),
+        Command::New {
+            kind,
+            title,
+            slug,
+            root,
+        } => new_page(&root, &kind, &title, slug.as_deref()),
+        Command::Eject { root, force } => eject(&root, force),
+    }
+}
+
+/// `kwiki init`: writes the new wiki and says what to do next.
+fn init(dir: &std::path::Path, force: bool, theme: bool) -> ExitCode {
+    let done = match kwiki::scaffold::init(dir, force, theme) {
+        Ok(done) => done,
+        Err(e) => return environment_failure(&e),
+    };
+    for path in &done.written {
+        println!("wrote {}", dir.join(path).display());
+    }
+    for path in &done.kept {
+        println!("kept {} (it was there)", dir.join(path).display());
+    }
+    if done.written.iter().any(|p| p == "site.toml") {
+        let go = if dir == std::path::Path::new(".") {
+            String::new()
+        } else {
+            format!("  cd {}\n", dir.display())
+        };
+        println!(
+            "\nA new wiki is ready. Next:\n{go}  kwiki serve                     preview it at http://127.0.0.1:1111/\n  kwiki new person \"Some Name\"    add a page (any kind of site.toml)\n  kwiki check                     list every problem, at its line\nThen push it to GitHub and turn on Pages (Settings → Pages → Source: GitHub Actions)."
+        );
+    } else {
+        println!("{} written", plural(done.written.len(), "file", "files"));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `kwiki new`: writes the page and prints its path.
+fn new_page(root: &std::path::Path, kind: &str, title: &str, slug: Option<&str>) -> ExitCode {
+    use kwiki::scaffold::NewError;
+    match kwiki::scaffold::new_page(root, kind, title, slug) {
+        Ok(path) if root == std::path::Path::new(".") => {
+            println!("{path}");
+            ExitCode::SUCCESS
+        }
+        Ok(path) => {
+            println!("{}", root.join(path).display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(match e {
+                NewError::Taken(_) => 1,
+                NewError::Config(d) if !d.iter().any(|d| d.code == "unreadable") => 1,
+                NewError::Usage(_) | NewError::Config(_) | NewError::Io(_) => 2,
+            })
+        }
+    }
+}
+
+/// `kwiki eject`: writes the built-in theme into the site.
+fn eject(root: &std::path::Path, force: bool) -> ExitCode {
+    let existing = if force {
+        kwiki::theme::Existing::Overwrite
+    } else {
+        kwiki::theme::Existing::Refuse
+    };
+    match kwiki::theme::eject(root, existing) {
+        Ok(written) => {
+            for path in &written {
+                println!("wrote {}", root.join(path).display());
+            }
+            println!(
+                "{} written; a file you keep there replaces the built-in one",
+                plural(written.len(), "file", "files")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => environment_failure(&e),
     }
 }
 
@@ -291,6 +420,18 @@ fn check(root: PathBuf, strict: bool, format: Format, base_url: Option<String>) 
             Ok(json) => println!("{json}"),
             Err(e) => return environment_failure(&e.into()),
         },
+        Format::Github => {
+            for d in &report.diagnostics {
+                println!("{}", d.github_command());
+            }
+            println!(
+                "Checked {}: {}, {} in {:.2} s",
+                plural(report.pages, "page", "pages"),
+                plural(report.errors(), "error", "errors"),
+                plural(report.warnings(), "warning", "warnings"),
+                report.elapsed.as_secs_f64()
+            );
+        }
         Format::Text => {
             print_text(&report, usize::MAX);
             println!(

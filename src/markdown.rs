@@ -98,8 +98,9 @@ pub struct RenderedBody {
 }
 
 /// Stands in the HTML for a query's table until `finish` records where it is. Noncharacters
-/// are for a program's internal use: no page text has them (`text` drops any).
+/// are for a program's internal use: no page text has them (`render` replaces any).
 const QUERY_MARK: &str = "\u{FDD0}query\u{FDD0}";
+const QUERY_MARK_CHAR: &str = "\u{FDD0}";
 
 /// Heading ids the templates use themselves; headings never take them.
 const RESERVED_IDS: &[&str] = &[
@@ -142,6 +143,15 @@ const VOID_ELEMENTS: &[&str] = &[
 
 /// Renders the Markdown `text[body_offset..]` of the file at `path`.
 pub fn render(resolver: &Resolver, path: &str, text: &str, body_offset: usize) -> RenderedBody {
+    // The query mark's character cannot come from the page: any is replaced by U+FFFD, which
+    // has as many bytes, so every offset stays where it was.
+    let marked;
+    let text = if memchr::memmem::find(text.as_bytes(), QUERY_MARK_CHAR.as_bytes()).is_some() {
+        marked = text.replace(QUERY_MARK_CHAR, "\u{FFFD}");
+        marked.as_str()
+    } else {
+        text
+    };
     let body = &text[body_offset..];
     let (source, inserted) = escape_table_pipes(body);
     let mut state = State::new(resolver, path, text, body_offset, &source, &inserted);
@@ -601,11 +611,6 @@ impl<'r, 'a> State<'r, 'a> {
 
     /// Text (in a code block, as written), unless it is the label of an embedded image.
     fn text(&mut self, text: CowStr<'a>, range: &std::ops::Range<usize>) {
-        let text = if text.contains('\u{FDD0}') {
-            CowStr::from(text.replace('\u{FDD0}', ""))
-        } else {
-            text
-        };
         if !self.skip_image_label {
             let text = if self.in_code_block {
                 self.unescape_code(text, range, 0)

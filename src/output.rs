@@ -339,8 +339,15 @@ fn recover_interrupted(parent: &Path, name: &str, out: &Path) -> anyhow::Result<
     Ok(())
 }
 
+/// Writes the built-in theme's static files, then copies `static_dir` over them: a site's file
+/// replaces the built-in one of the same path.
 fn copy_static(staging: &Path, static_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(staging).with_context(|| format!("creating {}", staging.display()))?;
+    crate::theme::write_files(
+        staging,
+        &crate::theme::static_files(),
+        crate::theme::Existing::Overwrite,
+    )?;
     if static_dir.is_dir() {
         // A folder that cannot be resolved is an error here, before anything is copied.
         static_dir

@@ -22,6 +22,19 @@ const AXIS: f64 = 26.0;
 /// Colours the bars take, in order of the roles' first appearance (`--k0`…`--k11`).
 const COLOURS: usize = 12;
 
+/// A coordinate with one decimal, written without float formatting (which costs a hundred
+/// times more and shows in a 10,000-page build).
+struct Px(f64);
+
+impl std::fmt::Display for Px {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round() as i64;
+        let sign = if tenths < 0 { "-" } else { "" };
+        let t = tenths.abs();
+        write!(f, "{sign}{}.{}", t / 10, t % 10)
+    }
+}
+
 /// The roles in order of first appearance; bars without a role share one colour. A role's
 /// place in this list (modulo 12) is its colour, `--k0`…`--k11`.
 pub fn roles<'a>(terms: impl Iterator<Item = &'a Term>) -> Vec<Option<&'a str>> {
@@ -76,11 +89,12 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
     let mut year = first;
     let bottom = TOP + ROW * dated.len() as f64;
     while year <= last {
-        let gx = x(year);
+        let gx = Px(x(year));
         let _ = write!(
             out,
-            "<line class=\"grid\" x1=\"{gx:.1}\" y1=\"{TOP}\" x2=\"{gx:.1}\" y2=\"{bottom:.1}\"/><text class=\"year\" x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            bottom + 16.0,
+            "<line class=\"grid\" x1=\"{gx}\" y1=\"{TOP}\" x2=\"{gx}\" y2=\"{}\"/><text class=\"year\" x=\"{gx}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            Px(bottom),
+            Px(bottom + 16.0),
             year as i64
         );
         year += step;
@@ -103,13 +117,14 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
         };
         let _ = write!(
             out,
-            "<text class=\"name\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar k{role}{open}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"3\"><title>{}</title></rect>",
-            LABEL - 8.0,
-            y + ROW * 0.65,
+            "<text class=\"name\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"bar k{role}{open}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"><title>{}</title></rect>",
+            Px(LABEL - 8.0),
+            Px(y + ROW * 0.65),
             escape_html(bar.title),
-            y + 4.0,
-            x1 - x0,
-            ROW - 8.0,
+            Px(x0),
+            Px(y + 4.0),
+            Px(x1 - x0),
+            Px(ROW - 8.0),
             escape_html(&format!(
                 "{}: {}",
                 bar.title,
@@ -119,11 +134,11 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
         if bar.term.until.is_none() {
             let _ = write!(
                 out,
-                "<path class=\"arrow k{role}\" d=\"M{:.1} {:.1} l6 {:.1} l-6 {:.1} z\"/>",
-                x1,
-                y + 4.0,
-                (ROW - 8.0) / 2.0,
-                (ROW - 8.0) / 2.0
+                "<path class=\"arrow k{role}\" d=\"M{} {} l6 {} l-6 {} z\"/>",
+                Px(x1),
+                Px(y + 4.0),
+                Px((ROW - 8.0) / 2.0),
+                Px((ROW - 8.0) / 2.0)
             );
         }
     }

@@ -402,7 +402,11 @@ mod tests {
     #[test]
     fn stale_bodies_are_the_edited_pages_unless_a_name_or_the_frame_changed() {
         let history = History::default();
-        let templates = vec![("page.html".to_string(), "x".to_string())];
+        let templates = vec![TemplateSource {
+            name: "page.html".to_string(),
+            text: "x".to_string(),
+            built_in: false,
+        }];
         let frame = Frame {
             config_text: "a",
             templates: &templates,
@@ -428,7 +432,11 @@ mod tests {
             ..frame
         };
         assert_eq!(stale(&frame, &other, &new), None);
-        let templates2 = vec![("page.html".to_string(), "y".to_string())];
+        let templates2 = vec![TemplateSource {
+            name: "page.html".to_string(),
+            text: "y".to_string(),
+            built_in: false,
+        }];
         let other = Frame {
             templates: &templates2,
             ..frame

@@ -325,11 +325,11 @@ impl Drop for Rendering<'_> {
 
 /// Compiles the templates; every template with a syntax error is reported.
 pub fn compile_templates(
-    templates: &[(String, String)],
+    templates: &[TemplateSource],
     diagnostics: &mut Diagnostics,
 ) -> Option<Tera> {
     let before = diagnostics.len();
-    for (name, text) in templates {
+    for TemplateSource { name, text, .. } in templates {
         let mut scratch = Tera::new();
         if let Err(e) = scratch.add_raw_template(name, text)
             && !matches!(
@@ -341,7 +341,7 @@ pub fn compile_templates(
         }
     }
     for required in REQUIRED_TEMPLATES {
-        if !templates.iter().any(|(n, _)| n == required) {
+        if !templates.iter().any(|t| t.name == *required) {
             diagnostics.push(Diagnostic::error(
                 "template",
                 format!("templates/{required}"),
@@ -354,7 +354,8 @@ pub fn compile_templates(
     }
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
-    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    if let Err(e) =
+        tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())))
     {
         diagnostics.push(template_error(&e, "", templates));
         return None;
@@ -386,9 +387,9 @@ fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSour
     let at = |name: &str, needle: Option<&str>| -> Diagnostic {
         let text = templates
             .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, t)| t.as_str());
-        let mut d = Diagnostic::error("template", format!("templates/{name}"), String::new());
+            .find(|t| t.name == name)
+            .map_or("", |t| t.text.as_str());
+        let mut d = Diagnostic::error("template", template_path(name, templates), String::new());
         if let Some(offset) = needle.and_then(|n| find_quoted(text, n)) {
             d = d.at_offset(text, offset);
         }
@@ -398,9 +399,9 @@ fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSour
     let naming = |needle: &str| -> Diagnostic {
         match templates
             .iter()
-            .find(|(_, t)| find_quoted(t, needle).is_some())
+            .find(|t| find_quoted(&t.text, needle).is_some())
         {
-            Some((name, _)) => at(name, Some(needle)),
+            Some(t) => at(&t.name, Some(needle)),
             None => at(fallback, None),
         }
     };
@@ -414,7 +415,7 @@ fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSour
             let span = r.span();
             let d = Diagnostic::error(
                 "template",
-                format!("templates/{name}"),
+                template_path(name, templates),
                 r.message().to_string(),
             )
             .at(crate::diagnostics::Position {
@@ -433,7 +434,7 @@ fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSour
         // reports already formatted, each with its `--> file:line:col`.
         ErrorKind::Msg(text) if !located_reports(text).is_empty() => {
             let (message, name, line, column) = located_reports(text).swap_remove(0);
-            let mut d = Diagnostic::error("template", format!("templates/{name}"), message)
+            let mut d = Diagnostic::error("template", template_path(&name, templates), message)
                 .at(crate::diagnostics::Position { line, column });
             let more = located_reports(text).len() - 1;
             if more > 0 {
@@ -448,9 +449,9 @@ fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSour
             Some((name, offset)) => {
                 let text = templates
                     .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or("", |(_, t)| t.as_str());
-                Diagnostic::error("template", format!("templates/{name}"), String::new())
+                    .find(|t| t.name == name)
+                    .map_or("", |t| t.text.as_str());
+                Diagnostic::error("template", template_path(name, templates), String::new())
                     .at_offset(text, offset)
             }
             None => at(fallback, None),
@@ -467,6 +468,15 @@ fn template_error(error: &tera::Error, fallback: &str, templates: &[TemplateSour
         d.path = "templates".into();
     }
     d
+}
+
+/// Where diagnostics say template `name` is: `templates/<name>` for the site's own, with
+/// `(built-in theme)` before it for one of the built-in theme's.
+fn template_path(name: &str, templates: &[TemplateSource]) -> String {
+    match templates.iter().find(|t| t.name == name) {
+        Some(t) => t.path(),
+        None => format!("templates/{name}"),
+    }
 }
 
 /// The reports in one of Tera's formatted messages: (message, template, line, column), from
@@ -508,7 +518,7 @@ fn find_quoted(text: &str, needle: &str) -> Option<usize> {
 /// A component that calls itself (the usual cause of Tera's recursion limit): its template and
 /// the offset of the call.
 fn recursive_component(templates: &[TemplateSource]) -> Option<(&str, usize)> {
-    for (name, text) in templates {
+    for TemplateSource { name, text, .. } in templates {
         let mut rest = 0;
         while let Some(i) = text[rest..].find("{% component ") {
             let start = rest + i + "{% component ".len();
@@ -771,7 +781,7 @@ fn watchdog<'r>(
                 on_stuck(
                     &Diagnostic::error(
                         "template-timeout",
-                        format!("templates/{template}"),
+                        template_path(&template, renderer.input.templates),
                         format!(
                             "still rendering after {:.0} s: does a loop in this template (or one it includes) never end?",
                             took.as_secs_f64()
@@ -1062,10 +1072,19 @@ impl<'a> Renderer<'a> {
             });
             // Entries with terms: ended ones ("until") go to a row of their own.
             let terms: Vec<Option<&Term>> = match page.fields.get(k).map(|fv| &fv.value) {
-                Some(Value::Links(names)) if names.len() == items.len() => {
+                Some(Value::Links(names))
+                    if names.len() == items.len() && names.iter().any(|l| l.term.is_some()) =>
+                {
                     names.iter().map(|l| l.term.as_ref()).collect()
                 }
-                _ => vec![None; items.len()],
+                _ => {
+                    rows.push(InfoRow {
+                        year_href,
+                        label: &f.label,
+                        values: items.iter().map(|item| self.info_value(item)).collect(),
+                    });
+                    continue;
+                }
             };
             let value = |(item, term): (&'a FieldItem, &Option<&Term>)| InfoValue {
                 note: term.and_then(Term::describe),

@@ -27,8 +27,8 @@ fn views() -> BTreeMap<String, BTreeMap<String, String>> {
     let b = fixture::build();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut templates = crate::content::load_templates(root, &mut Default::default());
-    let probe = templates.iter_mut().find(|(name, _)| name == "page.html");
-    probe.unwrap().1 = PROBE.to_string();
+    let probe = templates.iter_mut().find(|t| t.name == "page.html");
+    probe.unwrap().text = PROBE.to_string();
     let mut diagnostics = crate::diagnostics::Diagnostics::default();
     let mut tera = compile_templates(&templates, &mut diagnostics).unwrap();
     let summaries: Vec<String> = b

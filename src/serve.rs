@@ -314,8 +314,8 @@ fn snapshot_files(session: &Session, statics: &[OutputFile]) -> Vec<OutputFile> 
     files
 }
 
-/// The files of `static/`, sorted, as the site serves them (read again only when one changes).
-/// Symbolic links leaving `static/` are skipped, as `build` refuses them.
+/// The files of `static/` over the built-in theme's, sorted, as the site serves them (read again
+/// only when one changes). Symbolic links leaving `static/` are skipped, as `build` refuses them.
 fn static_files(root: &Path) -> Vec<OutputFile> {
     let static_dir = root.join("static");
     let mut files = Vec::new();
@@ -325,6 +325,14 @@ fn static_files(root: &Path) -> Vec<OutputFile> {
             files.push(OutputFile {
                 path,
                 bytes: bytes.into(),
+            });
+        }
+    }
+    for (path, bytes) in crate::theme::static_files() {
+        if !files.iter().any(|f| f.path == path) {
+            files.push(OutputFile {
+                path,
+                bytes: bytes::Bytes::from_static(bytes),
             });
         }
     }

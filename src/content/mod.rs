@@ -85,8 +85,26 @@ impl Corpus {
 /// Normalised name → index in `Corpus::broken`.
 pub type BrokenNames = FxHashMap<String, usize>;
 
-/// A template file's name (relative to `templates/`) and text.
-pub type TemplateSource = (String, String);
+/// A template: its name (relative to `templates/`, as templates name each other), its text,
+/// and whether it is the built-in theme's (the site has no file of that name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateSource {
+    pub name: String,
+    pub text: String,
+    pub built_in: bool,
+}
+
+impl TemplateSource {
+    /// The template's path as diagnostics show it: `templates/page.html`, or
+    /// `(built-in theme) templates/page.html` for one of the built-in theme.
+    pub fn path(&self) -> String {
+        if self.built_in {
+            format!("{} templates/{}", crate::theme::BUILT_IN, self.name)
+        } else {
+            format!("templates/{}", self.name)
+        }
+    }
+}
 
 /// The error for a symbolic link that the walk (`base::walk`) refused.
 pub fn escaped_link(root: &Path, path: &Path, folder: &str) -> Diagnostic {
@@ -514,7 +532,7 @@ fn bad_slug(display: &str, stem: &str) -> Diagnostic {
 /// A valid slug for a file name that is not one: other scripts are transliterated to Latin
 /// letters (Hangul romanised, kana and Han read as deunicode reads them), then lowercased, with
 /// `-` between words. `None` when nothing is left to suggest.
-fn suggest_slug(stem: &str) -> Option<String> {
+pub fn suggest_slug(stem: &str) -> Option<String> {
     let latin = deunicode::deunicode(stem);
     let mut out = String::new();
     for c in latin.chars().flat_map(char::to_lowercase) {
@@ -528,31 +546,37 @@ fn suggest_slug(stem: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-/// The files of `root/static`, as paths relative to it with `/` separators, sorted: where
-/// they are published. Links leaving the folder are skipped (`build` refuses them).
+/// The files of `root/static` and of the built-in theme's `static/`, as paths relative to it with
+/// `/` separators, sorted: where they are published. Links leaving the folder are skipped
+/// (`build` refuses them).
 pub fn static_paths(root: &Path) -> Vec<String> {
     let dir = root.join("static");
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    let mut out: Vec<String> = walk(&dir)
-        .files()
-        .map(|e| relative(&dir, e.path()))
+    let mut out: Vec<String> = crate::theme::static_files()
+        .into_iter()
+        .map(|(path, _)| path)
         .collect();
+    if dir.is_dir() {
+        out.extend(walk(&dir).files().map(|e| relative(&dir, e.path())));
+    }
     out.sort();
+    out.dedup();
     out
 }
 
-/// Reads every file under `root/templates` (sorted), with names relative to that folder.
+/// The site's templates: the built-in theme's (`crate::theme`), each replaced by the file of the
+/// same name under `root/templates` where there is one, plus the site's other templates; sorted
+/// by name. A site without `templates/` uses the built-in theme alone.
 pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<TemplateSource> {
     let dir = root.join("templates");
-    let mut out = Vec::new();
+    let mut out: Vec<TemplateSource> = crate::theme::templates()
+        .into_iter()
+        .map(|(name, text)| TemplateSource {
+            name,
+            text: text.to_string(),
+            built_in: true,
+        })
+        .collect();
     if !dir.is_dir() {
-        diagnostics.push(Diagnostic::error(
-            "template",
-            "templates",
-            "no templates/ folder",
-        ));
         return out;
     }
     let walked = walk(&dir);
@@ -573,7 +597,17 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
         }
         let name = display_path(&dir, entry.path());
         match std::fs::read_to_string(entry.path()) {
-            Ok(text) => out.push((name, text)),
+            Ok(text) => {
+                let own = TemplateSource {
+                    name,
+                    text,
+                    built_in: false,
+                };
+                match out.iter_mut().find(|t| t.name == own.name) {
+                    Some(built_in) => *built_in = own,
+                    None => out.push(own),
+                }
+            }
             Err(e) => diagnostics.push(Diagnostic::error(
                 "unreadable",
                 display_path(root, entry.path()),
@@ -584,6 +618,7 @@ pub fn load_templates(root: &Path, diagnostics: &mut Diagnostics) -> Vec<Templat
     for path in walked.escaped {
         diagnostics.push(escaped_link(root, &path, "templates"));
     }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 

@@ -448,3 +448,30 @@ fn actionlint() {
         &[],
     );
 }
+
+/// The two workflows `kwiki init` writes for a new wiki pass actionlint too.
+#[test]
+fn actionlint_init() {
+    run_on(
+        "actionlint_init",
+        "actionlint.mjs",
+        &[Need::Node, Need::Package("actionlint")],
+        false,
+        || {
+            let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+            let out = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+                .arg("init")
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            dir.path()
+        },
+        &[],
+        &[],
+    );
+}

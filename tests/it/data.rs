@@ -369,3 +369,27 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_page_cannot_forge_the_place_of_a_query_table() {
+    let site = fixture();
+    // The noncharacter the build marks a table's place with, written in the page itself.
+    site.page(
+        "content/groups/beta.md",
+        "Beta",
+        "agency = \"Big Agency\"\n",
+        "Beta \u{FDD0}query\u{FDD0} is a group.\n\n```query\nfrom song\nwhere artist = this\n```\n\nAfter.\n",
+    );
+    let out = site.build();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let beta = site.read("groups/beta/index.html");
+    assert!(
+        beta.contains("Beta \u{FFFD}query\u{FFFD} is a group."),
+        "{beta}"
+    );
+    assert_eq!(table_rows(&beta, 0), ["Three"]);
+    let table = beta
+        .find("<table class=\"listing sortable query\">")
+        .unwrap();
+    assert!(beta.find("is a group.").unwrap() < table && table < beta.find("After.").unwrap());
+}

@@ -593,3 +593,62 @@ fn only_the_sources_are_watched() {
         "{watches} watches for {source_folders} source folders and the root"
     );
 }
+
+/// A wiki on the built-in theme (no `templates/` or `static/`, as `kwiki init` makes it) is
+/// served with the theme's files and reloads on an edit; a `static/` folder made while serving
+/// overrides the built-in file of its name.
+#[test]
+fn the_built_in_theme_is_served_and_live_reload_works() {
+    let site = TestSite::empty();
+    let init = Command::new(env!("CARGO_BIN_EXE_kwiki"))
+        .arg("init")
+        .arg(site.root())
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", stderr(&init));
+    assert!(!site.root().join("templates").exists());
+    let server = Server::start(&site);
+    let (status, css) = server.get("/style.css");
+    assert_eq!(status, 200);
+    let built_in = std::fs::read_to_string(repo().join("static/style.css")).unwrap();
+    assert!(css.ends_with(&built_in), "the built-in style.css is served");
+    let (status, page) = server.get("/people/example-person/");
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"/__kwiki/live.js\"></script></body>"));
+
+    let mut events = server.events();
+    let first = events.next(Duration::from_secs(5)).expect("a first event")["generation"]
+        .as_u64()
+        .unwrap();
+    let page_path = "content/people/example-person.md";
+    let text = std::fs::read_to_string(site.root().join(page_path)).unwrap();
+    site.write(
+        page_path,
+        &text.replace("is an example page", "is an edited page"),
+    );
+    let after = events
+        .next(Duration::from_secs(10))
+        .expect("a reload event");
+    assert_eq!(after["generation"].as_u64(), Some(first + 1));
+    assert!(
+        server
+            .get("/people/example-person/")
+            .1
+            .contains("is an edited page")
+    );
+
+    site.write("static/style.css", "body { color: red }\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server
+        .get("/style.css")
+        .1
+        .ends_with("body { color: red }\n")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the site's style.css is never served"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(server.get("/kwiki.js").1.contains("addEventListener"));
+}
