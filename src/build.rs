@@ -82,6 +82,8 @@ pub struct Session {
     pub(crate) streamed_rest: Vec<OutputFile>,
     /// Files a watcher reported changed, for the next build (`build_changed`).
     hint: Option<Vec<PathBuf>>,
+    /// A page read from memory instead of its file (the browser editor's preview).
+    draft: Option<content::Draft>,
 }
 
 impl Session {
@@ -91,7 +93,33 @@ impl Session {
             state: None,
             streamed_rest: Vec::new(),
             hint: None,
+            draft: None,
         }
+    }
+
+    /// From the next build on, `draft` replaces its file (or adds a page whose file does not
+    /// exist), until another draft or `None` is set. Nothing is written. A build that should
+    /// see the change is told its path, as a watcher's change (`build_changed`).
+    pub fn set_draft(&mut self, draft: Option<content::Draft>) {
+        self.draft = draft;
+    }
+
+    /// The pages of the last good build, sorted by path, each with its URL (`href`).
+    pub fn pages(&self) -> impl Iterator<Item = (&Page, &str)> {
+        self.state.iter().flat_map(|s| {
+            s.corpus
+                .pages
+                .iter()
+                .zip(s.hrefs.iter().map(String::as_str))
+        })
+    }
+
+    /// The home page's source path, when the last good build had one.
+    pub fn home_path(&self) -> Option<&str> {
+        self.state
+            .as_ref()
+            .and_then(|s| s.corpus.home.as_ref())
+            .map(|h| h.path.as_str())
     }
 
     /// `build`, told which files changed since the last build (absolute paths, as a file
@@ -143,7 +171,7 @@ impl Session {
             &config,
             &config_text,
             previous.as_mut(),
-            self.hint.take(),
+            (self.hint.take(), self.draft.as_ref()),
         );
         run.diagnostics.extend(loaded.diagnostics.iter().cloned());
         let templates = content::load_templates(&self.options.root, &mut run.diagnostics);
@@ -438,21 +466,21 @@ fn load(
     config: &Config,
     config_text: &str,
     previous: Option<&mut State>,
-    hint: Option<Vec<PathBuf>>,
+    (hint, draft): (Option<Vec<PathBuf>>, Option<&content::Draft>),
 ) -> Loaded {
     let root = &options.root;
     let Some(old) = previous else {
-        return load_all(root, config);
+        return load_all(root, config, draft);
     };
     let reloaded = match &hint {
         Some(paths) if old.config_text == config_text => {
             let root_abs = root.canonicalize().unwrap_or_else(|_| root.clone());
-            content::reload_pages(&root_abs, &old.corpus, paths, config)
+            content::reload_pages(&root_abs, &old.corpus, paths, config, draft)
         }
         _ => None,
     };
     let Some(fresh) = reloaded else {
-        return load_all(root, config);
+        return load_all(root, config, draft);
     };
     let mut pages = std::mem::take(&mut old.corpus.pages);
     let mut replaced = Vec::with_capacity(fresh.len());
@@ -481,9 +509,9 @@ fn load(
     }
 }
 
-fn load_all(root: &std::path::Path, config: &Config) -> Loaded {
+fn load_all(root: &std::path::Path, config: &Config, draft: Option<&content::Draft>) -> Loaded {
     let mut found = Diagnostics::default();
-    let corpus = content::load(root, config, &mut found);
+    let corpus = content::load_with_draft(root, config, draft, &mut found);
     Loaded {
         corpus,
         diagnostics: found.iter().cloned().collect(),

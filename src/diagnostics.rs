@@ -380,6 +380,7 @@ pub const STRICT_CODES: &[&str] = &[
     "unknown-anchor",
     "footnote",
     "category-spelling",
+    "query-empty",
 ];
 
 /// Renders a path relative to `root` with forward slashes, for messages.

@@ -19,6 +19,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod diagram;
+pub mod editor;
 #[cfg(test)]
 mod fixture;
 pub mod graph;

@@ -63,6 +63,9 @@ struct Snapshot {
     /// The first warnings of the newest build when it succeeded, shown in a corner panel.
     warnings: Vec<Problem>,
     warning_count: usize,
+    /// Each page's file (`groups/bts/index.html`) and source path, sorted: where the injected
+    /// Edit link leads.
+    sources: Arc<Vec<(String, String)>>,
 }
 
 #[derive(serde::Serialize, Clone)]
@@ -86,6 +89,9 @@ struct Shared {
     /// Set once on Ctrl-C. Sticky, unlike a broadcast: an event stream opened while the server
     /// shuts down sees it too, so no open stream holds the shutdown up.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// Bursts of changes the watcher reported: the editor's preview reads the disk again when
+    /// it moves.
+    changes: Arc<AtomicU64>,
 }
 
 impl Shared {
@@ -164,20 +170,31 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
             problems: Vec::new(),
             warnings: Vec::new(),
             warning_count: 0,
+            sources: Arc::default(),
         })),
         events: broadcast::channel(16).0,
         stopping: tokio::sync::watch::channel(false).0,
+        changes: Arc::new(AtomicU64::new(0)),
     });
+    let editor = crate::editor::Editor::new(
+        &options.root,
+        &host,
+        local.port(),
+        &url,
+        Arc::clone(&shared.changes),
+    )?;
     let rebuilder = Rebuilder::start(&options.root, &url, &shared)?;
     // The first build runs on the build thread; the server starts once it is published (or
     // the watchdog reported it stuck), so "Serving" is never printed before a page is there.
     rebuilder.wait_for_first_build();
 
-    let app = Router::new()
-        .route("/__kwiki/live.js", get(live_js))
-        .route("/__kwiki/events", get(events_stream))
-        .fallback(get(file))
-        .with_state(Arc::clone(&shared));
+    let app = editor.routes().merge(
+        Router::new()
+            .route("/__kwiki/live.js", get(live_js))
+            .route("/__kwiki/events", get(events_stream))
+            .fallback(get(file))
+            .with_state(Arc::clone(&shared)),
+    );
     let shutdown_shared = Arc::clone(&shared);
     // The handler is installed before "Serving" is printed, so an early Ctrl-C is never lost.
     #[cfg(unix)]
@@ -190,17 +207,21 @@ async fn run(options: &ServeOptions) -> anyhow::Result<()> {
     if options.open {
         open_browser(&url);
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            #[cfg(unix)]
-            let _ = interrupt.recv().await;
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
-            // Ends every open event stream, so the graceful shutdown does not wait on them.
-            shutdown_shared.stopping.send_replace(true);
-        })
-        .await
-        .context("serving")?;
+    // The editor answers loopback peers only: it needs to know who is asking.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        #[cfg(unix)]
+        let _ = interrupt.recv().await;
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        // Ends every open event stream, so the graceful shutdown does not wait on them.
+        shutdown_shared.stopping.send_replace(true);
+    })
+    .await
+    .context("serving")?;
     println!("Stopped.");
     Ok(())
 }
@@ -300,6 +321,26 @@ fn warnings(report: &Report) -> (Vec<Problem>, usize) {
         all.clone().take(OVERLAY_WARNINGS).map(problem).collect(),
         all.count(),
     )
+}
+
+/// Each page's file and source path, sorted by file (see `Snapshot::sources`).
+fn page_sources(session: &Session) -> Vec<(String, String)> {
+    let mut sources: Vec<(String, String)> = session
+        .pages()
+        .map(|(page, href)| {
+            (
+                format!("{}index.html", href.trim_start_matches('/')),
+                page.path.clone(),
+            )
+        })
+        .chain(
+            session
+                .home_path()
+                .map(|home| ("index.html".to_string(), home.to_string())),
+        )
+        .collect();
+    sources.sort();
+    sources
 }
 
 /// The session's files plus `static/`, sorted by path. Static files that a rendered file
@@ -537,6 +578,7 @@ impl Rebuilder {
             problems: vec![problem(d)],
             warnings: Vec::new(),
             warning_count: 0,
+            sources: Arc::clone(&previous.sources),
         });
         if let Some(first) = lock(&self.first).take() {
             let _ = first.send(());
@@ -570,6 +612,7 @@ impl Rebuilder {
                 problems: problems(report),
                 warnings: Vec::new(),
                 warning_count: 0,
+                sources: Arc::clone(&previous.sources),
             }
         } else {
             let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
@@ -580,6 +623,7 @@ impl Rebuilder {
                 problems: Vec::new(),
                 warnings,
                 warning_count,
+                sources: Arc::new(page_sources(session)),
             }
         };
         self.publish(next);
@@ -648,6 +692,7 @@ impl Rebuilder {
             {
                 *lock(&self.statics) = static_files(&self.root);
             }
+            self.shared.changes.fetch_add(1, Ordering::SeqCst);
             let report = session.build_changed(&changed);
             if !self.finish(epoch, &session, &report) {
                 return;
@@ -783,7 +828,14 @@ async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         None
     };
     match found {
-        Some(f) => respond(StatusCode::OK, f),
+        Some(f) => {
+            let source = snapshot
+                .sources
+                .binary_search_by(|(file, _)| file.as_str().cmp(&f.path))
+                .ok()
+                .map(|i| snapshot.sources[i].1.as_str());
+            respond_with_edit(StatusCode::OK, f, source)
+        }
         None => match find(files, "404.html") {
             Some(f) => respond(StatusCode::NOT_FOUND, f),
             None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
@@ -817,9 +869,16 @@ fn no_build_yet(problems: &[Problem]) -> Response {
 }
 
 fn respond(status: StatusCode, file: &OutputFile) -> Response {
+    respond_with_edit(status, file, None)
+}
+
+/// A file; an HTML page gets the live-reload script and, when it is a page with a source,
+/// a link to edit it in the browser (`editor`).
+fn respond_with_edit(status: StatusCode, file: &OutputFile, source: Option<&str>) -> Response {
     let kind = content_type(&file.path);
     let body = if kind.starts_with("text/html") {
-        Body::from(inject(&file.bytes))
+        let link = source.map(crate::editor::edit_link).unwrap_or_default();
+        Body::from(inject_with(&file.bytes, &link))
     } else {
         Body::from(file.bytes.clone())
     };
@@ -833,9 +892,15 @@ fn respond(status: StatusCode, file: &OutputFile) -> Response {
 
 /// The page with the live-reload script before `</body>` (or at the end).
 fn inject(html: &[u8]) -> Vec<u8> {
+    inject_with(html, "")
+}
+
+/// The page with `before` and the live-reload script before `</body>`.
+fn inject_with(html: &[u8], before: &str) -> Vec<u8> {
     let at = find_last(html, b"</body>").unwrap_or(html.len());
-    let mut out = Vec::with_capacity(html.len() + LIVE_TAG.len());
+    let mut out = Vec::with_capacity(html.len() + before.len() + LIVE_TAG.len());
     out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(before.as_bytes());
     out.extend_from_slice(LIVE_TAG.as_bytes());
     out.extend_from_slice(&html[at..]);
     out

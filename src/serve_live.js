@@ -11,6 +11,12 @@
     if (document.readyState === "complete") restore();
     else window.addEventListener("load", restore);
   }
+  // Under serve, a red link leads to the browser editor, to write the page it wants.
+  const missing = " (page does not exist)";
+  for (const a of document.querySelectorAll("a.new[title]")) {
+    const title = a.getAttribute("title");
+    if (title.endsWith(missing)) a.href = "/__kwiki/edit?new=" + encodeURIComponent(title.slice(0, -missing.length));
+  }
   let generation = null;
   /* One diagnostic as `check` prints it, with a coloured bar (errors and warnings alike). */
   const problemItem = (p, colour, margin, padding) => {

@@ -131,8 +131,28 @@ enum Loaded {
     Broken(Broken),
 }
 
+/// A page's text held in memory in place of its file (or as a file that does not exist yet),
+/// for one build: the browser editor's preview runs the real pipeline on a draft this way,
+/// without writing it. `path` is the page's site path (`content/groups/ateez.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub path: String,
+    pub text: String,
+}
+
 /// Reads every page under `root/content`.
 pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corpus {
+    load_with_draft(root, config, None, diagnostics)
+}
+
+/// [`load`], with `draft` read from memory instead of its file (added when the file does not
+/// exist).
+pub fn load_with_draft(
+    root: &Path,
+    config: &Config,
+    draft: Option<&Draft>,
+    diagnostics: &mut Diagnostics,
+) -> Corpus {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
         diagnostics.push(Diagnostic::error(
@@ -142,10 +162,18 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Corp
         ));
         return Corpus::default();
     }
-    let files = page_files(root, &content_dir, config, diagnostics);
+    let mut files = page_files(root, &content_dir, config, diagnostics);
+    if let Some(draft) = draft {
+        add_draft_file(root, &content_dir, config, draft, &mut files, diagnostics);
+    }
     let loaded: Vec<(Loaded, Vec<Diagnostic>)> = files
         .par_iter()
-        .map(|(path, kind)| load_file(root, path, *kind, config))
+        .map(|(path, kind)| {
+            let text = draft
+                .filter(|d| display_path(root, path) == d.path)
+                .map(|d| d.text.as_str());
+            load_file(root, path, *kind, config, text)
+        })
         .collect();
     let refused = refuse_duplicate_slugs(&loaded, diagnostics);
     let mut corpus = Corpus {
@@ -222,6 +250,28 @@ fn page_files(
         diagnostics.push(escaped_link(root, &path, "content"));
     }
     files
+}
+
+/// A draft whose file does not exist yet joins the page files, in path order.
+fn add_draft_file(
+    root: &Path,
+    content_dir: &Path,
+    config: &Config,
+    draft: &Draft,
+    files: &mut Vec<(PathBuf, Option<KindId>)>,
+    diagnostics: &mut Diagnostics,
+) {
+    let path = root.join(&draft.path);
+    if files.iter().any(|(p, _)| *p == path) {
+        return;
+    }
+    let Ok(relative) = path.strip_prefix(content_dir) else {
+        return;
+    };
+    if let Some(file) = classify(root, &path, relative, config, diagnostics) {
+        let at = files.partition_point(|(p, _)| *p < file.0);
+        files.insert(at, file);
+    }
 }
 
 /// What one file under `content/` is: a page of the kind its first folder names, the home
@@ -309,11 +359,14 @@ fn refuse_duplicate_slugs(
 /// Returns, per changed page, its new version and its load diagnostics; `None` when any path is
 /// not an existing page of the corpus (a new, removed or renamed file, the home page, anything
 /// outside `content/`) or fails to load, so the caller loads everything.
+///
+/// A path that is `draft`'s is read from the draft instead.
 pub fn reload_pages(
     root_abs: &Path,
     corpus: &Corpus,
     paths: &[PathBuf],
     config: &Config,
+    draft: Option<&Draft>,
 ) -> Option<Vec<(PageId, Page, Vec<Diagnostic>)>> {
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
@@ -322,7 +375,9 @@ pub fn reload_pages(
         if !path.is_file() {
             return None;
         }
-        let (loaded, problems) = load_file(root_abs, path, Some(corpus.pages[id].kind), config);
+        let text = draft.filter(|d| d.path == shown).map(|d| d.text.as_str());
+        let kind = Some(corpus.pages[id].kind);
+        let (loaded, problems) = load_file(root_abs, path, kind, config, text);
         match loaded {
             Loaded::Page(page) if page.path == shown => out.push((id, *page, problems)),
             _ => return None,
@@ -336,6 +391,7 @@ fn load_file(
     path: &Path,
     kind: Option<KindId>,
     config: &Config,
+    draft: Option<&str>,
 ) -> (Loaded, Vec<Diagnostic>) {
     let display = display_path(root, path);
     let stem = path
@@ -364,7 +420,11 @@ fn load_file(
     if kind.is_some() && !is_valid_slug(&stem) {
         return (broken(None), vec![bad_slug(&display, &stem)]);
     }
-    let text = match read_page(path, &display) {
+    let read = match draft {
+        Some(text) => draft_page(text, &display),
+        None => read_page(path, &display),
+    };
+    let text = match read {
         Ok(text) => text,
         Err(unread) => {
             let (problem, text) = *unread;
@@ -483,6 +543,31 @@ fn read_page(path: &Path, display: &str) -> Result<String, Unread> {
         )));
     }
     Ok(text)
+}
+
+/// A draft's text, held to the rules a file's is (size, not empty).
+fn draft_page(text: &str, display: &str) -> Result<String, Unread> {
+    if text.len() as u64 > MAX_PAGE_BYTES {
+        return Err(Box::new((
+            Diagnostic::error(
+                "page-too-large",
+                display,
+                format!("a page may be at most {} MiB", MAX_PAGE_BYTES >> 20),
+            ),
+            None,
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(Box::new((
+            Diagnostic::error(
+                "front-matter",
+                display,
+                "file is empty: a page needs +++ front matter with a title",
+            ),
+            None,
+        )));
+    }
+    Ok(text.to_string())
 }
 
 /// Finds the `+++` front matter; a missing or unclosed fence is the page's problem (with a hint

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve } from './server.mjs';
-import { BASE, HERE, MISSING, firstArticle, firstCategory, kindFolders, launchChromium, siteDirArg, watchdog } from './lib.mjs';
+import { BASE, HERE, MISSING, firstArticle, firstArticleWith, firstCategory, kindFolders, launchChromium, siteDirArg, watchdog } from './lib.mjs';
 
 const siteDir = siteDirArg('a11y.mjs');
 watchdog('a11y.mjs', 600);
@@ -43,6 +43,15 @@ for (const folder of kinds) {
   else console.log(`note: no article linked from ${BASE}${folder}/`);
 }
 if (kinds.length) pages.push({ label: 'kind index', path: `${BASE}${kinds[0]}/` });
+// The fan-wiki data a page can show: each where the site has one, once.
+for (const [label, marker] of [
+  ['timeline picture', 'class="period-timeline"'],
+  ['query table', 'class="listing sortable query"'],
+  ['navigation box', 'class="navbox"'],
+]) {
+  const href = firstArticleWith(siteDir, marker);
+  if (href && !pages.some((p) => p.path === href)) pages.push({ label, path: href });
+}
 const category = firstCategory(siteDir);
 if (category) pages.push({ label: 'category', path: category });
 else console.log(`note: no category linked from ${BASE}categories/`);

@@ -117,6 +117,19 @@ export function firstArticle(siteDir, folder) {
   return null;
 }
 
+/** The first article (in kind, then file order) whose HTML contains `marker`: a page with a
+ * timeline picture, a query table or a navigation box, for the checks that sample pages. */
+export function firstArticleWith(siteDir, marker) {
+  for (const folder of kindFolders(siteDir)) {
+    const dir = path.join(siteDir, folder);
+    for (const slug of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, slug, 'index.html');
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(marker)) return `${BASE}${folder}/${slug}/`;
+    }
+  }
+  return null;
+}
+
 /** The first category page linked from the categories index. */
 export function firstCategory(siteDir) {
   const html = fs.readFileSync(path.join(siteDir, 'categories', 'index.html'), 'utf8');

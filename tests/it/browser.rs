@@ -370,6 +370,49 @@ fn live_reload() {
     );
 }
 
+/// `kwiki serve`'s browser editor (`tests/browser/editor.mjs`): open, edit a field and the
+/// text, watch the preview and an error come and go, save, reload, a conflict, a new page from
+/// a red link, a phone's width. On a fixture of its own, which the script writes into.
+#[test]
+fn editor() {
+    static FIXTURE: OnceLock<TestSite> = OnceLock::new();
+    let fixture = || -> &'static Path {
+        FIXTURE
+            .get_or_init(|| {
+                let site = TestSite::new();
+                site.page(
+                    "content/groups/alpha.md",
+                    "Alpha",
+                    "",
+                    "Alpha is a group. It tours with [[Beta]] and [[Gamma]].\n",
+                );
+                site.page(
+                    "content/groups/beta.md",
+                    "Beta",
+                    "",
+                    "Beta admires [[Alpha]].\n",
+                );
+                site.page("content/people/kim.md", "Kim", "", "Kim is a singer.\n");
+                site
+            })
+            .root()
+    };
+    run_on(
+        "editor",
+        "editor.mjs",
+        &[
+            Need::Node,
+            Need::Package("playwright-core"),
+            Need::Package("axe-core"),
+            Need::Chromium,
+        ],
+        true,
+        fixture,
+        &[],
+        &[],
+    );
+}
+
 /// The real wiki built for a GitHub Pages project site and for a domain root, each crawled as
 /// Pages serves it (`404.html` for missing paths, `index.html` for folders, nothing above the
 /// prefix).

@@ -387,8 +387,8 @@ fn the_documented_allow_list_of_html_stays_available() {
 }
 
 /// Autoescaping stays on: the templates never turn it off, and mark as safe only what kwiki
-/// itself made safe (sanitized bodies and notes, escaped JSON-LD, the pictures `diagram.rs`
-/// draws with every content text escaped).
+/// itself made safe (sanitized bodies and notes, escaped JSON-LD, the pictures `diagram.rs` and
+/// `period_chart.rs` draw with every content text escaped).
 #[test]
 fn templates_keep_autoescaping_and_mark_only_kwikis_own_html_safe() {
     let allowed = [
@@ -400,6 +400,8 @@ fn templates_keep_autoescaping_and_mark_only_kwikis_own_html_safe() {
         "page.json_ld",
         "json_ld",
         "page.graph.svg",
+        // The timeline picture `period_chart.rs` draws, every name and role escaped.
+        "page.period_chart.svg",
         "network.svg",
         "intro",
     ];

@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod cli;
 mod data;
+mod editor;
 mod hardening;
 mod hostile;
 mod incremental;
