@@ -4,7 +4,8 @@
 //! What an edit makes stale is decided by the pure functions of [`crate::plan`].
 //!
 //! ```text
-//! frame ─ load ─ history ─ names ─ (plan::stale_bodies) ─ markdown ─ prepare ─┬─ graph ─ (plan::affected) ─ render ─┬─ assemble
+//! frame ─ load ─ names ─ (plan::stale_bodies) ─ markdown ─ history ─ prepare ─┬─ graph ─ (plan::affected) ─ render ─┬─ assemble
+//!   └─ git log (its own thread, from the start) ─────────┘ (waited for here, or by stale_bodies)
 //!                                                                              └─ search ─────────────────────────────┘
 //! ```
 //!
@@ -12,7 +13,7 @@
 //! (`kwiki build`), or keeps every product for the next, incremental, build (`serve`).
 
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -66,7 +67,7 @@ pub(crate) struct State {
     bodies: Vec<RenderedBody>,
     home: Option<RenderedBody>,
     graph: LinkGraph,
-    history: History,
+    history: Arc<History>,
     search: SearchIndex,
     summaries: Vec<String>,
     /// Every rendered file, sorted by path (static files are not here).
@@ -166,6 +167,14 @@ impl Session {
         };
         // The state is taken: a failed build leaves none, and the next build runs in full.
         let mut previous = self.state.take();
+        let kept_history = reusable_history(
+            previous.as_ref(),
+            &config_text,
+            &self.options.root,
+            self.hint.as_deref(),
+        );
+        // `git log` runs on its own while the pages are read and rendered.
+        let mut history = history(&self.options, &config, kept_history);
         let loaded = load(
             &self.options,
             &config,
@@ -176,15 +185,13 @@ impl Session {
         run.diagnostics.extend(loaded.diagnostics.iter().cloned());
         let templates = content::load_templates(&self.options.root, &mut run.diagnostics);
         run.lap("load");
-        let history = history(&self.options);
-        run.lap("history");
         let names = name_pages(&config, &loaded, previous.as_mut());
         run.diagnostics.extend(names.diagnostics.iter().cloned());
         let stale = stale_bodies(
             previous.as_ref(),
             &config_text,
             &templates,
-            &history,
+            &mut history,
             &loaded,
             &names,
         );
@@ -202,6 +209,8 @@ impl Session {
             free_sources(&mut corpus);
         }
         run.lap("markdown");
+        let history = history.wait();
+        run.lap("history");
         let Prepared {
             mut tera,
             summaries,
@@ -266,7 +275,7 @@ struct Products {
     names: Names,
     bodies: Bodies,
     graph: LinkGraph,
-    history: History,
+    history: Arc<History>,
     search: Option<SearchIndex>,
     summaries: Vec<String>,
     files: Vec<OutputFile>,
@@ -519,13 +528,86 @@ fn load_all(root: &std::path::Path, config: &Config, draft: Option<&content::Dra
     }
 }
 
-/// Stage: page dates from git. Dates only change the output, so `check` skips the `git log`.
-fn history(options: &Options) -> History {
-    if options.out.is_some() {
-        History::load(&options.root)
-    } else {
-        History::default()
+/// Stage: page dates (and, when some output shows them, revisions) from git, in one
+/// `git log`, started on its own thread as the build begins: git works (in its own process)
+/// while the pages are read and their Markdown rendered, and the build waits for it only where
+/// it needs it (`PendingHistory::wait`). Dates only change the output, so `check` skips it.
+/// `serve` keeps the last build's history until its watcher sees a commit.
+fn history(options: &Options, config: &Config, kept: Option<Arc<History>>) -> PendingHistory {
+    if options.out.is_none() {
+        return PendingHistory::ready(History::default());
     }
+    if let Some(history) = kept {
+        return PendingHistory {
+            history,
+            thread: None,
+        };
+    }
+    let depth = if config.outputs.revisions() {
+        crate::history::Depth::Revisions
+    } else {
+        crate::history::Depth::Dates
+    };
+    let root = options.root.clone();
+    match std::thread::Builder::new()
+        .name("kwiki-git-log".into())
+        .spawn(move || History::load(&root, depth))
+    {
+        Ok(thread) => PendingHistory {
+            history: Arc::default(),
+            thread: Some(thread),
+        },
+        // No thread to spare: read it here.
+        Err(_) => PendingHistory::ready(History::load(&options.root, depth)),
+    }
+}
+
+/// The history, or the thread still reading it.
+struct PendingHistory {
+    history: Arc<History>,
+    thread: Option<std::thread::JoinHandle<History>>,
+}
+
+impl PendingHistory {
+    fn ready(history: History) -> PendingHistory {
+        PendingHistory {
+            history: Arc::new(history),
+            thread: None,
+        }
+    }
+
+    /// Waits for the history (an empty one, with a note, if its thread failed).
+    fn get(&mut self) -> &Arc<History> {
+        if let Some(thread) = self.thread.take() {
+            self.history = Arc::new(thread.join().unwrap_or_else(|_| {
+                let mut history = History::default();
+                history.note =
+                    Some("reading the git history failed: pages show no dates or history".into());
+                history
+            }));
+        }
+        &self.history
+    }
+
+    fn wait(mut self) -> Arc<History> {
+        Arc::clone(self.get())
+    }
+}
+
+/// The last build's history, when this build is told which files changed, all of them are
+/// sources of the site (none in a git directory, which `serve` reports after a commit) and
+/// `site.toml` (which says how much history to read) is unchanged.
+fn reusable_history(
+    previous: Option<&State>,
+    config_text: &str,
+    root: &std::path::Path,
+    hint: Option<&[PathBuf]>,
+) -> Option<Arc<History>> {
+    let old = previous?;
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let source =
+        |p: &PathBuf| p.starts_with(&root) && !p.components().any(|c| c.as_os_str() == ".git");
+    (old.config_text == config_text && hint?.iter().all(source)).then(|| Arc::clone(&old.history))
 }
 
 /// The name index, what building it reported, and every page's URL.
@@ -585,11 +667,12 @@ fn stale_bodies(
     previous: Option<&State>,
     config_text: &str,
     templates: &[TemplateSource],
-    history: &History,
+    history: &mut PendingHistory,
     loaded: &Loaded,
     names: &Names,
 ) -> Option<Vec<PageId>> {
     let old = previous?;
+    let history: &History = history.get();
     let before = plan::Frame {
         config_text: &old.config_text,
         templates: &old.templates,

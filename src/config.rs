@@ -30,6 +30,7 @@ pub const RESERVED_FOLDERS: &[&str] = &[
     "special",
     "static",
     "search",
+    "recent-changes",
 ];
 
 #[derive(Debug, Clone)]
@@ -46,6 +47,44 @@ pub struct Config {
     pub kinds: Vec<Kind>,
     /// Navigation boxes (`[[navboxes]]`), in declaration order.
     pub navboxes: Vec<Navbox>,
+    /// Which optional outputs the site publishes (`[outputs]`).
+    pub outputs: Outputs,
+}
+
+/// The optional outputs, each on unless `site.toml`'s `[outputs]` table turns it off (a
+/// 100k-page wiki may not want a JSON file per page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Outputs {
+    /// A history page per article (`<page>/history/`).
+    pub history: bool,
+    /// The site-wide recent changes page (`recent-changes/`).
+    pub recent_changes: bool,
+    /// An Atom feed per article, kind and category (`feed.xml` in each one's folder).
+    pub page_feeds: bool,
+    /// JSON per page, per kind and for the whole wiki.
+    pub json: bool,
+    /// A CSV table per kind.
+    pub csv: bool,
+}
+
+impl Default for Outputs {
+    fn default() -> Outputs {
+        Outputs {
+            history: true,
+            recent_changes: true,
+            page_feeds: true,
+            json: true,
+            csv: true,
+        }
+    }
+}
+
+impl Outputs {
+    /// Whether any output shows revisions (so the build reads them from git).
+    pub fn revisions(&self) -> bool {
+        self.history || self.recent_changes || self.page_feeds
+    }
 }
 
 /// A navigation box: a list of related pages shown at the foot of every page in it.
@@ -129,6 +168,8 @@ struct RawConfig {
     kinds: IndexMap<String, Spanned<RawKind>>,
     #[serde(default)]
     navboxes: Vec<Spanned<RawNavbox>>,
+    #[serde(default)]
+    outputs: Outputs,
 }
 
 #[derive(Deserialize)]
@@ -292,6 +333,7 @@ impl Config {
             branch: raw.branch.unwrap_or_else(|| "main".to_string()),
             kinds,
             navboxes,
+            outputs: raw.outputs,
         })
     }
 

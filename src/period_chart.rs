@@ -1,6 +1,6 @@
 //! The timeline picture of a page whose relations carry periods: one bar per related page over
 //! the years, coloured by role, like the member timelines fan wikis draw by hand. Plain SVG
-//! drawn at build time (no script), coloured with the theme's CSS variables so it is right
+//! drawn at build time (no script), coloured with the pictures' colour classes (`c0`…`c11`, the theme's variables) so it is right
 //! in both themes, and shown beside a table that says the same for screen readers. Pure.
 
 use std::fmt::Write as _;
@@ -36,7 +36,7 @@ impl std::fmt::Display for Px {
 }
 
 /// The roles in order of first appearance; bars without a role share one colour. A role's
-/// place in this list (modulo 12) is its colour, `--k0`…`--k11`.
+/// place in this list (modulo 12) is its colour class, `c0`…`c11`.
 pub fn roles<'a>(terms: impl Iterator<Item = &'a Term>) -> Vec<Option<&'a str>> {
     let mut roles: Vec<Option<&str>> = Vec::new();
     for term in terms {
@@ -117,7 +117,7 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
         };
         let _ = write!(
             out,
-            "<text class=\"name\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"bar k{role}{open}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"><title>{}</title></rect>",
+            "<text class=\"name\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"bar c{role}{open}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"><title>{}</title></rect>",
             Px(LABEL - 8.0),
             Px(y + ROW * 0.65),
             escape_html(bar.title),
@@ -134,7 +134,7 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
         if bar.term.until.is_none() {
             let _ = write!(
                 out,
-                "<path class=\"arrow k{role}\" d=\"M{} {} l6 {} l-6 {} z\"/>",
+                "<path class=\"arrow c{role}\" d=\"M{} {} l6 {} l-6 {} z\"/>",
                 Px(x1),
                 Px(y + 4.0),
                 Px((ROW - 8.0) / 2.0),
@@ -187,7 +187,7 @@ mod tests {
             "the undated one is left out"
         );
         assert!(
-            svg.contains("bar k0 open-end") && svg.contains("bar k1\""),
+            svg.contains("bar c0 open-end") && svg.contains("bar c1\""),
             "{svg}"
         );
         assert!(svg.contains("B &lt;b&gt;"), "names are escaped");

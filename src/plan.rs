@@ -31,7 +31,7 @@ impl Frame<'_> {
     fn same(&self, other: &Frame) -> bool {
         self.config_text == other.config_text
             && self.templates == other.templates
-            && self.history == other.history
+            && (std::ptr::eq(self.history, other.history) || self.history == other.history)
     }
 }
 

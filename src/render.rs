@@ -39,6 +39,8 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "random.html",
     "timeline.html",
     "network.html",
+    "history.html",
+    "recent-changes.html",
 ];
 
 #[derive(Serialize)]
@@ -60,6 +62,8 @@ struct SiteView<'a> {
     network_href: String,
     /// Absent when there is no feed (no page has a git date).
     feed_href: Option<String>,
+    /// Absent when the recent changes page is switched off.
+    recent_changes_href: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -167,7 +171,7 @@ const CITATION_FIELDS: [&str; 4] = ["author", "publisher", "date", "year"];
 #[derive(Serialize)]
 struct PeriodChartView<'a> {
     svg: String,
-    /// Each role with the number of its colour.
+    /// Each role with the number of its colour class (`c0`…`c11`).
     legend: Vec<LegendItem<'a>>,
     rows: Vec<PeriodRow<'a>>,
 }
@@ -238,6 +242,11 @@ struct PageView<'a> {
     cited_by: Vec<LinkView<'a>>,
     edit_url: Option<String>,
     history_url: Option<String>,
+    /// The page's own history page, its revisions' Atom feed and its data (each absent when
+    /// switched off; the feed also when the page has no revision).
+    history_href: Option<String>,
+    feed_href: Option<String>,
+    json_href: Option<String>,
     source_path: &'a str,
     /// Day of the last commit that changed the file, `YYYY-MM-DD`; none outside git.
     updated: Option<&'a str>,
@@ -640,6 +649,10 @@ fn site_view<'a>(input: &'a RenderInput) -> SiteView<'a> {
             .iter()
             .any(|p| input.history.get(&p.path).is_some())
             .then(|| urls::href(config, urls::FEED)),
+        recent_changes_href: config
+            .outputs
+            .recent_changes
+            .then(|| urls::href(config, urls::RECENT_CHANGES)),
     }
 }
 
@@ -719,7 +732,11 @@ pub fn render_site(
                 };
                 ids.collect::<Vec<_>>()
                     .into_par_iter()
-                    .map(|id| renderer.hand_over(renderer.page(id)))
+                    .flat_map_iter(|id| {
+                        let mut files = crate::outputs::beside_page(&renderer, id);
+                        files.push(renderer.hand_over(renderer.page(id)));
+                        files
+                    })
                     .collect()
             },
             || crate::outputs::make_all(&renderer, partial),
@@ -1381,6 +1398,17 @@ impl<'a> Renderer<'a> {
                 .repository
                 .as_ref()
                 .map(|r| format!("{r}/commits/{}/{}", config.branch, page.path)),
+            history_href: config
+                .outputs
+                .history
+                .then(|| urls::href(config, &urls::history_path(&relative))),
+            feed_href: (config.outputs.page_feeds
+                && input.history.revisions_of(&page.path).next().is_some())
+            .then(|| urls::href(config, &urls::feed_in(&relative))),
+            json_href: config
+                .outputs
+                .json
+                .then(|| urls::href(config, &urls::json_in(&relative))),
             source_path: &page.path,
             updated: dates.map(|d| d.updated.get(..10).unwrap_or(&d.updated)),
             updated_iso: dates.map(|d| d.updated.as_str()),
@@ -1634,7 +1662,7 @@ impl<'a> Renderer<'a> {
 
 /// Sorts RFC 3339 timestamps by instant: `2026-01-01T09:00:00+09:00` is `2026-01-01T00:00:00Z`.
 /// Malformed input sorts before every well-formed one, so it is never "newest".
-fn utc_key(stamp: &str) -> (i64, String) {
+pub(crate) fn utc_key(stamp: &str) -> (i64, String) {
     let parse = || -> Option<i64> {
         let num = |r: std::ops::Range<usize>| stamp.get(r)?.parse::<i64>().ok();
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);

@@ -426,17 +426,44 @@ fn relevant(root: &Path, path: &Path) -> bool {
 /// The folders a site is built from, watched with everything in them.
 const SOURCE_FOLDERS: [&str; 3] = ["content", "templates", "static"];
 
+/// The git directory of the checkout the site is in (`.git`, or a worktree's folder in the
+/// main checkout's), if any.
+fn git_dir(root: &Path) -> Option<PathBuf> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--absolute-git-dir"])
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    Some(dir.canonicalize().unwrap_or(dir))
+}
+
+/// Whether a changed path in the git directory means a commit, checkout or reset: `HEAD`
+/// itself or its log (`logs/HEAD`), which git appends to at each.
+fn is_git_head(git_dir: &Path, path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "HEAD")
+        && (path.parent() == Some(git_dir) || path.parent() == Some(&git_dir.join("logs")))
+}
+
 /// Starts watching the site's sources; changed source paths arrive on the receiver. Set up
 /// before the server says it is ready, so no save after that line is missed. Only the sources
 /// are watched: the root itself (for `site.toml`, and a source folder made later) and
-/// `content/`, `templates/` and `static/` with what is in them, never `target/`, `.git` or
-/// `node_modules` (inotify sets one watch per folder, and some systems allow 8,192).
+/// `content/`, `templates/` and `static/` with what is in them, never `target/` or
+/// `node_modules` (inotify sets one watch per folder, and some systems allow 8,192). Of the
+/// git directory, only the folder itself and its `logs/` are watched, without what is below
+/// them, for `HEAD` and `logs/HEAD`: a commit reaches the build as a change there, and the
+/// build then reads the history again.
 fn watch(
     root: &Path,
 ) -> anyhow::Result<(notify::RecommendedWatcher, mpsc::Receiver<PathBuf>, PathBuf)> {
     let (tx, rx) = mpsc::channel::<PathBuf>();
     let watched_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let filter_root = watched_root.clone();
+    let git = git_dir(&watched_root);
+    let filter_git = git.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             if matches!(event.kind, notify::EventKind::Access(_)) {
@@ -447,7 +474,8 @@ fn watch(
                     && path
                         .file_name()
                         .is_some_and(|n| SOURCE_FOLDERS.iter().any(|f| n == *f));
-                if is_source_folder || relevant(&filter_root, &path) {
+                let commit = filter_git.as_deref().is_some_and(|g| is_git_head(g, &path));
+                if is_source_folder || commit || relevant(&filter_root, &path) {
                     let _ = tx.send(path);
                 }
             }
@@ -459,6 +487,13 @@ fn watch(
         .with_context(|| format!("watching {}", root.display()))?;
     for folder in SOURCE_FOLDERS {
         watch_folder(&mut watcher, &watched_root.join(folder))?;
+    }
+    // History is an enhancement: a git directory that cannot be watched only means pages'
+    // histories refresh at the next save instead of at the commit.
+    for folder in git.iter().flat_map(|g| [g.clone(), g.join("logs")]) {
+        if folder.is_dir() {
+            let _ = watcher.watch(&folder, notify::RecursiveMode::NonRecursive);
+        }
     }
     Ok((watcher, rx, watched_root))
 }

@@ -56,6 +56,30 @@ pub fn year_anchor(year: i64) -> String {
     format!("year-{year}")
 }
 pub const FEED: &str = "feed.xml";
+pub const RECENT_CHANGES: &str = "recent-changes/";
+/// The whole wiki's data.
+pub const WIKI_JSON: &str = "wiki.json";
+
+/// `groups/ateez/history/`: a page's history, under its own folder (`page` is a `page_path`).
+pub fn history_path(page: &str) -> String {
+    format!("{page}history/")
+}
+
+/// `groups/ateez/feed.xml`: the Atom feed of a page's revisions, or of a kind's or a
+/// category's new pages (`folder` is a `page_path`, `kind_path` or `category_path`).
+pub fn feed_in(folder: &str) -> String {
+    format!("{folder}feed.xml")
+}
+
+/// `groups/ateez/index.json`: the data of a page or a kind.
+pub fn json_in(folder: &str) -> String {
+    format!("{folder}index.json")
+}
+
+/// `groups/index.csv`: a kind's table.
+pub fn csv_in(folder: &str) -> String {
+    format!("{folder}index.csv")
+}
 
 /// The `href` for a path below the base: base path plus the percent-encoded path.
 pub fn href(config: &Config, relative: &str) -> String {

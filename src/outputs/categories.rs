@@ -32,11 +32,18 @@ pub(super) fn make(r: &Renderer, _: &Partial) -> Vec<Made> {
         &context,
         urls::file_for(urls::CATEGORIES),
     )];
-    out.par_extend(
-        graph
-            .categories
-            .par_iter()
-            .map(|c| r.named_list("category.html", &c.name, &c.pages, &c.path)),
-    );
+    out.par_extend(graph.categories.par_iter().map(|c| {
+        let mut context = Context::new();
+        context.insert("name", &c.name);
+        context.insert(
+            "pages",
+            &c.pages.iter().map(|&p| r.link(p)).collect::<Vec<_>>(),
+        );
+        context.insert(
+            "feed_href",
+            &super::revisions::list_feed_href(r, &c.path, &c.pages),
+        );
+        r.emit("category.html", &context, urls::file_for(&c.path))
+    }));
     out
 }

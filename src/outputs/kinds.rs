@@ -58,6 +58,24 @@ pub(super) fn make(r: &Renderer, partial: &Partial) -> Vec<Made> {
                 .collect::<Vec<_>>(),
         );
         context.insert("rows", &rows);
+        let folder = urls::kind_path(&kind.folder);
+        context.insert(
+            "feed_href",
+            &super::revisions::list_feed_href(r, &folder, &ids),
+        );
+        let outputs = config.outputs;
+        context.insert(
+            "json_href",
+            &outputs
+                .json
+                .then(|| urls::href(config, &urls::json_in(&folder))),
+        );
+        context.insert(
+            "csv_href",
+            &outputs
+                .csv
+                .then(|| urls::href(config, &urls::csv_in(&folder))),
+        );
         r.emit(
             "kind.html",
             &context,

@@ -9,12 +9,14 @@
 //! [`OUTPUTS`] naming it and its rule. A new template also goes into `templates/README.md`.
 
 mod categories;
+mod data;
 mod feed;
 mod fixed;
 mod home;
 mod kinds;
 mod lists;
 mod network;
+pub(crate) mod revisions;
 mod timeline;
 
 use crate::diagnostics::Diagnostic;
@@ -147,6 +149,30 @@ pub(crate) const OUTPUTS: &[Output] = &[
         make: feed::feed,
     },
     Output {
+        name: "recent changes",
+        stale: Stale::Names,
+        beside: false,
+        make: revisions::recent_changes,
+    },
+    Output {
+        name: "kind and category feeds",
+        stale: Stale::Always,
+        beside: false,
+        make: revisions::list_feeds,
+    },
+    Output {
+        name: "JSON of every page, kind and the wiki",
+        stale: Stale::Always,
+        beside: false,
+        make: data::collections,
+    },
+    Output {
+        name: "kind CSV tables",
+        stale: Stale::Always,
+        beside: false,
+        make: data::tables,
+    },
+    Output {
         name: "sitemap",
         stale: Stale::Always,
         beside: false,
@@ -159,6 +185,13 @@ pub(crate) const OUTPUTS: &[Output] = &[
         make: feed::robots,
     },
 ];
+
+/// The files made beside each page, rendered with it (so they follow its edits and its
+/// neighbours' by `plan::affected`'s rules for the page): its history page and its feed, each
+/// when `site.toml` has it on. (Its JSON is made with the kind's and the wiki's, in `data`.)
+pub(crate) fn beside_page(r: &Renderer, id: crate::content::PageId) -> Vec<Made> {
+    revisions::beside_page(r, id)
+}
 
 /// Makes every output whose rule holds: the ones marked `beside` on one thread, the others
 /// (in list order) on another.
@@ -215,6 +248,9 @@ mod tests {
             [
                 "home page",
                 "Atom feed",
+                "kind and category feeds",
+                "JSON of every page, kind and the wiki",
+                "kind CSV tables",
                 "sitemap",
                 "robots.txt and .nojekyll"
             ]

@@ -59,6 +59,10 @@ else console.log(`note: no category linked from ${BASE}categories/`);
 if (fs.existsSync(path.join(siteDir, 'special', 'search', 'index.html'))) pages.push({ label: 'search page', path: `${BASE}special/search/?q=bts` });
 if (fs.existsSync(path.join(siteDir, 'special', 'timeline', 'index.html'))) pages.push({ label: 'timeline', path: `${BASE}special/timeline/` });
 if (fs.existsSync(path.join(siteDir, 'special', 'network', 'index.html'))) pages.push({ label: 'network', path: `${BASE}special/network/` });
+// The history of the first article, and recent changes, when the site has them.
+const article = pages.find((p) => p.label.endsWith(' article'));
+if (article && fs.existsSync(path.join(siteDir, article.path.slice(BASE.length), 'history', 'index.html'))) pages.push({ label: 'page history', path: `${article.path}history/` });
+if (fs.existsSync(path.join(siteDir, 'recent-changes', 'index.html'))) pages.push({ label: 'recent changes', path: `${BASE}recent-changes/` });
 pages.push({ label: '404', path: MISSING, status: 404 });
 
 const server = await serve(siteDir, { base: BASE });

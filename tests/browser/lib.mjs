@@ -81,7 +81,7 @@ export function h1Of(html) {
 
 /** Kind folders: top-level directories with an index.html that are not generated sections. */
 export function kindFolders(siteDir) {
-  const generated = new Set(['categories', 'special', 'disambiguation', 'search']);
+  const generated = new Set(['categories', 'special', 'disambiguation', 'search', 'recent-changes']);
   const home = fs.readFileSync(path.join(siteDir, 'index.html'), 'utf8');
   // Keep the order of the site's own navigation where possible.
   const order = [];

@@ -393,3 +393,32 @@ fn a_page_cannot_forge_the_place_of_a_query_table() {
         .unwrap();
     assert!(beta.find("is a group.").unwrap() < table && table < beta.find("After.").unwrap());
 }
+
+#[test]
+fn the_data_export_carries_each_relations_period_and_role() {
+    let site = built();
+    let alpha: serde_json::Value =
+        serde_json::from_str(&site.read("groups/alpha/index.json")).unwrap();
+    crate::history::assert_valid(
+        &crate::history::validator("page.schema.json"),
+        &alpha,
+        "alpha",
+    );
+    let members = &alpha["fields"]["members"];
+    assert_eq!(
+        members[1],
+        serde_json::json!({
+            "title": "Bo",
+            "url": "https://example.github.io/kpop-wiki/people/bo/",
+            "since": "2012-03",
+            "until": "2015-06",
+            "role": "rapper"
+        })
+    );
+    // A plain name has no period keys at all.
+    assert_eq!(members[2].as_object().unwrap().len(), 2, "{members}");
+    // And the schema refuses a period that is not a date.
+    let mut broken = alpha.clone();
+    broken["fields"]["members"][1]["since"] = serde_json::json!("March 2012");
+    assert!(!crate::history::validator("page.schema.json").is_valid(&broken));
+}

@@ -8,6 +8,7 @@ mod cli;
 mod data;
 mod editor;
 mod hardening;
+mod history;
 mod hostile;
 mod incremental;
 mod markdown;

@@ -63,11 +63,9 @@ fn pages_carry_their_last_git_edit_and_the_feed_lists_newest_first() {
         "{}",
         between(&report, "<p class=\"edit\">", "</p>")
     );
-    assert!(
-        report.contains(
-            "https://github.com/example/kpop-wiki/commits/main/content/sources/report.md"
-        )
-    );
+    // The page's own history page (the hosting site's list of commits when it is off:
+    // `history::toggles_off_leave_no_files_and_no_links`).
+    assert!(report.contains(r#"<a href="/kpop-wiki/sources/report/history/">History</a>"#));
     assert!(report.contains(r#""dateModified":"2026-03-04T05:06:07Z""#));
     assert!(report.contains(r#""datePublished":"2026-01-02T10:00:00+09:00""#));
     let club = site.read("groups/beyonce-club/index.html");

@@ -652,3 +652,69 @@ fn the_built_in_theme_is_served_and_live_reload_works() {
     }
     assert!(server.get("/kwiki.js").1.contains("addEventListener"));
 }
+
+/// `git` in the site's folder, as `author`.
+fn git(site: &TestSite, args: &[&str], author: &str) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(site.root())
+        .env("GIT_AUTHOR_NAME", author)
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", author)
+        .env("GIT_COMMITTER_EMAIL", "author@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+#[test]
+fn a_commit_refreshes_history_and_recent_changes() {
+    let site = site();
+    git(&site, &["init", "-q", "-b", "main"], "First Author");
+    git(&site, &["add", "."], "First Author");
+    git(&site, &["commit", "-qm", "First commit"], "First Author");
+    let server = Server::start(&site);
+    let (status, history) = server.get("/groups/alpha/history/");
+    assert_eq!(status, 200);
+    assert!(history.contains("First Author") && !history.contains("Second Author"));
+    assert!(server.get("/recent-changes/").1.contains("First commit"));
+
+    let mut events = server.events();
+    let hello = events.next(Duration::from_secs(5)).expect("a first event");
+    let first = hello["generation"].as_u64().unwrap();
+    site.page(
+        "content/groups/alpha.md",
+        "Alpha",
+        "summary = \"A group.\"\n",
+        "Alpha is a group, edited. See [[Beta]].\n",
+    );
+    let edited = events
+        .next(Duration::from_secs(10))
+        .expect("a rebuild after the save");
+    assert_eq!(edited["generation"].as_u64(), Some(first + 1));
+    // Saved but not committed: the history is as it was.
+    assert!(
+        !server
+            .get("/groups/alpha/history/")
+            .1
+            .contains("Second Author")
+    );
+
+    git(&site, &["commit", "-qam", "Second commit"], "Second Author");
+    let committed = events
+        .next(Duration::from_secs(10))
+        .expect("a rebuild after the commit");
+    assert_eq!(committed["generation"].as_u64(), Some(first + 2));
+    let history = server.get("/groups/alpha/history/").1;
+    assert!(
+        history.contains("Second Author") && history.contains("First Author"),
+        "{history}"
+    );
+    assert!(server.get("/recent-changes/").1.contains("Second commit"));
+    assert!(
+        !server
+            .get("/groups/beta/history/")
+            .1
+            .contains("Second Author")
+    );
+}
