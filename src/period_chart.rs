@@ -72,7 +72,8 @@ pub fn svg(label: &str, bars: &[Bar]) -> Option<String> {
         last += 1.0;
     }
     let span = (last - first).max(1.0);
-    let x = |year: f64| LABEL + (year - first) / span * (WIDTH - LABEL - 12.0);
+    // Room on the right for the last year's label and an arrow.
+    let x = |year: f64| LABEL + (year - first) / span * (WIDTH - LABEL - 24.0);
     let roles = roles(dated.iter().map(|b| b.term));
     let height = TOP + ROW * dated.len() as f64 + AXIS;
     let mut out = String::new();
