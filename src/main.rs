@@ -397,6 +397,17 @@ fn print_stages(report: &Report) {
 }
 
 /// `kwiki check`: the whole build without output; prints every problem (as text or JSON).
+/// `check`'s last line, in the text and GitHub formats.
+fn print_check_summary(report: &kwiki::Report) {
+    println!(
+        "Checked {}: {}, {} in {:.2} s",
+        plural(report.pages, "page", "pages"),
+        plural(report.errors(), "error", "errors"),
+        plural(report.warnings(), "warning", "warnings"),
+        report.elapsed.as_secs_f64()
+    );
+}
+
 fn check(root: PathBuf, strict: bool, format: Format, base_url: Option<String>) -> ExitCode {
     let options = Options {
         root,
@@ -424,23 +435,11 @@ fn check(root: PathBuf, strict: bool, format: Format, base_url: Option<String>) 
             for d in &report.diagnostics {
                 println!("{}", d.github_command());
             }
-            println!(
-                "Checked {}: {}, {} in {:.2} s",
-                plural(report.pages, "page", "pages"),
-                plural(report.errors(), "error", "errors"),
-                plural(report.warnings(), "warning", "warnings"),
-                report.elapsed.as_secs_f64()
-            );
+            print_check_summary(&report);
         }
         Format::Text => {
             print_text(&report, usize::MAX);
-            println!(
-                "Checked {}: {}, {} in {:.2} s",
-                plural(report.pages, "page", "pages"),
-                plural(report.errors(), "error", "errors"),
-                plural(report.warnings(), "warning", "warnings"),
-                report.elapsed.as_secs_f64()
-            );
+            print_check_summary(&report);
         }
     }
     if report.unreadable() {

@@ -533,16 +533,21 @@ fn read_page(path: &Path, display: &str) -> Result<String, Unread> {
         }
     };
     if text.trim().is_empty() {
-        return Err(Box::new((
-            Diagnostic::error(
-                "front-matter",
-                display,
-                "file is empty: a page needs +++ front matter with a title",
-            ),
-            None,
-        )));
+        return Err(empty_page(display));
     }
     Ok(text)
+}
+
+/// The error of a page with no text: a file, or a draft.
+fn empty_page(display: &str) -> Unread {
+    Box::new((
+        Diagnostic::error(
+            "front-matter",
+            display,
+            "file is empty: a page needs +++ front matter with a title",
+        ),
+        None,
+    ))
 }
 
 /// A draft's text, held to the rules a file's is (size, not empty).
@@ -558,14 +563,7 @@ fn draft_page(text: &str, display: &str) -> Result<String, Unread> {
         )));
     }
     if text.trim().is_empty() {
-        return Err(Box::new((
-            Diagnostic::error(
-                "front-matter",
-                display,
-                "file is empty: a page needs +++ front matter with a title",
-            ),
-            None,
-        )));
+        return Err(empty_page(display));
     }
     Ok(text.to_string())
 }

@@ -2,7 +2,7 @@
 //! blocks), navigation boxes and the timeline picture, on a fixture site built by the real
 //! `kwiki`.
 
-use kwiki::{Options, Session};
+use kwiki::Session;
 
 use crate::support::*;
 
@@ -256,18 +256,6 @@ fn a_query_on_the_home_page_is_an_error() {
     );
 }
 
-fn options(site: &TestSite) -> Options {
-    Options {
-        root: site.root().to_path_buf(),
-        out: Some(site.root().join("public")),
-        base_url: None,
-        strict: false,
-        render_hook: None,
-        remove_previous: None,
-        on_stuck: None,
-    }
-}
-
 fn page_of(session: &Session, path: &str) -> String {
     let file = session
         .files()
@@ -280,7 +268,7 @@ fn page_of(session: &Session, path: &str) -> String {
 #[test]
 fn editing_a_song_updates_its_artists_discography_at_once() {
     let site = fixture();
-    let mut session = Session::new(options(&site));
+    let mut session = Session::new(session_options(&site));
     assert!(!session.build().failed);
     let before = page_of(&session, "groups/alpha/index.html");
     assert_eq!(table_rows(&before, 0), ["Two | 2015", "One | 2013"]);
@@ -314,7 +302,7 @@ fn editing_a_song_updates_its_artists_discography_at_once() {
         ["One | 2016", "Two | 2015", "Three | 2014"]
     );
     // And it is what a fresh build makes.
-    let mut fresh = Session::new(options(&site));
+    let mut fresh = Session::new(session_options(&site));
     assert!(!fresh.build().failed);
     assert_eq!(after, page_of(&fresh, "groups/alpha/index.html"));
 }

@@ -2,21 +2,9 @@
 //! build, whatever the edit: body text, summary, infobox links, categories, citations, the home
 //! page, or a change that touches names and so forces a full rebuild.
 
-use kwiki::{Options, Session};
+use kwiki::Session;
 
 use crate::support::*;
-
-fn options(site: &TestSite) -> Options {
-    Options {
-        root: site.root().to_path_buf(),
-        out: Some(site.root().join("public")),
-        base_url: None,
-        strict: false,
-        render_hook: None,
-        remove_previous: None,
-        on_stuck: None,
-    }
-}
 
 fn fixture() -> TestSite {
     let site = TestSite::new();
@@ -59,7 +47,7 @@ fn fixture() -> TestSite {
 
 /// The files of a fresh session's first build of the same tree.
 fn fresh(site: &TestSite) -> Vec<kwiki::render::OutputFile> {
-    let mut session = Session::new(options(site));
+    let mut session = Session::new(session_options(site));
     let report = session.build();
     assert!(!report.failed, "{:?}", report.diagnostics);
     session.files().to_vec()
@@ -95,7 +83,7 @@ fn every_kind_of_edit_rebuilds_the_same_when_told_which_file_changed() {
 
 fn every_kind_of_edit(hinted: bool) {
     let site = fixture();
-    let mut session = Session::new(options(&site));
+    let mut session = Session::new(session_options(&site));
     assert!(!session.build().failed);
     assert!(!session.build().failed);
 
@@ -165,7 +153,7 @@ fn every_kind_of_edit(hinted: bool) {
         incremental += usize::from(report.incremental);
         assert_same(&site, &session, what);
         // The diagnostics, too, are a fresh build's (a page not read again keeps its own).
-        let fresh_report = Session::new(options(&site)).build();
+        let fresh_report = Session::new(session_options(&site)).build();
         let show = |r: &kwiki::Report| {
             r.diagnostics
                 .iter()
@@ -187,7 +175,7 @@ fn every_kind_of_edit(hinted: bool) {
 #[test]
 fn a_failed_build_keeps_the_last_good_files_and_recovers() {
     let site = fixture();
-    let mut session = Session::new(options(&site));
+    let mut session = Session::new(session_options(&site));
     assert!(!session.build().failed);
     let good = session.files().to_vec();
     site.write(
@@ -546,7 +534,7 @@ proptest::proptest! {
         let site = TestSite::new();
         let mut model = Model::new();
         model.write_all(&site);
-        let mut session = Session::new(options(&site));
+        let mut session = Session::new(session_options(&site));
         session.build();
         for (step, (edit, hinted)) in edits.iter().enumerate() {
             let touched = model.apply(edit, &site);
@@ -557,7 +545,7 @@ proptest::proptest! {
                 session.build()
             };
             let got = outcome(&report, &session);
-            let mut fresh_session = Session::new(options(&site));
+            let mut fresh_session = Session::new(session_options(&site));
             let fresh_report = fresh_session.build();
             let expected = outcome(&fresh_report, &fresh_session);
             proptest::prop_assert_eq!(&got.0, &expected.0, "step {} ({:?}): failed differs", step, edit);

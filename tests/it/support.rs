@@ -129,6 +129,19 @@ impl TestSite {
     }
 }
 
+/// Options for a `kwiki::Session` building `site` into its `public/`, as `serve` would.
+pub fn session_options(site: &TestSite) -> kwiki::Options {
+    kwiki::Options {
+        root: site.root().to_path_buf(),
+        out: Some(site.root().join("public")),
+        base_url: None,
+        strict: false,
+        render_hook: None,
+        remove_previous: None,
+        on_stuck: None,
+    }
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
