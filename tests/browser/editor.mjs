@@ -10,8 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { HERE, launchChromium, watchdog } from './lib.mjs';
+import { HERE, launchChromium, startServe, stepper, watchdog } from './lib.mjs';
 
 const [root] = process.argv.slice(2);
 const bin = process.env.KWIKI_BIN;
@@ -22,28 +21,9 @@ if (!root || !bin) {
 watchdog('editor.mjs', 240);
 const alphaFile = path.join(root, 'content/groups/alpha.md');
 const gammaFile = path.join(root, 'content/groups/gamma.md');
-const failures = [];
-const step = async (name, fn) => {
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failures.push(`${name}: ${e.message}`);
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-};
+const { failures, step } = stepper();
 
-const server = spawn(bin, ['serve', '--port', '0', '--root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
-let log = '';
-server.stdout.on('data', (d) => { log += d; });
-server.stderr.on('data', (d) => { log += d; });
-const origin = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`kwiki serve did not start:\n${log}`)), 30000);
-  const poll = setInterval(() => {
-    const m = log.match(/at (http:\/\/[^ ]+?)\/? \(Ctrl-C/);
-    if (m) { clearInterval(poll); clearTimeout(timer); resolve(m[1]); }
-  }, 50);
-});
+const { server, origin, log: serverLog } = await startServe(bin, root);
 
 /** The 1-based line of the textarea's text that starts with `prefix`. */
 const lineOf = (value, prefix) => value.split('\n').findIndex((l) => l.startsWith(prefix)) + 1;
@@ -262,7 +242,7 @@ try {
   server.kill('SIGINT');
 }
 if (failures.length) {
-  console.error(`editor: ${failures.length} problem(s):\n  ${failures.join('\n  ')}\nserver log:\n${log}`);
+  console.error(`editor: ${failures.length} problem(s):\n  ${failures.join('\n  ')}\nserver log:\n${serverLog()}`);
   process.exit(1);
 }
 console.log('editor: all steps pass');

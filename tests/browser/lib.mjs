@@ -2,6 +2,7 @@
 // sample pages, and how to launch the system Chromium.
 
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -206,4 +207,36 @@ export function countOverlaps(selector) {
       if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) n++;
     }
   return n;
+}
+
+/** Named steps that record their failure and go on: `await step('name', async () => ...)`. */
+export function stepper() {
+  const failures = [];
+  const step = async (name, fn) => {
+    try {
+      await fn();
+      console.log(`ok   ${name}`);
+    } catch (e) {
+      failures.push(`${name}: ${e.message}`);
+      console.log(`FAIL ${name}: ${e.message}`);
+    }
+  };
+  return { failures, step };
+}
+
+/** Starts `kwiki serve --port 0` on `root`; resolves with the process, its origin and its log
+ * so far (`log()`), once it says where it listens. */
+export async function startServe(bin, root) {
+  const server = spawn(bin, ['serve', '--port', '0', '--root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stdout.on('data', (d) => { log += d; });
+  server.stderr.on('data', (d) => { log += d; });
+  const origin = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kwiki serve did not start:\n${log}`)), 30000);
+    const poll = setInterval(() => {
+      const m = log.match(/at (http:\/\/[^ ]+?)\/? \(Ctrl-C/);
+      if (m) { clearInterval(poll); clearTimeout(timer); resolve(m[1]); }
+    }, 50);
+  });
+  return { server, origin, log: () => log };
 }

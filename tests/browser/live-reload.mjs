@@ -8,8 +8,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { launchChromium, watchdog } from './lib.mjs';
+import { launchChromium, startServe, stepper, watchdog } from './lib.mjs';
 
 const [root, pageFile, urlPath] = process.argv.slice(2);
 const bin = process.env.KWIKI_BIN;
@@ -20,28 +19,9 @@ if (!root || !pageFile || !urlPath || !bin) {
 watchdog('live-reload.mjs', 180);
 const file = path.join(root, pageFile);
 const original = fs.readFileSync(file, 'utf8');
-const failures = [];
-const step = async (name, fn) => {
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failures.push(`${name}: ${e.message}`);
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-};
+const { failures, step } = stepper();
 
-const server = spawn(bin, ['serve', '--port', '0', '--root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
-let log = '';
-server.stdout.on('data', (d) => { log += d; });
-server.stderr.on('data', (d) => { log += d; });
-const origin = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`kwiki serve did not start:\n${log}`)), 30000);
-  const poll = setInterval(() => {
-    const m = log.match(/at (http:\/\/[^ ]+?)\/? \(Ctrl-C/);
-    if (m) { clearInterval(poll); clearTimeout(timer); resolve(m[1]); }
-  }, 50);
-});
+const { server, origin, log: serverLog } = await startServe(bin, root);
 
 const browser = await launchChromium();
 try {
@@ -86,7 +66,7 @@ try {
   server.kill('SIGINT');
 }
 if (failures.length) {
-  console.error(`live-reload: ${failures.length} problem(s):\n  ${failures.join('\n  ')}\nserver log:\n${log}`);
+  console.error(`live-reload: ${failures.length} problem(s):\n  ${failures.join('\n  ')}\nserver log:\n${serverLog()}`);
   process.exit(1);
 }
 console.log('live-reload: all steps pass');
