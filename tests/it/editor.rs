@@ -4,11 +4,10 @@
 //! new page from a red link, and the preview, which writes nothing. Every refusal is also
 //! checked to have written nothing.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -24,25 +23,11 @@ struct Server {
 
 impl Server {
     fn start(site: &TestSite, bind: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kwiki"))
-            .args(["serve", "--port", "0", "--bind", bind, "--root"])
-            .arg(site.root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
+        let (child, lines) = spawn_with_lines(
+            Command::new(env!("CARGO_BIN_EXE_kwiki"))
+                .args(["serve", "--port", "0", "--bind", bind, "--root"])
+                .arg(site.root()),
+        );
         let deadline = Instant::now() + Duration::from_secs(30);
         let url = loop {
             let left = deadline

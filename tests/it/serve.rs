@@ -2,10 +2,10 @@
 //! burst of saves, the error overlay's data and recovery, path traversal, a port in use, a load
 //! of requests while rebuilding, and Ctrl-C.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Child, Command};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -393,26 +393,12 @@ impl Server {
     /// `start`, with extra environment variables.
     fn start_env(site: &TestSite, env: &[(&str, &str)]) -> Server {
         // SAFETY-free: the child gets the variables; this process's environment is untouched.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kwiki"))
-            .args(["serve", "--port", "0", "--root"])
-            .arg(site.root())
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
+        let (child, lines) = spawn_with_lines(
+            Command::new(env!("CARGO_BIN_EXE_kwiki"))
+                .args(["serve", "--port", "0", "--root"])
+                .arg(site.root())
+                .envs(env.iter().copied()),
+        );
         let mut server = Server {
             child,
             addr: String::new(),
