@@ -935,7 +935,7 @@ fn query_tables(
     if with_queries.is_empty() {
         return Vec::new();
     }
-    let input = crate::query::Input {
+    let input = crate::tables::Input {
         config: shared.config,
         pages: &shared.corpus.pages,
         graph,
@@ -943,7 +943,7 @@ fn query_tables(
         summaries: shared.summaries,
     };
     let mut found = Vec::new();
-    let tables = crate::query::tables(&with_queries, &input, &mut found);
+    let tables = crate::tables::tables(&with_queries, &input, &mut found);
     diagnostics.extend(found);
     tables
 }

@@ -112,7 +112,17 @@ pub struct LinkGraph {
     /// the graph, from it. A page whose tables changed is rendered again.
     pub query_tables: Vec<(PageId, Vec<String>)>,
     /// Per page: the navigation boxes it shows (`navbox::compute`), filled in after the graph.
-    pub navboxes: Vec<Vec<Arc<crate::navbox::Instance>>>,
+    pub navboxes: Vec<Vec<Arc<NavboxInstance>>>,
+}
+
+/// One navigation box as one page shows it (made by `navbox::compute`): which declaration of
+/// `site.toml`, around which hub page (none for a category), and the pages it lists with the
+/// term of their relation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavboxInstance {
+    pub navbox: usize,
+    pub hub: Option<PageId>,
+    pub entries: Vec<Related>,
 }
 
 /// A page in a relation list, with when and how the relation held if its entry says.

@@ -39,6 +39,7 @@ pub mod sanitize;
 pub mod scaffold;
 pub mod search;
 pub mod serve;
+pub mod tables;
 pub mod theme;
 pub mod urls;
 

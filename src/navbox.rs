@@ -7,17 +7,8 @@ use std::sync::Arc;
 
 use crate::config::{Config, NavboxSource};
 use crate::content::{Page, PageId, Value};
-use crate::graph::LinkGraph;
+use crate::graph::{LinkGraph, NavboxInstance as Instance};
 use crate::period::Term;
-
-/// One box as one page shows it: which declaration, around which hub page (none for a
-/// category), and the pages it lists with the term of their relation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instance {
-    pub navbox: usize,
-    pub hub: Option<PageId>,
-    pub entries: Vec<(PageId, Option<Term>)>,
-}
 
 /// Per page, the boxes it shows, in declaration order, then by hub.
 pub fn compute(config: &Config, pages: &[Page], graph: &LinkGraph) -> Vec<Vec<Arc<Instance>>> {
