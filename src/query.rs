@@ -106,6 +106,9 @@ pub enum Column {
     Period,
 }
 
+/// An `as of DATE` and where it is written.
+type AsOf = (PartialDate, Position);
+
 /// One token of a line, with its byte offset in the line.
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -383,132 +386,148 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// One condition of a `where` line: `links here`, `this.FIELD`, or `FIELD …`, each with an
+    /// optional `as of DATE` at the end.
     fn condition(
         &mut self,
         toks: &[(Tok, usize)],
         here: &dyn Fn(usize) -> Position,
         line_at: usize,
     ) {
-        let word = |i: usize| match toks.get(i) {
-            Some((Tok::Word(w), _)) => Some(w.to_lowercase()),
-            _ => None,
-        };
         let at = |i: usize| here(toks.get(i).map_or(line_at, |t| t.1));
-        // `... as of DATE` at the end.
-        let (toks, as_of) = match toks.len() {
-            n if n >= 3
-                && word(n - 3).as_deref() == Some("as")
-                && word(n - 2).as_deref() == Some("of") =>
-            {
-                let date = match &toks[n - 1].0 {
-                    Tok::Word(w) | Tok::Str(w) => PartialDate::parse(w),
-                    _ => None,
-                };
-                match date {
-                    Some(d) => (&toks[..n - 3], Some((d, at(n - 3)))),
-                    None => {
-                        self.errors.push((
-                            at(n - 1),
-                            "as of takes a year, a month (2023-12) or a date".into(),
-                        ));
-                        return;
-                    }
-                }
-            }
-            _ => (toks, None),
+        let Some((toks, as_of)) = self.split_as_of(toks, &at) else {
+            return;
         };
-        let first = match toks.first() {
-            Some((Tok::Word(w), _)) => w.clone(),
-            _ => {
-                self.errors
-                    .push((at(0), "expected a condition such as `artist = this`".into()));
-                return;
-            }
+        let Some((Tok::Word(first), _)) = toks.first() else {
+            self.errors
+                .push((at(0), "expected a condition such as `artist = this`".into()));
+            return;
         };
-        let no_as_of = |p: &mut Self| {
-            if let Some((_, pos)) = as_of {
-                p.errors.push((
-                    pos,
-                    "as of applies to `FIELD = this` and `this.FIELD`".into(),
-                ));
-            }
-        };
-        // links here
         if toks.len() == 2
             && first.eq_ignore_ascii_case("links")
-            && word(1).as_deref() == Some("here")
+            && matches!(&toks[1].0, Tok::Word(w) if w.eq_ignore_ascii_case("here"))
         {
-            no_as_of(self);
+            self.refuse_as_of(as_of);
             self.query.conditions.push(Condition::LinksHere);
-            return;
-        }
-        // this.FIELD
-        if let Some(field) = first.strip_prefix("this.") {
-            if toks.len() != 1 {
-                self.errors.push((
+        } else if let Some(field) = first.strip_prefix("this.") {
+            match toks.len() {
+                1 => self.named_by_this(field, as_of, at(0)),
+                _ => self.errors.push((
                     at(1),
                     "after this.FIELD only `as of DATE` may follow".into(),
-                ));
-                return;
-            }
-            let config = self.cx.config;
-            let Some(kind) = self.cx.this_kind else {
-                self.errors.push((
-                    at(0),
-                    "this.FIELD needs a page of a kind (the home page has no fields)".into(),
-                ));
-                return;
-            };
-            match config.kinds[kind].fields.iter().find(|f| f.key == field) {
-                Some(f) if matches!(f.ty, FieldType::Link(_)) => {
-                    self.relational = true;
-                    self.query.conditions.push(Condition::NamedByThis {
-                        field: field.to_string(),
-                        as_of: as_of.map(|a| a.0),
-                    });
-                }
-                Some(_) => self
-                    .errors
-                    .push((at(0), format!("field '{field}' does not link to pages"))),
-                None => self.errors.push((
-                    at(0),
-                    format!(
-                        "this page's kind '{}' has no field '{field}'",
-                        config.kinds[kind].id
-                    ),
                 )),
             }
-            return;
+        } else if let Some(ty) = self.field_type(first, at(0)) {
+            self.field_condition((first.clone(), at(0)), &ty, &toks[1..], as_of, here);
         }
-        let Some(ty) = self.field_type(&first, at(0)) else {
+    }
+
+    /// Takes `as of DATE` off the end of a condition: the rest and the date with its place, or
+    /// `None` (with an error) when the date is not one.
+    fn split_as_of<'t>(
+        &mut self,
+        toks: &'t [(Tok, usize)],
+        at: &dyn Fn(usize) -> Position,
+    ) -> Option<(&'t [(Tok, usize)], Option<AsOf>)> {
+        let is = |i: usize, word: &str| matches!(&toks[i].0, Tok::Word(w) if w.eq_ignore_ascii_case(word));
+        let n = toks.len();
+        if n < 3 || !is(n - 3, "as") || !is(n - 2, "of") {
+            return Some((toks, None));
+        }
+        let date = match &toks[n - 1].0 {
+            Tok::Word(w) | Tok::Str(w) => PartialDate::parse(w),
+            _ => None,
+        };
+        match date {
+            Some(d) => Some((&toks[..n - 3], Some((d, at(n - 3))))),
+            None => {
+                self.errors.push((
+                    at(n - 1),
+                    "as of takes a year, a month (2023-12) or a date".into(),
+                ));
+                None
+            }
+        }
+    }
+
+    /// An `as of` where the condition takes none is an error at the `as`.
+    fn refuse_as_of(&mut self, as_of: Option<AsOf>) {
+        if let Some((_, pos)) = as_of {
+            self.errors.push((
+                pos,
+                "as of applies to `FIELD = this` and `this.FIELD`".into(),
+            ));
+        }
+    }
+
+    /// `this.FIELD [as of DATE]`: the rows this page's own link field names.
+    fn named_by_this(&mut self, field: &str, as_of: Option<AsOf>, at: Position) {
+        let config = self.cx.config;
+        let Some(kind) = self.cx.this_kind else {
+            self.errors.push((
+                at,
+                "this.FIELD needs a page of a kind (the home page has no fields)".into(),
+            ));
             return;
         };
-        let field = first;
-        match &toks[1..] {
+        match config.kinds[kind].fields.iter().find(|f| f.key == field) {
+            Some(f) if matches!(f.ty, FieldType::Link(_)) => {
+                self.relational = true;
+                self.query.conditions.push(Condition::NamedByThis {
+                    field: field.to_string(),
+                    as_of: as_of.map(|a| a.0),
+                });
+            }
+            Some(_) => self
+                .errors
+                .push((at, format!("field '{field}' does not link to pages"))),
+            None => self.errors.push((
+                at,
+                format!(
+                    "this page's kind '{}' has no field '{field}'",
+                    config.kinds[kind].id
+                ),
+            )),
+        }
+    }
+
+    /// `FIELD exists`, `FIELD contains "x"` or `FIELD OP VALUE` (`rest` is what follows the
+    /// field), checked against the field's type.
+    fn field_condition(
+        &mut self,
+        (field, field_at): (String, Position),
+        ty: &FieldType,
+        rest: &[(Tok, usize)],
+        as_of: Option<AsOf>,
+        here: &dyn Fn(usize) -> Position,
+    ) {
+        match rest {
             [(Tok::Word(w), _)] if w.eq_ignore_ascii_case("exists") => {
-                no_as_of(self);
+                self.refuse_as_of(as_of);
                 self.query.conditions.push(Condition::Exists { field });
             }
-            [(Tok::Word(w), _), (Tok::Str(text), _)] if w.eq_ignore_ascii_case("contains") => {
-                no_as_of(self);
+            [(Tok::Word(w), at), (Tok::Str(text), _)] if w.eq_ignore_ascii_case("contains") => {
+                self.refuse_as_of(as_of);
                 if matches!(ty, FieldType::Text | FieldType::List) {
                     self.query.conditions.push(Condition::Contains { field, text: text.clone() });
                 } else {
-                    self.errors.push((at(1), format!("contains needs a text or list field; '{field}' is {}", type_name(&ty))));
+                    self.errors.push((
+                        here(*at),
+                        format!("contains needs a text or list field; '{field}' is {}", type_name(ty)),
+                    ));
                 }
             }
             [(Tok::Op(op), _), (value, value_at)] => {
-                let value_pos = here(*value_at);
-                self.compare(field, &ty, *op, value, value_pos, as_of, &no_as_of);
+                self.compare(field, ty, *op, value, here(*value_at), as_of);
             }
             _ => self.errors.push((
-                at(1.min(toks.len().saturating_sub(1))),
+                rest.first().map_or(field_at, |t| here(t.1)),
                 "expected `FIELD = this`, `FIELD = \"text\"`, `FIELD >= 2010`, `FIELD contains \"x\"` or `FIELD exists`".into(),
             )),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// `FIELD OP VALUE`, with an `as of` only on `FIELD = this` and `FIELD = [[Page]]`.
     fn compare(
         &mut self,
         field: String,
@@ -516,47 +535,11 @@ impl Parser<'_, '_> {
         op: Op,
         value: &Tok,
         value_pos: Position,
-        as_of: Option<(PartialDate, Position)>,
-        no_as_of: &dyn Fn(&mut Self),
+        as_of: Option<AsOf>,
     ) {
         let equality = matches!(op, Op::Eq | Op::Ne);
         match (ty, value) {
-            (FieldType::Link(_), Tok::Word(w)) if w.eq_ignore_ascii_case("this") && equality => {
-                if as_of.is_some() && op == Op::Ne {
-                    self.errors
-                        .push((value_pos, "as of applies to `=`, not `!=`".into()));
-                    return;
-                }
-                self.relational |= op == Op::Eq;
-                self.query.conditions.push(Condition::Links {
-                    field,
-                    target: Target::This,
-                    as_of: as_of.map(|a| a.0),
-                    negate: op == Op::Ne,
-                });
-            }
-            (FieldType::Link(_), Tok::Str(name) | Tok::Wiki(name)) if equality => {
-                match self.cx.index.resolve(name) {
-                    Resolution::Found(p) => self.query.conditions.push(Condition::Links {
-                        field,
-                        target: Target::Page(p),
-                        as_of: as_of.map(|a| a.0),
-                        negate: op == Op::Ne,
-                    }),
-                    Resolution::Ambiguous(_) => self.errors.push((
-                        value_pos,
-                        format!("\"{name}\" names several pages: use a full title"),
-                    )),
-                    Resolution::Missing => self.errors.push((
-                        value_pos,
-                        format!("no page is titled or aliased \"{name}\""),
-                    )),
-                }
-            }
-            (FieldType::Link(_), _) => self.errors.push((
-                value_pos,
-                format!("'{field}' links to pages: compare it with `= this` or `= [[Page]]`"),
-            )),
+            (FieldType::Link(_), _) => self.compare_link(field, op, value, value_pos, as_of),
             (_, Tok::Word(w)) if w.eq_ignore_ascii_case("this") => self.errors.push((
                 value_pos,
                 format!(
@@ -565,7 +548,7 @@ impl Parser<'_, '_> {
                 ),
             )),
             (FieldType::Year | FieldType::Number, Tok::Word(w)) => {
-                no_as_of(self);
+                self.refuse_as_of(as_of);
                 match w.replace('_', "").parse::<f64>() {
                     Ok(n) => self.query.conditions.push(Condition::Compare {
                         field,
@@ -582,14 +565,14 @@ impl Parser<'_, '_> {
                 }
             }
             (FieldType::Date, Tok::Word(w) | Tok::Str(w)) => {
-                no_as_of(self);
+                self.refuse_as_of(as_of);
                 match PartialDate::parse(w) {
                     Some(d) => self.query.conditions.push(Condition::Compare { field, op, value: Scalar::Date(d) }),
                     None => self.errors.push((value_pos, format!("'{field}' is a date: compare it with 2018, 2018-05 or 2018-05-04, not '{w}'"))),
                 }
             }
             (FieldType::Text | FieldType::List | FieldType::Url, Tok::Str(text)) if equality => {
-                no_as_of(self);
+                self.refuse_as_of(as_of);
                 self.query.conditions.push(Condition::TextIs {
                     field,
                     text: text.clone(),
@@ -613,6 +596,55 @@ impl Parser<'_, '_> {
             (FieldType::Date, _) => self.errors.push((
                 value_pos,
                 format!("'{field}' is a date: compare it with a date"),
+            )),
+        }
+    }
+
+    /// `FIELD = this` or `FIELD = [[Page]]` (and `!=`) on a link field; anything else is an
+    /// error saying what it takes.
+    fn compare_link(
+        &mut self,
+        field: String,
+        op: Op,
+        value: &Tok,
+        value_pos: Position,
+        as_of: Option<AsOf>,
+    ) {
+        let equality = matches!(op, Op::Eq | Op::Ne);
+        match value {
+            Tok::Word(w) if w.eq_ignore_ascii_case("this") && equality => {
+                if as_of.is_some() && op == Op::Ne {
+                    self.errors
+                        .push((value_pos, "as of applies to `=`, not `!=`".into()));
+                    return;
+                }
+                self.relational |= op == Op::Eq;
+                self.query.conditions.push(Condition::Links {
+                    field,
+                    target: Target::This,
+                    as_of: as_of.map(|a| a.0),
+                    negate: op == Op::Ne,
+                });
+            }
+            Tok::Str(name) | Tok::Wiki(name) if equality => match self.cx.index.resolve(name) {
+                Resolution::Found(p) => self.query.conditions.push(Condition::Links {
+                    field,
+                    target: Target::Page(p),
+                    as_of: as_of.map(|a| a.0),
+                    negate: op == Op::Ne,
+                }),
+                Resolution::Ambiguous(_) => self.errors.push((
+                    value_pos,
+                    format!("\"{name}\" names several pages: use a full title"),
+                )),
+                Resolution::Missing => self.errors.push((
+                    value_pos,
+                    format!("no page is titled or aliased \"{name}\""),
+                )),
+            },
+            _ => self.errors.push((
+                value_pos,
+                format!("'{field}' links to pages: compare it with `= this` or `= [[Page]]`"),
             )),
         }
     }

@@ -667,43 +667,10 @@ pub fn render_site(
     sink: Option<&Sink<'_>>,
     diagnostics: &mut Diagnostics,
 ) -> Vec<OutputFile> {
-    let config = input.config;
     let pages = &input.corpus.pages;
     let site = site_view(input);
     tera.global_context().insert("site", &site);
-    let summaries = input.summaries;
-    let page_templates = config
-        .kinds
-        .iter()
-        .map(|k| {
-            let name = format!("kinds/{}.html", k.id);
-            if tera.contains_template(&name) {
-                name
-            } else {
-                "page.html".to_string()
-            }
-        })
-        .collect();
-    let renderer = Renderer {
-        input,
-        tera,
-        hrefs,
-        summaries,
-        page_templates,
-        sink,
-        in_flight: InFlight::default(),
-        disambiguation_of: {
-            let mut of = vec![None; input.corpus.pages.len()];
-            for (d, dis) in input.graph.disambiguations.iter().enumerate() {
-                for &p in &dis.pages {
-                    if let Some(slot @ None) = of.get_mut(p) {
-                        *slot = Some(d);
-                    }
-                }
-            }
-            of
-        },
-    };
+    let renderer = Renderer::new(input, tera, hrefs, sink);
 
     // The generated outputs (`outputs::OUTPUTS`: lists, special pages, the network, feeds)
     // render beside the pages, so neither leaves a core idle at the end of the stage. A
@@ -744,11 +711,23 @@ pub fn render_site(
         drop(stop);
         done
     });
-    let mut files = Vec::with_capacity(pages.len() * 2);
-    // One error per template problem, however many files it broke: the first file's note, and
-    // how many more.
+    gather(
+        results.into_iter().chain(generated),
+        pages.len() * 2,
+        diagnostics,
+    )
+}
+
+/// The files the renderers made, and their errors: one per template problem, however many files
+/// it broke (the first file's note, and how many more).
+fn gather(
+    results: impl Iterator<Item = Result<Option<OutputFile>, Diagnostic>>,
+    capacity: usize,
+    diagnostics: &mut Diagnostics,
+) -> Vec<OutputFile> {
+    let mut files = Vec::with_capacity(capacity);
     let mut errors: BTreeMap<String, (Diagnostic, usize)> = BTreeMap::new();
-    for r in results.into_iter().chain(generated) {
+    for r in results {
         match r {
             Ok(Some(f)) => files.push(f),
             Ok(None) => {}
@@ -774,6 +753,49 @@ pub fn render_site(
         }
     }));
     files
+}
+
+impl<'a> Renderer<'a> {
+    /// The renderer of one build: each kind's page template (`kinds/<id>.html` where the site
+    /// has one) and each page's disambiguation, found once.
+    fn new(
+        input: &'a RenderInput<'a>,
+        tera: &'a Tera,
+        hrefs: &'a [String],
+        sink: Option<&'a Sink<'a>>,
+    ) -> Renderer<'a> {
+        let page_templates = input
+            .config
+            .kinds
+            .iter()
+            .map(|k| {
+                let name = format!("kinds/{}.html", k.id);
+                if tera.contains_template(&name) {
+                    name
+                } else {
+                    "page.html".to_string()
+                }
+            })
+            .collect();
+        let mut disambiguation_of = vec![None; input.corpus.pages.len()];
+        for (d, dis) in input.graph.disambiguations.iter().enumerate() {
+            for &p in &dis.pages {
+                if let Some(slot @ None) = disambiguation_of.get_mut(p) {
+                    *slot = Some(d);
+                }
+            }
+        }
+        Renderer {
+            input,
+            tera,
+            hrefs,
+            summaries: input.summaries,
+            page_templates,
+            sink,
+            in_flight: InFlight::default(),
+            disambiguation_of,
+        }
+    }
 }
 
 /// The render watchdog: until `stopped` says the stage is over, checks every 100 ms whether one

@@ -35,6 +35,31 @@ pub(crate) struct LinkData<'a> {
     ended: Option<bool>,
 }
 
+impl<'a> LinkData<'a> {
+    /// A link with no relation term.
+    fn new(title: Cow<'a, str>, url: Option<String>) -> LinkData<'a> {
+        LinkData {
+            title,
+            url,
+            since: None,
+            until: None,
+            role: None,
+            ended: None,
+        }
+    }
+
+    /// The link with `term`'s period and role, where it has one.
+    fn with_term(mut self, term: Option<&'a crate::period::Term>) -> LinkData<'a> {
+        if let Some(term) = term {
+            self.since = term.since.map(|d| d.to_string());
+            self.until = term.until.map(|d| d.to_string());
+            self.role = term.role.as_deref();
+            self.ended = (term.ended && term.until.is_none()).then_some(true);
+        }
+        self
+    }
+}
+
 /// A field's value, typed as the kind declares it.
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -107,52 +132,36 @@ impl<'a> Renderer<'a> {
     }
 
     fn page_link(&self, id: PageId) -> LinkData<'a> {
-        LinkData {
-            title: Cow::Borrowed(&self.input.corpus.pages[id].title),
-            url: Some(self.page_url(id)),
-            since: None,
-            until: None,
-            role: None,
-            ended: None,
-        }
+        LinkData::new(
+            Cow::Borrowed(&self.input.corpus.pages[id].title),
+            Some(self.page_url(id)),
+        )
     }
 
     fn field_link(&self, item: &'a FieldItem) -> LinkData<'a> {
         match item {
             FieldItem::Page(p) => self.page_link(*p),
-            FieldItem::Section(p, name, anchor) => LinkData {
-                title: Cow::Borrowed(name),
-                url: Some(format!(
+            FieldItem::Section(p, name, anchor) => LinkData::new(
+                Cow::Borrowed(name),
+                Some(format!(
                     "{}#{}",
                     self.page_url(*p),
                     urls::encode_path(anchor)
                 )),
-                since: None,
-                until: None,
-                role: None,
-                ended: None,
-            },
-            FieldItem::Missing(name) | FieldItem::Text(name) => LinkData {
-                title: Cow::Borrowed(name),
-                url: None,
-                since: None,
-                until: None,
-                role: None,
-                ended: None,
-            },
+            ),
+            FieldItem::Missing(name) | FieldItem::Text(name) => {
+                LinkData::new(Cow::Borrowed(name), None)
+            }
         }
     }
 
-    /// A page's data; without its links, backlinks and citations when not `full` (the CSV
-    /// tables do not show them).
-    pub(crate) fn page_data(&self, id: PageId, full: bool) -> PageData<'a> {
+    /// A page's fields that its kind shows, by key: link fields as links with their terms.
+    fn fields_data(&self, id: PageId) -> IndexMap<&'a str, FieldData<'a>> {
         let input = self.input;
-        let (config, graph) = (input.config, input.graph);
         let page = &input.corpus.pages[id];
-        let body = &input.bodies[id];
-        let kind = &config.kinds[page.kind];
+        let kind = &input.config.kinds[page.kind];
         let mut fields = IndexMap::new();
-        for fv in &page.fields {
+        for (k, fv) in page.fields.iter().enumerate() {
             let field = &kind.fields[fv.field];
             if field.hidden {
                 continue;
@@ -163,28 +172,17 @@ impl<'a> Renderer<'a> {
                         Value::Links(names) => names,
                         _ => &[],
                     };
-                    let items = graph.infobox[id]
-                        .iter()
-                        .find(|(f, _)| *f == fv.field)
-                        .map(|(_, items)| {
-                            items
-                                .iter()
-                                .enumerate()
-                                .map(|(j, it)| {
-                                    let mut link = self.field_link(it);
-                                    if let Some(term) = terms.get(j).and_then(|l| l.term.as_ref()) {
-                                        link.since = term.since.map(|d| d.to_string());
-                                        link.until = term.until.map(|d| d.to_string());
-                                        link.role = term.role.as_deref();
-                                        link.ended =
-                                            (term.ended && term.until.is_none()).then_some(true);
-                                    }
-                                    link
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    FieldData::Links(items)
+                    let items = input.graph.infobox[id].get(k).map_or(&[][..], |r| &r.1[..]);
+                    FieldData::Links(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(j, item)| {
+                                self.field_link(item)
+                                    .with_term(terms.get(j).and_then(|l| l.term.as_ref()))
+                            })
+                            .collect(),
+                    )
                 }
                 (_, Value::Year(y)) => FieldData::Integer(*y),
                 (_, Value::Number(n)) => match serde_json::from_str::<serde_json::Number>(n) {
@@ -197,6 +195,18 @@ impl<'a> Renderer<'a> {
             };
             fields.insert(field.key.as_str(), value);
         }
+        fields
+    }
+
+    /// A page's data; without its links, backlinks and citations when not `full` (the CSV
+    /// tables do not show them).
+    pub(crate) fn page_data(&self, id: PageId, full: bool) -> PageData<'a> {
+        let input = self.input;
+        let (config, graph) = (input.config, input.graph);
+        let page = &input.corpus.pages[id];
+        let body = &input.bodies[id];
+        let kind = &config.kinds[page.kind];
+        let fields = self.fields_data(id);
         let dates = input.history.get(&page.path);
         let mut data = PageData {
             title: &page.title,
@@ -211,14 +221,10 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .map(|&c| {
                     let cat = &graph.categories[c];
-                    LinkData {
-                        title: Cow::Borrowed(&cat.name),
-                        url: Some(urls::absolute(config, &cat.path)),
-                        since: None,
-                        until: None,
-                        role: None,
-                        ended: None,
-                    }
+                    LinkData::new(
+                        Cow::Borrowed(&cat.name),
+                        Some(urls::absolute(config, &cat.path)),
+                    )
                 })
                 .collect(),
             links: Vec::new(),
@@ -243,14 +249,7 @@ impl<'a> Renderer<'a> {
             body.red_links
                 .iter()
                 .filter(|l| red.insert(l.target.as_str()))
-                .map(|l| LinkData {
-                    title: Cow::Borrowed(&l.target),
-                    url: None,
-                    since: None,
-                    until: None,
-                    role: None,
-                    ended: None,
-                }),
+                .map(|l| LinkData::new(Cow::Borrowed(&l.target), None)),
         );
         let mut froms: Vec<PageId> = graph.backlinks[id].iter().map(|b| b.from).collect();
         froms.dedup();
