@@ -106,6 +106,9 @@ pub enum Column {
     Period,
 }
 
+/// A line's tokens, each with its byte offset in the line.
+type Tokens = [(Tok, usize)];
+
 /// An `as of DATE` and where it is written.
 type AsOf = (PartialDate, Position);
 
@@ -426,9 +429,9 @@ impl Parser<'_, '_> {
     /// `None` (with an error) when the date is not one.
     fn split_as_of<'t>(
         &mut self,
-        toks: &'t [(Tok, usize)],
+        toks: &'t Tokens,
         at: &dyn Fn(usize) -> Position,
-    ) -> Option<(&'t [(Tok, usize)], Option<AsOf>)> {
+    ) -> Option<(&'t Tokens, Option<AsOf>)> {
         let is = |i: usize, word: &str| matches!(&toks[i].0, Tok::Word(w) if w.eq_ignore_ascii_case(word));
         let n = toks.len();
         if n < 3 || !is(n - 3, "as") || !is(n - 2, "of") {
