@@ -349,6 +349,13 @@ impl Config {
         self.kinds.iter().position(|k| k.folder == folder)
     }
 
+    /// The kind of the page at a site path (`content/<folder>/…`); `None` for the home page or
+    /// a folder no kind has.
+    pub fn kind_of_path(&self, path: &str) -> Option<KindId> {
+        let (folder, _) = path.strip_prefix("content/")?.split_once('/')?;
+        self.kind_by_folder(folder)
+    }
+
     pub fn kind_by_id(&self, id: &str) -> Option<KindId> {
         self.kinds.iter().position(|k| k.id == id)
     }

@@ -656,15 +656,6 @@ fn kinds_json(config: &Config) -> Json {
     Json::Array(kinds)
 }
 
-/// The kind of the page at a site path (`None`: the home page or no kind's folder).
-fn kind_of(config: &Config, path: &str) -> Option<usize> {
-    let mut parts = path.split('/');
-    parts.next();
-    let folder = parts.next()?;
-    parts.next()?;
-    config.kind_by_folder(folder)
-}
-
 /// A field's type and whether it takes several values, by key.
 fn field_type(config: &Config, kind: Option<usize>, key: &str) -> Option<(&'static str, bool)> {
     if let Some((_, _, ty, many)) = COMMON_FIELDS.iter().find(|f| f.0 == key) {
@@ -853,7 +844,9 @@ impl Editor {
         let Some(built) = self.build_preview(None, &path, (true, true)) else {
             return fail(StatusCode::SERVICE_UNAVAILABLE, "busy");
         };
-        let kind = kind_of(&config, &path).map(|k| config.kinds[k].id.clone());
+        let kind = config
+            .kind_of_path(&path)
+            .map(|k| config.kinds[k].id.clone());
         reply(
             StatusCode::OK,
             &json!({
@@ -965,7 +958,7 @@ impl Editor {
         if let Err(refused) = self.page_file(&request.path, true) {
             return refused.response();
         }
-        let kind = kind_of(&config, &request.path);
+        let kind = config.kind_of_path(&request.path);
         let Some((ty, many)) = field_type(&config, kind, &request.key) else {
             return fail(StatusCode::BAD_REQUEST, "not a field of this page's kind");
         };
@@ -1013,7 +1006,7 @@ impl Editor {
                     Ok(c) => c,
                     Err(r) => return *r,
                 };
-                if kind_of(&config, &request.path).is_none() {
+                if config.kind_of_path(&request.path).is_none() {
                     return fail(
                         StatusCode::BAD_REQUEST,
                         "a new page goes into a kind's folder: content/<kind folder>/<slug>.md",

@@ -125,6 +125,29 @@ pub struct NavboxInstance {
     pub entries: Vec<Related>,
 }
 
+/// Every value of a page's infobox with the term of its entry: (field index, the resolved value,
+/// its `since`/`until`/`role` if the entry says), in front-matter order. The infobox rows are
+/// the page's fields one for one, and a link field's values its entries one for one, so this
+/// is the one place that pairs them.
+pub fn link_entries<'a>(
+    page: &'a Page,
+    rows: &'a InfoboxRows,
+) -> impl Iterator<Item = (usize, &'a FieldItem, Option<&'a Term>)> + 'a {
+    page.fields
+        .iter()
+        .zip(rows.iter())
+        .flat_map(|(fv, (field, items))| {
+            let names: &[crate::content::LinkName] = match &fv.value {
+                Value::Links(names) => names,
+                _ => &[],
+            };
+            items
+                .iter()
+                .enumerate()
+                .map(move |(j, item)| (*field, item, names.get(j).and_then(|l| l.term.as_ref())))
+        })
+}
+
 /// A page in a relation list, with when and how the relation held if its entry says.
 pub type Related = (PageId, Option<Term>);
 

@@ -569,14 +569,7 @@ impl<'r, 'a> State<'r, 'a> {
         let Some((at, lines)) = self.query_block.take() else {
             return;
         };
-        // A page of a kind lives under its kind's folder (`content/<folder>/…`); the home page
-        // does not.
-        let this_kind = self
-            .path
-            .strip_prefix("content/")
-            .and_then(|rest| rest.split_once('/'))
-            .and_then(|(folder, _)| self.r.config.kind_by_folder(folder));
-        let Some(this_kind) = this_kind else {
+        let Some(this_kind) = self.r.config.kind_of_path(self.path) else {
             self.result.diagnostics.push(
                 Diagnostic::error(
                     "query",

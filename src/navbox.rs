@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::config::{Config, NavboxSource};
-use crate::content::{Page, PageId, Value};
+use crate::content::{Page, PageId};
 use crate::graph::{LinkGraph, NavboxInstance as Instance};
 use crate::period::Term;
 
@@ -88,19 +88,7 @@ fn linked<'a>(
     field: usize,
     infobox: &'a crate::graph::InfoboxRows,
 ) -> impl Iterator<Item = (PageId, Option<Term>)> + 'a {
-    page.fields
-        .iter()
-        .enumerate()
-        .filter(move |(_, fv)| fv.field == field)
-        .flat_map(move |(k, fv)| {
-            let items = infobox.get(k).map_or(&[][..], |r| &r.1[..]);
-            let terms: Vec<Option<Term>> = match &fv.value {
-                Value::Links(names) => names.iter().map(|l| l.term.clone()).collect(),
-                _ => Vec::new(),
-            };
-            items
-                .iter()
-                .enumerate()
-                .filter_map(move |(j, item)| Some((item.page()?, terms.get(j).cloned().flatten())))
-        })
+    crate::graph::link_entries(page, infobox)
+        .filter(move |(f, _, _)| *f == field)
+        .filter_map(|(_, item, term)| Some((item.page()?, term.cloned())))
 }

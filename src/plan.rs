@@ -220,14 +220,10 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
         }
     }
     // A page's query tables read other pages: it is rendered again when they changed.
-    let (old_q, new_q) = (&before.graph.query_tables, &after.graph.query_tables);
-    pages.extend(
-        new_q
-            .iter()
-            .filter(|entry| !old_q.contains(entry))
-            .chain(old_q.iter().filter(|entry| !new_q.contains(entry)))
-            .map(|(p, _)| *p),
-    );
+    pages.extend(changed_tables(
+        &before.graph.query_tables,
+        &after.graph.query_tables,
+    ));
     // Navigation boxes list pages by relation: every page whose boxes changed.
     let no_boxes = Vec::new();
     pages.extend((0..after.graph.navboxes.len()).filter(|&i| {
@@ -253,6 +249,38 @@ pub fn affected(changed: &[PageId], before: &Shown, after: &Shown) -> Plan {
             != (&a.orphans, &a.unreachable, &a.uncited),
         links_changed,
     }
+}
+
+/// The pages whose query tables differ between two builds (both lists in page order): one
+/// pass, where looking each entry up in the other list would be quadratic in the pages with
+/// queries.
+fn changed_tables(old: &[(PageId, Vec<String>)], new: &[(PageId, Vec<String>)]) -> Vec<PageId> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < old.len() || j < new.len() {
+        match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                if a.1 != b.1 {
+                    out.push(a.0);
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(a), Some(b)) if a.0 < b.0 => {
+                out.push(a.0);
+                i += 1;
+            }
+            (Some(a), None) => {
+                out.push(a.0);
+                i += 1;
+            }
+            (_, Some(b)) => {
+                out.push(b.0);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -462,5 +490,14 @@ mod tests {
             stale_bodies(Some((&frame, &hrefs)), (&frame, &hrefs), &reload, &renamed),
             None
         );
+    }
+
+    #[test]
+    fn changed_tables_are_the_pages_whose_tables_differ_or_come_and_go() {
+        let t = |p: PageId, html: &str| (p, vec![html.to_string()]);
+        let old = [t(1, "a"), t(3, "b"), t(5, "c")];
+        let new = [t(1, "a"), t(2, "x"), t(3, "B"), t(6, "d")];
+        assert_eq!(changed_tables(&old, &new), [2, 3, 5, 6]);
+        assert!(changed_tables(&old, &old).is_empty());
     }
 }

@@ -1156,20 +1156,11 @@ impl<'a> Renderer<'a> {
     fn period_chart(&self, id: PageId) -> Option<PeriodChartView<'a>> {
         let input = self.input;
         let pages = &input.corpus.pages;
-        let mut related: Vec<(PageId, &'a Term)> = Vec::new();
-        for (k, fv) in pages[id].fields.iter().enumerate() {
-            if let (Value::Links(names), Some((_, items))) =
-                (&fv.value, input.graph.infobox[id].get(k))
-            {
-                for (name, item) in names.iter().zip(items.iter()) {
-                    if let (Some(term), Some(p)) = (&name.term, item.page())
-                        && term.has_period()
-                    {
-                        related.push((p, term));
-                    }
-                }
-            }
-        }
+        let mut related: Vec<(PageId, &'a Term)> =
+            crate::graph::link_entries(&pages[id], &input.graph.infobox[id])
+                .filter_map(|(_, item, term)| Some((item.page()?, term?)))
+                .filter(|(_, term)| term.has_period())
+                .collect();
         for (_, list) in &input.graph.inverse[id] {
             for (p, term) in list {
                 if let Some(term) = term.as_ref().filter(|t| t.has_period()) {

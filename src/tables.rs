@@ -97,22 +97,9 @@ fn entries<'a>(
 ) -> impl Iterator<Item = (Option<PageId>, Option<&'a Term>)> + 'a {
     let p = &input.pages[page];
     let kind = &input.config.kinds[p.kind];
-    let infobox = &input.graph.infobox[page];
-    p.fields
-        .iter()
-        .enumerate()
-        .filter(move |(_, fv)| kind.fields[fv.field].key == key)
-        .flat_map(move |(k, fv)| {
-            let items: &[FieldItem] = infobox.get(k).map_or(&[], |r| &r.1);
-            let terms: Vec<Option<&Term>> = match &fv.value {
-                Value::Links(names) => names.iter().map(|l| l.term.as_ref()).collect(),
-                _ => Vec::new(),
-            };
-            items
-                .iter()
-                .enumerate()
-                .map(move |(j, item)| (item.page(), terms.get(j).copied().flatten()))
-        })
+    crate::graph::link_entries(p, &input.graph.infobox[page])
+        .filter(move |(f, _, _)| kind.fields[*f].key == key)
+        .map(|(_, item, term)| (item.page(), term))
 }
 
 /// The pages `this`'s field names, with their terms.

@@ -4,7 +4,7 @@
 use tera::Context;
 
 use super::Made;
-use crate::content::{PageId, Value};
+use crate::content::PageId;
 use crate::render::{Dated, Partial, Renderer, TimelineEntry, TimelineOther, TimelineYear, dated};
 use crate::urls;
 
@@ -30,36 +30,30 @@ pub(super) fn make(r: &Renderer, _: &Partial) -> Vec<Made> {
     // Relations with a period: their starts and their ends.
     for (i, page) in pages.iter().enumerate() {
         let kind = &config.kinds[page.kind];
-        for (k, fv) in page.fields.iter().enumerate() {
-            let (Value::Links(names), Some((_, items))) = (&fv.value, graph.infobox[i].get(k))
-            else {
+        for (f, item, term) in crate::graph::link_entries(page, &graph.infobox[i]) {
+            let (Some(term), Some(other)) = (term, item.page()) else {
                 continue;
             };
-            let field = &kind.fields[fv.field];
-            for (name, item) in names.iter().zip(items.iter()) {
-                let (Some(term), Some(other)) = (&name.term, item.page()) else {
-                    continue;
+            let field = &kind.fields[f];
+            let ends = [
+                (term.since, &field.label, "from"),
+                (term.until, &field.former, "until"),
+            ];
+            for (date, label, edge) in ends {
+                let Some(date) = date else { continue };
+                let entry = TimelineEntry {
+                    title: page.title.clone(),
+                    href: r.hrefs[i].clone(),
+                    kind: kind.name.clone(),
+                    label: format!("{label} ({edge})"),
+                    when: date.to_string(),
+                    other: Some(TimelineOther {
+                        title: pages[other].title.clone(),
+                        href: r.hrefs[other].clone(),
+                        role: term.role.clone(),
+                    }),
                 };
-                let ends = [
-                    (term.since, &field.label, "from"),
-                    (term.until, &field.former, "until"),
-                ];
-                for (date, label, edge) in ends {
-                    let Some(date) = date else { continue };
-                    let entry = TimelineEntry {
-                        title: page.title.clone(),
-                        href: r.hrefs[i].clone(),
-                        kind: kind.name.clone(),
-                        label: format!("{label} ({edge})"),
-                        when: date.to_string(),
-                        other: Some(TimelineOther {
-                            title: pages[other].title.clone(),
-                            href: r.hrefs[other].clone(),
-                            role: term.role.clone(),
-                        }),
-                    };
-                    entries.push((i64::from(date.year), date.to_string(), graph.rank[i], entry));
-                }
+                entries.push((i64::from(date.year), date.to_string(), graph.rank[i], entry));
             }
         }
     }
